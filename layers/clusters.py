@@ -1,0 +1,106 @@
+"""Clusters ("kluster"): groups of high-index areas that border each other.
+
+The rule, every parameter settable:
+1. two areas are neighbours when their shared border is at least `min_shared_m` metres
+   (measured in EPSG:3006); corner contacts do not count;
+2. the core is the `top_n` highest areas or, if `threshold` is given, every area with
+   index ≥ threshold;
+3. an area with index ≥ `extend_threshold` that neighbours a selected area is added,
+   repeatedly (this is how Kryddgården, enclosed by selected areas, joins its group);
+4. clusters are the connected components of the selection.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from .engine import Engine, IndexResult
+from .errors import EngineError
+
+DEFAULT_TOP_N = 11
+DEFAULT_EXTEND_THRESHOLD = 0.55
+DEFAULT_MIN_SHARED_M = 25.0
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    top_n: int = DEFAULT_TOP_N
+    threshold: float | None = None
+    extend_threshold: float | None = DEFAULT_EXTEND_THRESHOLD
+    min_shared_m: float = DEFAULT_MIN_SHARED_M
+
+    def __post_init__(self):
+        if self.threshold is None and (not isinstance(self.top_n, int) or self.top_n < 1):
+            raise EngineError(f"top_n must be a whole number ≥ 1, got {self.top_n!r}")
+        if not (self.min_shared_m >= 0):
+            raise EngineError(f"min_shared_m must be ≥ 0 metres, got {self.min_shared_m!r}")
+
+
+@dataclass(frozen=True)
+class Cluster:
+    id: str  # "k" + lowest member code: the same members always give the same id
+    name: str  # highest member's name, "… m.fl." when there are several
+    members: list[str]  # codes, highest index first
+    member_names: list[str]
+    core: list[str]  # members selected in step 2 (the rest were added by extension)
+    mean_index: float  # population-weighted
+    population: int
+    children: int  # aged 0–18
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "mean_index": round(self.mean_index, 4),
+                "population": self.population, "children_0_18": self.children,
+                "members": [{"code": c, "name": n, "core": c in self.core} for c, n in zip(self.members, self.member_names)]}
+
+
+def select(result: IndexResult, pairs, settings: ClusterSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps 1–3: return (selected mask, core mask, neighbour adjacency as index arrays)."""
+    i, j, length = pairs
+    keep = length >= settings.min_shared_m
+    a, b = i[keep], j[keep]
+    valid = ~np.isnan(result.index)
+    if settings.threshold is not None:
+        core = valid & (result.index >= settings.threshold)
+    else:
+        core = (result.rank > 0) & (result.rank <= settings.top_n)
+    selected = core.copy()
+    if settings.extend_threshold is not None:
+        eligible = valid & (result.index >= settings.extend_threshold)
+        while True:
+            touching = np.zeros(len(selected), dtype=bool)
+            touching[b[selected[a]]] = True
+            touching[a[selected[b]]] = True
+            new = touching & eligible & ~selected
+            if not new.any():
+                break
+            selected |= new
+    return selected, core, (a, b)
+
+
+def find_clusters(engine: Engine, result: IndexResult, settings: ClusterSettings | None = None) -> list[Cluster]:
+    """Clusters for an index result, highest mean index first."""
+    settings = settings or ClusterSettings()
+    data = engine.level(result.level)
+    selected, core, (a, b) = select(result, engine.neighbours(result.level), settings)
+    n = len(result.codes)
+    both = selected[a] & selected[b]
+    graph = coo_matrix((np.ones(both.sum()), (a[both], b[both])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    clusters = []
+    for label in np.unique(labels[selected]):
+        members = np.flatnonzero(selected & (labels == label))
+        members = members[np.lexsort((result.codes[members], -result.index[members]))]
+        pop = np.nan_to_num(data.population[members])
+        idx = result.index[members]
+        mean = float(np.average(idx, weights=pop)) if pop.sum() > 0 else float(idx.mean())
+        names = [str(x) for x in result.names[members]]
+        codes = [str(x) for x in result.codes[members]]
+        clusters.append(Cluster(
+            id="k" + min(codes), name=names[0] + (" m.fl." if len(names) > 1 else ""),
+            members=codes, member_names=names, core=[c for c, m in zip(codes, members) if core[m]],
+            mean_index=mean, population=int(pop.sum()),
+            children=int(np.nan_to_num(data.children[members]).sum())))
+    return sorted(clusters, key=lambda c: (-c.mean_index, c.id))

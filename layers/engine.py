@@ -1,0 +1,203 @@
+"""The index engine: from a validated package to index, ranking and clusters for any weighting.
+
+Steps, each named and inspectable (after COINr): raw values at a level → disclosure control →
+normalisation → weighting → aggregation → ranking. Everything that does not depend on the
+weights is prepared once per level and kept, so a new weighting costs a matrix product.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .disclosure import apply_disclosure, numerators, share
+from .errors import EngineError
+from .geography import ancestors, shared_border_lengths
+from .normalise import AGGREGATIONS, METHODS, aggregate, ratio
+from .package import DataPackage
+from .weights import check_weights, normalise_weights
+
+DEFAULT_NORMALISATION = "minmax"
+DEFAULT_AGGREGATION = "arithmetic"
+
+
+def raw_values(pkg: DataPackage, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Indicator values (percent) and denominators (persons) per area of `level`, before disclosure.
+
+    At the index level and finer, the package's own rows for each indicator's year. At a
+    coarser level, recomputed from the index level's summed numerators and denominators.
+    """
+    m = pkg.manifest
+    codes = pkg.boundaries[level].index
+    keys = m.indicator_keys
+    if m.level_ids.index(level) >= m.level_ids.index(m.index_level):
+        years = {i.key: i.year for i in m.indicators}
+        rows = pkg.indicators[pkg.indicators["code"].isin(codes)]
+        rows = rows[rows["year"] == rows["indicator"].map(years)]
+        values = rows.pivot(index="code", columns="indicator", values="value").reindex(index=codes, columns=keys)
+        dens = rows.pivot(index="code", columns="indicator", values="denominator").reindex(index=codes, columns=keys)
+        return values.astype(float), dens.astype(float)
+    base_values, base_dens = raw_values(pkg, m.index_level)
+    parent_of = ancestors(pkg.boundaries, m.levels, m.index_level, level)
+    num = numerators(base_values, base_dens).groupby(parent_of).sum(min_count=1)
+    den = base_dens.groupby(parent_of).sum(min_count=1)
+    return share(num, den).reindex(codes), den.reindex(codes)
+
+
+def city_values(pkg: DataPackage) -> pd.Series:
+    """Whole-city value per indicator (percent), from the index level's summed counts."""
+    values, dens = raw_values(pkg, pkg.manifest.index_level)
+    return 100.0 * numerators(values, dens).sum() / dens.sum()
+
+
+def population_at(pkg: DataPackage, level: str, age_group: str) -> pd.Series:
+    """Persons per area of `level` in `age_group`, latest year; summed up from the finest level that has counts."""
+    m = pkg.manifest
+    pop = pkg.population[pkg.population["age_group"] == age_group]
+    codes = pkg.boundaries[level].index
+    for source in m.level_ids[m.level_ids.index(level):]:
+        rows = pop[pop["code"].isin(pkg.boundaries[source].index)]
+        if len(rows):
+            rows = rows[rows["year"] == rows["year"].max()].set_index("code")["count"].astype(float)
+            if source != level:
+                rows = rows.groupby(ancestors(pkg.boundaries, m.levels, source, level).reindex(rows.index)).sum()
+            return rows.reindex(codes)
+    return pd.Series(np.nan, index=codes)
+
+
+@dataclass
+class LevelData:
+    """Everything about one level that does not depend on the weights."""
+
+    level: str
+    codes: np.ndarray
+    names: np.ndarray
+    raw: pd.DataFrame
+    denominators: pd.DataFrame
+    values: pd.DataFrame  # after disclosure
+    flags: pd.DataFrame
+    population: np.ndarray
+    children: np.ndarray
+    normalised: dict[str, np.ndarray] = field(default_factory=dict)
+    neighbour_pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @property
+    def has_data(self) -> np.ndarray:
+        return self.values.notna().any(axis=1).to_numpy()
+
+
+@dataclass
+class IndexResult:
+    level: str
+    keys: list[str]
+    codes: np.ndarray
+    names: np.ndarray
+    index: np.ndarray  # NaN where the area has no data
+    rank: np.ndarray  # 1 = highest need; 0 where no index
+    scaled: np.ndarray
+    values: np.ndarray
+    weights: dict[str, float]  # normalised to sum 1
+    normalisation: str
+    aggregation: str
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.codes)}
+
+    def frame(self) -> pd.DataFrame:
+        """One row per area sorted by rank (areas without data last): code, name, index, rank, scaled_* and value_*."""
+        df = pd.DataFrame({"code": self.codes, "name": self.names, "index": self.index,
+                           "rank": np.where(self.rank > 0, self.rank, pd.NA)})
+        for j, key in enumerate(self.keys):
+            df[f"scaled_{key}"] = self.scaled[:, j]
+        for j, key in enumerate(self.keys):
+            df[f"value_{key}"] = self.values[:, j]
+        df["rank"] = df["rank"].astype("Int64")
+        order = np.lexsort((self.codes, np.where(self.rank > 0, self.rank, len(self.codes) + 1)))
+        return df.iloc[order].reset_index(drop=True)
+
+
+def rank_desc(index: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Rank 1 for the highest index; ties broken by area code; 0 for areas without an index."""
+    valid = ~np.isnan(index)
+    order = np.lexsort((codes, -np.where(valid, index, -np.inf)))
+    ranks = np.zeros(len(index), dtype=int)
+    ranks[order] = np.arange(1, len(index) + 1)
+    ranks[~valid] = 0
+    return ranks
+
+
+class Engine:
+    """Index, ranking and clusters for one data package; prepared state is cached per level."""
+
+    def __init__(self, pkg: DataPackage):
+        self.pkg = pkg
+        self.keys = pkg.manifest.indicator_keys
+        self._levels: dict[str, LevelData] = {}
+        self._city: pd.Series | None = None
+
+    @property
+    def city(self) -> pd.Series:
+        if self._city is None:
+            self._city = city_values(self.pkg)
+        return self._city
+
+    def level(self, level: str | None = None) -> LevelData:
+        level = level or self.pkg.manifest.index_level
+        if level not in self.pkg.boundaries:
+            raise EngineError(f"unknown level '{level}' (choose {', '.join(self.pkg.manifest.level_ids)})")
+        if level not in self._levels:
+            self._levels[level] = self._prepare(level)
+        return self._levels[level]
+
+    def _prepare(self, level: str) -> LevelData:
+        m, pkg = self.pkg.manifest, self.pkg
+        raw, dens = raw_values(pkg, level)
+        parent_level = m.level(level).parent
+        if parent_level is None:
+            parent = pd.DataFrame([self.city.to_numpy()] * len(raw), index=raw.index, columns=raw.columns)
+        else:
+            parent_raw, _ = raw_values(pkg, parent_level)
+            parent = parent_raw.reindex(pkg.boundaries[level]["parent"]).set_axis(raw.index)
+        values, flags = apply_disclosure(
+            raw, dens, parent,
+            {i.key: i.suppress_below for i in m.indicators},
+            {k: m.min_denominator_for(k) for k in self.keys})
+        areas = pkg.boundaries[level]
+        return LevelData(level, areas.index.to_numpy(), areas["name"].to_numpy(), raw, dens, values, flags,
+                         population_at(pkg, level, "total").to_numpy(),
+                         population_at(pkg, level, "0-18").to_numpy())
+
+    def normalised(self, level: str | None, method: str) -> np.ndarray:
+        data = self.level(level)
+        if method not in METHODS:
+            raise EngineError(f"unknown normalisation '{method}' (choose {', '.join(METHODS)})")
+        if method not in data.normalised:
+            x = data.values.to_numpy(dtype=float)
+            data.normalised[method] = ratio(x, self.city.to_numpy()) if method == "ratio" else METHODS[method](x)
+        return data.normalised[method]
+
+    def neighbours(self, level: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Touching pairs as (i, j, shared border in metres), positions into the level's codes."""
+        data = self.level(level)
+        if data.neighbour_pairs is None:
+            pairs = shared_border_lengths(self.pkg.boundaries[data.level])
+            pos = {c: i for i, c in enumerate(data.codes)}
+            data.neighbour_pairs = (pairs["a"].map(pos).to_numpy(), pairs["b"].map(pos).to_numpy(),
+                                    pairs["length_m"].to_numpy())
+        return data.neighbour_pairs
+
+    def index(self, weights: dict[str, float] | None = None, level: str | None = None,
+              normalisation: str = DEFAULT_NORMALISATION, aggregation: str = DEFAULT_AGGREGATION) -> IndexResult:
+        """Compute the index for a weighting (default: equal weights, as published)."""
+        if aggregation not in AGGREGATIONS:
+            raise EngineError(f"unknown aggregation '{aggregation}' (choose {', '.join(AGGREGATIONS)})")
+        weights = normalise_weights(check_weights(weights or {k: 1.0 for k in self.keys}, self.keys))
+        data = self.level(level)
+        scaled = self.normalised(data.level, normalisation)
+        w = np.array([weights[k] for k in self.keys])
+        index = aggregate(scaled, w, aggregation)
+        return IndexResult(data.level, self.keys, data.codes, data.names, index, rank_desc(index, data.codes),
+                           scaled, data.values.to_numpy(dtype=float), weights, normalisation, aggregation)
