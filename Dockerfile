@@ -1,0 +1,22 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HOST=0.0.0.0 \
+    PORT=8050
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY app.py ./
+COPY dashboard/ dashboard/
+COPY layers/ layers/
+COPY assets/ assets/
+COPY data/ data/
+
+RUN useradd --create-home --uid 10001 dashboard
+USER 10001
+
+EXPOSE 8050
+CMD ["sh", "-c", "exec gunicorn --bind ${HOST}:${PORT} --workers 2 --threads 4 --timeout 60 app:server"]

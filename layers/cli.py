@@ -1,0 +1,147 @@
+"""Command line over the same engine as the dashboard: `python -m layers --help`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .clusters import ClusterSettings, find_clusters
+from .engine import Engine
+from .errors import EngineError, PackageError
+from .package import load_package
+from .trends import trend_table
+from .weights import parse_weights
+
+DEFAULT_PACKAGE = Path(__file__).resolve().parents[1] / "data" / "malmo"
+
+
+def _engine_and_weights(args) -> tuple[Engine, dict | None]:
+    engine = Engine(load_package(args.package))
+    weights = parse_weights(args.weights, engine.keys) if args.weights else None
+    return engine, weights
+
+
+def _cluster_settings(args) -> ClusterSettings:
+    return ClusterSettings(top_n=args.top_n, threshold=args.threshold,
+                           extend_threshold=None if args.no_extend else args.extend_threshold,
+                           min_shared_m=args.min_shared_m)
+
+
+def cmd_validate(args) -> int:
+    pkg = load_package(args.package)
+    levels = ", ".join(f"{lid} ({len(gdf)})" for lid, gdf in pkg.boundaries.items())
+    print(f"{args.package}: valid. Levels: {levels}. Indicators: {', '.join(pkg.manifest.indicator_keys)}."
+          + (" Contains generated (demo) values." if pkg.is_generated() else ""))
+    return 0
+
+
+def cmd_index(args) -> int:
+    engine, weights = _engine_and_weights(args)
+    result = engine.index(weights, args.level, args.normalisation, args.aggregation)
+    frame = result.frame().drop(columns=[f"value_{k}" for k in engine.keys])
+    frame.insert(0, "generated", engine.pkg.indicators["generated"].any())
+    if args.format == "json":
+        print(frame.to_json(orient="records", force_ascii=False, indent=1))
+    else:
+        frame.to_csv(sys.stdout, index=False, float_format="%.4f", lineterminator="\n")
+    return 0
+
+
+def cmd_clusters(args) -> int:
+    engine, weights = _engine_and_weights(args)
+    result = engine.index(weights, args.level, args.normalisation, args.aggregation)
+    clusters = find_clusters(engine, result, _cluster_settings(args))
+    print(json.dumps([c.as_dict() for c in clusters], ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_trend(args) -> int:
+    engine, weights = _engine_and_weights(args)
+    if args.cluster:
+        result = engine.index(weights, args.level, args.normalisation, args.aggregation)
+        clusters = {c.id: c for c in find_clusters(engine, result, _cluster_settings(args))}
+        if args.cluster not in clusters:
+            raise EngineError(f"no cluster '{args.cluster}' for these settings (clusters: {', '.join(clusters)})")
+        groups = {clusters[args.cluster].name: clusters[args.cluster].members}
+    else:
+        codes = [c.strip() for c in args.areas.split(",") if c.strip()]
+        known = engine.pkg.level_of()
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise EngineError(f"unknown area code(s): {', '.join(unknown)}")
+        groups = {",".join(codes): codes}
+    table = trend_table(engine.pkg, groups, args.age_group)
+    table.to_csv(sys.stdout, index=False, float_format="%.2f", lineterminator="\n")
+    return 0
+
+
+def cmd_demo_build(args) -> int:
+    from . import demo
+    demo.build(args.package)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m layers", description="Malmö index engine: validate packages, compute index, clusters and UVAS trends.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check a data package; exit 1 and list every problem if it is not valid")
+    v.add_argument("package", type=Path)
+    v.set_defaults(func=cmd_validate)
+
+    def engine_options(sp):
+        sp.add_argument("--package", type=Path, default=DEFAULT_PACKAGE, help="data package folder (default: data/malmo)")
+        sp.add_argument("--weights", help="e.g. inte_behorig=1,trangboddhet=1,ekonomiskt_bistand=1,lag_inkomststandard=1 (indicators not named get 0)")
+        sp.add_argument("--level", help="geography level (default: the package's index level)")
+        sp.add_argument("--normalisation", default="minmax", choices=["minmax", "zscore", "rank", "ratio"])
+        sp.add_argument("--aggregation", default="arithmetic", choices=["arithmetic", "geometric"])
+
+    def cluster_options(sp):
+        sp.add_argument("--top-n", type=int, default=11)
+        sp.add_argument("--threshold", type=float, help="core = every area with index ≥ this (instead of --top-n)")
+        sp.add_argument("--extend-threshold", type=float, default=0.55)
+        sp.add_argument("--no-extend", action="store_true", help="do not add neighbouring areas")
+        sp.add_argument("--min-shared-m", type=float, default=25.0, help="metres of shared border that make two areas neighbours")
+
+    i = sub.add_parser("index", help="index and rank per area")
+    engine_options(i)
+    i.add_argument("--format", choices=["csv", "json"], default="csv")
+    i.set_defaults(func=cmd_index)
+
+    c = sub.add_parser("clusters", help="clusters of high-index neighbouring areas, as JSON")
+    engine_options(c)
+    cluster_options(c)
+    c.add_argument("--format", choices=["json"], default="json")
+    c.set_defaults(func=cmd_clusters)
+
+    t = sub.add_parser("trend", help="UVAS series as CSV for areas or a cluster, with Malmö and Sweden")
+    engine_options(t)
+    cluster_options(t)
+    group = t.add_mutually_exclusive_group(required=True)
+    group.add_argument("--areas", help="comma-separated area codes (any level at or above the index level)")
+    group.add_argument("--cluster", help="cluster id as printed by 'clusters' (e.g. k48104)")
+    t.add_argument("--age-group", default="16-29")
+    t.set_defaults(func=cmd_trend)
+
+    d = sub.add_parser("demo", help="demonstration data")
+    dsub = d.add_subparsers(dest="demo_command", required=True)
+    b = dsub.add_parser("build", help="(re)generate the demo tables of a package, seeded and reproducible")
+    b.add_argument("--package", type=Path, default=DEFAULT_PACKAGE)
+    b.set_defaults(func=cmd_demo_build)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PackageError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    except EngineError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0

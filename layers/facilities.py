@@ -1,0 +1,60 @@
+"""Places (libraries, familjecentraler, allaktivitetshus): where they are and how near.
+
+Distances are in metres, in SWEREF 99 TM (EPSG:3006), from an area's boundary to a place
+(0 when the place lies inside the area).
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .geography import METRIC_CRS, ancestors
+from .package import DataPackage
+
+
+def drawable(pkg: DataPackage) -> gpd.GeoDataFrame:
+    """Places with a point to draw (position 'coordinates' or 'area'); 'unknown' ones are left out."""
+    fac = pkg.facilities[pkg.facilities["position"] != "unknown"].dropna(subset=["lat", "lon"])
+    return gpd.GeoDataFrame(fac, geometry=gpd.points_from_xy(fac["lon"], fac["lat"]), crs="EPSG:4326")
+
+
+def area_of_facilities(pkg: DataPackage, level: str) -> pd.Series:
+    """Code of the area on `level` that each place (by id) lies in; NaN when not known.
+
+    Places drawn at their area keep that area (and its ancestors); others by point in polygon.
+    """
+    m = pkg.manifest
+    out = pd.Series(np.nan, index=pkg.facilities["id"], dtype=object)
+    points = drawable(pkg)
+    areas = pkg.boundaries[level]
+    hit = areas.sindex.query(points.geometry.values, predicate="within")
+    out.loc[points["id"].to_numpy()[hit[0]]] = areas.index.to_numpy()[hit[1]]
+    level_of = pkg.level_of()
+    for _, f in pkg.facilities[pkg.facilities["area_code"].notna()].iterrows():
+        source = level_of[f["area_code"]]
+        if source == level:
+            out[f["id"]] = f["area_code"]
+        elif m.level_ids.index(source) > m.level_ids.index(level):
+            out[f["id"]] = ancestors(pkg.boundaries, m.levels, source, level)[f["area_code"]]
+    return out
+
+
+def distance_matrix(pkg: DataPackage, level: str) -> pd.DataFrame:
+    """Metres from each area (rows, codes) to each drawable place (columns, ids)."""
+    areas = pkg.boundaries[level].to_crs(METRIC_CRS)
+    points = drawable(pkg).to_crs(METRIC_CRS)
+    d = shapely.distance(np.asarray(areas.geometry.values)[:, None], np.asarray(points.geometry.values)[None, :])
+    return pd.DataFrame(d, index=areas.index, columns=points["id"].to_numpy())
+
+
+def nearest_by_kind(pkg: DataPackage, distances: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """For a group of areas: per kind, the nearest place's id, name and distance (metres)."""
+    fac = pkg.facilities.set_index("id").loc[distances.columns]
+    group = distances.loc[codes].min(axis=0)
+    rows = []
+    for kind, ids in fac.groupby("kind").groups.items():
+        best = group[list(ids)].idxmin()
+        rows.append({"kind": kind, "id": best, "name": fac.at[best, "name"], "distance_m": float(group[best])})
+    return pd.DataFrame(rows)

@@ -1,0 +1,69 @@
+"""UVAS trends (young people neither working nor studying) for areas, clusters, the city and the nation."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .geography import ancestors
+from .package import DataPackage
+
+FOLLOW_UP_YEARS = (2030, 2035)
+DEFAULT_AGE_GROUP = "16-29"
+
+
+def _index_level_codes(pkg: DataPackage, codes: list[str]) -> list[str]:
+    """The index-level areas that make up `codes` (an index-level code stands for itself)."""
+    m = pkg.manifest
+    level_of = pkg.level_of()
+    out = []
+    for code in codes:
+        level = level_of.get(code)
+        if level == m.index_level:
+            out.append(code)
+        elif level is not None and m.level_ids.index(level) < m.level_ids.index(m.index_level):
+            up = ancestors(pkg.boundaries, m.levels, m.index_level, level)
+            out += list(up.index[up == code])
+    return out
+
+
+def uvas_series(pkg: DataPackage, codes: list[str], age_group: str = DEFAULT_AGE_GROUP) -> pd.DataFrame:
+    """UVAS share per year for a set of areas taken together: Σ count / Σ population (count-weighted).
+
+    Columns: year, share (percent), count, population. Codes may be of the index level or
+    coarser; reference codes (MALMO, SE) are returned as published.
+    """
+    rows = pkg.uvas[pkg.uvas["age_group"] == age_group]
+    if len(codes) == 1 and codes[0] in pkg.reference_codes:
+        one = rows[rows["code"] == codes[0]].sort_values("year")
+        population = 100 * one["count"].astype(float) / one["share"].where(one["share"] > 0)
+        return pd.DataFrame({"year": one["year"].to_numpy(), "share": one["share"].to_numpy(),
+                             "count": one["count"].to_numpy(), "population": population.round().to_numpy()})
+    rows = rows[rows["code"].isin(_index_level_codes(pkg, codes))]
+    rows = rows[rows["share"] > 0]
+    population = 100 * rows["count"].astype(float) / rows["share"]
+    grouped = rows.assign(population=population).groupby("year")[["count", "population"]].sum()
+    grouped["share"] = 100 * grouped["count"] / grouped["population"]
+    return grouped.reset_index()[["year", "share", "count", "population"]]
+
+
+def trend_table(pkg: DataPackage, groups: dict[str, list[str]], age_group: str = DEFAULT_AGE_GROUP,
+                with_reference: bool = True) -> pd.DataFrame:
+    """Long table (series, year, share, count, population, follow_up) for named groups of areas,
+    plus the city and the nation, with empty rows for the follow-up years 2030 and 2035."""
+    parts = []
+    named = dict(groups)
+    if with_reference:
+        named.update({code: [code] for code in pkg.reference_codes})
+    for name, codes in named.items():
+        series = uvas_series(pkg, codes, age_group)
+        if series.empty:
+            continue
+        follow = pd.DataFrame({"year": list(FOLLOW_UP_YEARS), "share": np.nan, "count": np.nan, "population": np.nan})
+        series = pd.concat([series.assign(follow_up=False), follow.assign(follow_up=True)], ignore_index=True)
+        parts.append(series.assign(series=name, age_group=age_group))
+    if not parts:
+        return pd.DataFrame(columns=["series", "age_group", "year", "share", "count", "population", "follow_up"])
+    out = pd.concat(parts, ignore_index=True)
+    out["count"] = out["count"].round().astype("Int64")
+    out["population"] = out["population"].round().astype("Int64")
+    return out[["series", "age_group", "year", "share", "count", "population", "follow_up"]]
