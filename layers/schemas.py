@@ -115,7 +115,8 @@ def read_table(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame | N
             elif check == "not_nullable":
                 msg = "value is empty but required"
             elif check.startswith("coerce_dtype"):
-                msg = f"'{value}' is not a number"
+                whole = "int" in check.lower()
+                msg = f"'{value}' is not a {'whole ' if whole else ''}number"
             elif check == "field_uniqueness" or check.startswith("multiple_fields_uniqueness"):
                 msg = f"duplicate value '{value}'"
             else:

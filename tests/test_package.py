@@ -61,7 +61,7 @@ def test_value_out_of_range_names_row_and_column(package_copy):
 
 def test_not_a_number(package_copy):
     edit_csv(package_copy / "population.csv", lambda df: df.__setitem__("count", df["count"].where(df.index != 0, "många")))
-    assert "population.csv, row 2, column 'count': 'många' is not a number" in problems_of(package_copy)
+    assert "population.csv, row 2, column 'count': 'många' is not a whole number" in problems_of(package_copy)
 
 
 def test_unknown_area_code(package_copy):
