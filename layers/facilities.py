@@ -49,12 +49,26 @@ def distance_matrix(pkg: DataPackage, level: str) -> pd.DataFrame:
     return pd.DataFrame(d, index=areas.index, columns=points["id"].to_numpy())
 
 
+class NearestPlaces:
+    """Nearest place of each kind to a group of areas, from a precomputed distance matrix (metres)."""
+
+    def __init__(self, pkg, distances: pd.DataFrame):
+        fac = pkg.facilities.set_index("id").loc[distances.columns]
+        self.position = {c: i for i, c in enumerate(distances.index)}
+        self.matrix = distances.to_numpy()
+        self.kinds = {kind: np.flatnonzero(fac["kind"].to_numpy() == kind) for kind in sorted(fac["kind"].unique())}
+        self.names = fac["name"].astype(str).to_numpy()
+
+    def nearest(self, codes) -> list[tuple[str, str, float]]:
+        rows = [self.position[c] for c in codes if c in self.position]
+        group = self.matrix[rows].min(axis=0)
+        out = []
+        for kind, cols in self.kinds.items():
+            best = cols[np.argmin(group[cols])]
+            out.append((kind, self.names[best], float(group[best])))
+        return out
+
+
 def nearest_by_kind(pkg: DataPackage, distances: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
-    """For a group of areas: per kind, the nearest place's id, name and distance (metres)."""
-    fac = pkg.facilities.set_index("id").loc[distances.columns]
-    group = distances.loc[codes].min(axis=0)
-    rows = []
-    for kind, ids in fac.groupby("kind").groups.items():
-        best = group[list(ids)].idxmin()
-        rows.append({"kind": kind, "id": best, "name": fac.at[best, "name"], "distance_m": float(group[best])})
-    return pd.DataFrame(rows)
+    """For a group of areas: per kind, the nearest place's name and distance (metres)."""
+    return pd.DataFrame(NearestPlaces(pkg, distances).nearest(codes), columns=["kind", "name", "distance_m"])

@@ -67,3 +67,35 @@ def trend_table(pkg: DataPackage, groups: dict[str, list[str]], age_group: str =
     out["count"] = out["count"].round().astype("Int64")
     out["population"] = out["population"].round().astype("Int64")
     return out[["series", "age_group", "year", "share", "count", "population", "follow_up"]]
+
+
+class UvasCube:
+    """UVAS counts and populations as arrays (index-level areas × years) for fast group sums.
+
+    Used where many groupings are asked for in a row (the dashboard's slider); gives the same
+    numbers as `uvas_series`.
+    """
+
+    def __init__(self, pkg: DataPackage, age_group: str = DEFAULT_AGE_GROUP):
+        rows = pkg.uvas[(pkg.uvas["age_group"] == age_group) & (pkg.uvas["share"] > 0)]
+        self.years = sorted(int(y) for y in pkg.uvas["year"].unique())
+        rows = rows.assign(population=100 * rows["count"].astype(float) / rows["share"])
+        counts = rows.pivot_table(index="code", columns="year", values="count", aggfunc="sum").reindex(columns=self.years)
+        pops = rows.pivot_table(index="code", columns="year", values="population", aggfunc="sum").reindex(columns=self.years)
+        self.position = {c: i for i, c in enumerate(counts.index)}
+        self.counts = counts.to_numpy(dtype=float)
+        self.populations = pops.to_numpy(dtype=float)
+        shares = rows.pivot_table(index="code", columns="year", values="share").reindex(columns=self.years)
+        self.reference = {c: shares.loc[c].to_numpy(dtype=float) for c in pkg.reference_codes if c in shares.index}
+
+    def share(self, codes) -> np.ndarray:
+        """Σ count / Σ population per year, percent; NaN for years without data."""
+        if len(codes) == 1 and codes[0] in self.reference:
+            return self.reference[codes[0]]
+        rows = [self.position[c] for c in codes if c in self.position]
+        if not rows:
+            return np.full(len(self.years), np.nan)
+        count = np.nansum(self.counts[rows], axis=0)
+        pop = np.nansum(self.populations[rows], axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(pop > 0, 100 * count / pop, np.nan)

@@ -1,0 +1,178 @@
+"""View model: what the dashboard shows for one state, as plain JSON-ready data (no Dash here).
+
+`level_info` is static per level (sent once); `view_model` is what changes with the weights,
+kept compact (arrays aligned to `level_info["codes"]`) because it crosses the wire on every
+slider move.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .classify import class_breaks, classes_of
+from .clusters import ClusterSettings, find_clusters
+from .engine import Engine
+from .facilities import NearestPlaces, area_of_facilities, distance_matrix
+from .geography import ancestors
+from .trends import FOLLOW_UP_YEARS, UvasCube, uvas_series
+
+COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]  # ColorBrewer YlOrRd, colour-blind safe
+NO_DATA_COLOUR = "#d9d9d9"
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    weights: tuple[tuple[str, float], ...]
+    level: str
+    normalisation: str = "minmax"
+    aggregation: str = "arithmetic"
+    classification: str = "quantiles"
+    top_n: int = 11
+    extend_threshold: float | None = 0.55
+    min_shared_m: float = 25.0
+
+    @property
+    def cluster_settings(self) -> ClusterSettings:
+        return ClusterSettings(top_n=self.top_n, extend_threshold=self.extend_threshold, min_shared_m=self.min_shared_m)
+
+
+def _round(values: np.ndarray, digits: int) -> list:
+    """JSON-ready list: rounded floats, None for NaN."""
+    return [None if v != v else v for v in np.round(np.asarray(values, dtype=float), digits).tolist()]
+
+
+@dataclass(eq=False)  # hashed by identity, for the per-method caches
+class ViewModels:
+    """Builds and caches view models for one engine (one data package)."""
+
+    engine: Engine
+    _baseline: dict = field(default_factory=dict)
+    _level_info: dict = field(default_factory=dict)
+
+    @property
+    def pkg(self):
+        return self.engine.pkg
+
+    def level_info(self, level: str) -> dict:
+        if level not in self._level_info:
+            self._level_info[level] = self._build_level_info(level)
+        return self._level_info[level]
+
+    def _build_level_info(self, level: str) -> dict:
+        m, pkg = self.pkg.manifest, self.pkg
+        data = self.engine.level(level)
+        areas = pkg.boundaries[level]
+        parent_level = m.level(level).parent
+        parent_names = (areas["parent"].map(pkg.boundaries[parent_level]["name"]) if parent_level else pd.Series(None, index=areas.index))
+        geso = (ancestors(pkg.boundaries, m.levels, level, m.level_ids[0]).map(pkg.boundaries[m.level_ids[0]]["name"])
+                if level != m.level_ids[0] else pd.Series(None, index=areas.index))
+        generated_codes = set(pkg.indicators.loc[pkg.indicators["generated"], "code"])
+        uvas = {}
+        if m.level_ids.index(level) <= m.level_ids.index(m.index_level):
+            for code in data.codes:
+                s = uvas_series(pkg, [str(code)])
+                if len(s):
+                    uvas[str(code)] = _round(s["share"].to_numpy(), 1)
+        return {
+            "level": level,
+            "level_generated": m.level(level).generated,
+            "codes": [str(c) for c in data.codes],
+            "names": [str(n) for n in data.names],
+            "parent_names": [None if pd.isna(p) else str(p) for p in parent_names],
+            "geso_names": [None if pd.isna(g) else str(g) for g in geso],
+            "values": {k: _round(data.values[k].to_numpy(dtype=float), 2) for k in self.engine.keys},
+            "flags": {k: [str(f) for f in data.flags[k]] for k in self.engine.keys},
+            "population": _round(data.population, 0),
+            "children": _round(data.children, 0),
+            "generated": [bool(c in generated_codes or m.level(level).generated) for c in data.codes],
+            "uvas_years": sorted(int(y) for y in pkg.uvas["year"].unique()),
+            "uvas": uvas,
+        }
+
+    def _baseline_rank(self, level: str, normalisation: str, aggregation: str) -> np.ndarray:
+        key = (level, normalisation, aggregation)
+        if key not in self._baseline:
+            self._baseline[key] = self.engine.index(None, level, normalisation, aggregation).rank
+        return self._baseline[key]
+
+    def view_model(self, s: ViewSettings) -> dict:
+        result = self.engine.index(dict(s.weights), s.level, s.normalisation, s.aggregation)
+        baseline = self._baseline_rank(s.level, s.normalisation, s.aggregation)
+        change = np.where((result.rank > 0) & (baseline > 0), baseline - result.rank, 0)
+        breaks = class_breaks(result.index, s.classification, len(COLOURS))
+        index_level = self.pkg.manifest.index_level
+        cluster_result = result if s.level == index_level else self.engine.index(dict(s.weights), index_level, s.normalisation, s.aggregation)
+        clusters = find_clusters(self.engine, cluster_result, s.cluster_settings)
+        return {
+            "level": s.level,
+            "index": _round(result.index, 4),
+            "rank": [int(r) for r in result.rank],
+            "rank_change": [int(c) for c in change],
+            "class": [int(c) for c in classes_of(result.index, breaks)],
+            "breaks": [round(b, 4) for b in breaks],
+            "colours": COLOURS[-len(breaks):] if breaks else [],
+            "scaled": {k: _round(result.scaled[:, j], 3) for j, k in enumerate(result.keys)},
+            "weights": {k: round(v, 4) for k, v in result.weights.items()},
+            "clusters": [self._cluster_summary(c) for c in clusters],
+            "trend": self.trend(tuple(tuple(c.members) for c in clusters), tuple(c.name for c in clusters)),
+            "generated": self.pkg.is_generated(),
+        }
+
+    def _cluster_summary(self, c) -> dict:
+        return {**c.as_dict(), "places": self.places_near(tuple(c.members))}
+
+    @lru_cache(maxsize=512)
+    def places_near(self, members: tuple[str, ...]) -> dict:
+        """Places inside a group of index-level areas, and the nearest of each kind (metres)."""
+        where, names, distances = self._places
+        inside = [names[i] for i, a in where.items() if a in members]
+        nearest = distances.nearest(members)
+        return {"inside": inside, "nearest": [{"kind": k, "name": n, "distance_m": round(d)} for k, n, d in nearest]}
+
+    @cached_property
+    def _places(self):
+        level = self.pkg.manifest.index_level
+        names = self.pkg.facilities.set_index("id")["name"].astype(str).to_dict()
+        return area_of_facilities(self.pkg, level).dropna(), names, NearestPlaces(self.pkg, distance_matrix(self.pkg, level))
+
+    @cached_property
+    def _uvas(self) -> UvasCube:
+        return UvasCube(self.pkg)
+
+    @lru_cache(maxsize=512)
+    def trend(self, groups: tuple[tuple[str, ...], ...], names: tuple[str, ...]) -> dict:
+        """UVAS (16–29) per cluster, all clusters together, the city and the nation."""
+        cube = self._uvas
+        series = []
+
+        def add(sid, name, codes, kind):
+            share = cube.share(list(codes))
+            if not np.isnan(share).all():
+                series.append({"id": sid, "name": name, "kind": kind, "share": _round(share, 2)})
+
+        for members, name in zip(groups, names):
+            add("k" + min(members), name, members, "cluster")
+        if len(groups) > 1:
+            add("all", None, [c for g in groups for c in g], "all_clusters")
+        for code in self.pkg.reference_codes:
+            add(code, None, [code], "reference")
+        return {"years": cube.years, "follow_up": list(FOLLOW_UP_YEARS), "series": series}
+
+    @lru_cache(maxsize=256)
+    def outlines(self, groups: tuple[tuple[str, ...], ...]) -> dict:
+        """GeoJSON of each cluster's outer boundary (members dissolved), EPSG:4326."""
+        areas = self.pkg.boundaries[self.pkg.manifest.index_level]
+        features = []
+        for members in groups:
+            known = [c for c in members if c in areas.index]
+            if not known:
+                continue
+            shape = shapely.coverage_union_all(areas.geometry.loc[known].values)
+            features.append({"type": "Feature", "properties": {"id": "k" + min(known)},
+                             "geometry": shapely.geometry.mapping(shapely.boundary(shape))})
+        return {"type": "FeatureCollection", "features": features}
+
