@@ -109,6 +109,7 @@ class ViewModels:
         clusters = find_clusters(self.engine, cluster_result, s.cluster_settings)
         return {
             "level": s.level,
+            "index_level": index_level,
             "index": _round(result.index, 4),
             "rank": [int(r) for r in result.rank],
             "rank_change": [int(c) for c in change],

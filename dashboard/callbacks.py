@@ -1,0 +1,101 @@
+"""Callbacks: server side for what needs the engine, browser side (assets/dashboard.js) for drawing."""
+from __future__ import annotations
+
+from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update
+
+from layers.errors import EngineError
+from layers.viewmodel import ViewSettings
+
+from .layout import place_markers
+from .presets import presets_for
+from .texts import t
+
+
+def settings_from_inputs(keys, weights, level, normalisation, aggregation, classification, top_n, extend, min_shared) -> ViewSettings:
+    """ViewSettings from raw control values; blank or out-of-range numbers fall back to the defaults."""
+    def number(value, default, low=None, high=None):
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            return default
+        if (low is not None and value < low) or (high is not None and value > high):
+            return default
+        return value
+    clean = tuple((k, float(number(w, 0, 0, 100))) for k, w in zip(keys, weights))
+    return ViewSettings(clean, level, normalisation, aggregation, classification,
+                        int(number(top_n, 11, 1)), None if extend is None else float(number(extend, 0.55, 0)),
+                        float(number(min_shared, 25, 0)))
+
+
+def register_callbacks(app, ctx, cache) -> None:
+    keys = ctx.engine.keys
+    kinds = ctx.options.kinds
+    sliders = [Input(f"weight-{k}", "value") for k in keys]
+
+    @cache.memoize()
+    def cached_view_model(settings: ViewSettings) -> dict:
+        return ctx.views.view_model(settings)
+
+    @app.callback(Output("view-model", "data"), Output("method-notice", "children"),
+                  *sliders, Input("level-select", "value"), Input("normalisation-select", "value"),
+                  Input("aggregation-select", "value"), Input("classification-select", "value"),
+                  Input("top-n-input", "value"), Input("extend-input", "value"), Input("min-shared-input", "value"),
+                  State("page", "lang"))
+    def update_view_model(*args):
+        weights, rest = args[:len(keys)], args[len(keys):]
+        level, normalisation, aggregation, classification, top_n, extend, min_shared, lang = rest
+        settings = settings_from_inputs(keys, weights, level, normalisation, aggregation, classification, top_n, extend, min_shared)
+        if sum(w for _, w in settings.weights) == 0:
+            return no_update, t(lang, "url_all_zero").capitalize() + "."
+        try:
+            return cached_view_model(settings), ""
+        except EngineError as err:
+            return no_update, str(err)
+
+    @app.callback(Output("level-info", "data"), Output("areas", "url"), Input("level-select", "value"))
+    def update_level(level):
+        return ctx.views.level_info(level), f"/api/geometry/{level}.geojson"
+
+    for kind in kinds:
+        @app.callback(Output(f"places-{kind}", "children"), Input(f"layer-{kind}", "value"), State("page", "lang"))
+        def toggle_places(value, lang, kind=kind):
+            return place_markers(ctx, kind, lang) if value else []
+
+    presets = presets_for(keys)
+
+    @app.callback(*[Output(f"weight-{k}", "value") for k in keys], Output("preset-select", "value"),
+                  Input("preset-select", "value"), Input("reset-weights", "n_clicks"), *sliders,
+                  prevent_initial_call=True)
+    def weights_from_preset(preset, _reset, *weights):
+        trigger = dash_ctx.triggered_id
+        if trigger == "reset-weights":
+            return *[presets["equal"][k] for k in keys], "equal"
+        if trigger == "preset-select":
+            if preset in presets:
+                return *[presets[preset][k] for k in keys], no_update
+            return *[no_update] * len(keys), no_update
+        current = dict(zip(keys, weights))
+        match = next((name for name, p in presets.items() if all(p[k] == current[k] for k in keys)), "custom")
+        return *[no_update] * len(keys), (match if match != preset else no_update)
+
+    cs = lambda name: ClientsideFunction(namespace="malmo", function_name=name)  # noqa: E731
+    app.clientside_callback(cs("shares"), *[Output(f"share-{k}", "children") for k in keys], *sliders, State("texts", "data"))
+    app.clientside_callback(cs("paint"), Output("painted", "data"), Input("view-model", "data"),
+                            Input("level-info", "data"), Input("selected-area", "data"))
+    app.clientside_callback(cs("outlines"), Output("cluster-outlines", "url"), Input("view-model", "data"))
+    app.clientside_callback(cs("legend"), Output("map-legend", "children"), Input("view-model", "data"),
+                            State("classification-select", "value"), State("texts", "data"))
+    app.clientside_callback(cs("clusterList"), Output("cluster-list", "children"), Input("view-model", "data"),
+                            Input("level-select", "value"), State("texts", "data"))
+    app.clientside_callback(cs("trend"), Output("trend-chart", "figure"), Input("view-model", "data"), State("texts", "data"))
+    app.clientside_callback(cs("table"), Output("ranking-table", "data"), Output("ranking-table", "style_data_conditional"),
+                            Input("view-model", "data"), Input("level-info", "data"), Input("ranking-table", "sort_by"),
+                            Input("selected-area", "data"), State("texts", "data"))
+    app.clientside_callback(cs("select"), Output("selected-area", "data"), Input("areas", "clickData"),
+                            Input("ranking-table", "active_cell"), Input("level-info", "data"), State("selected-area", "data"))
+    app.clientside_callback(cs("card"), Output("area-card", "children"), Input("selected-area", "data"),
+                            Input("view-model", "data"), Input("level-info", "data"), State("texts", "data"))
+    app.clientside_callback(cs("syncUrl"), Output("url-sync", "data"), Output("export-link", "href"), Output("language-link", "href"),
+                            *sliders, Input("level-select", "value"), Input("normalisation-select", "value"),
+                            Input("aggregation-select", "value"), Input("classification-select", "value"),
+                            Input("top-n-input", "value"), Input("extend-input", "value"), Input("min-shared-input", "value"),
+                            *[Input(f"layer-{k}", "value") for k in kinds], Input("selected-area", "data"),
+                            State("texts", "data"))

@@ -1,0 +1,54 @@
+"""What the app holds for one data package: the engine, view models and state options."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from layers.engine import Engine
+from layers.package import DataPackage, load_package
+from layers.viewmodel import ViewModels
+
+from .state import Options
+
+DEFAULT_PACKAGE = Path(__file__).resolve().parents[1] / "data" / "malmo"
+CANVAS_ABOVE = 1500  # features on one level; SVG gets slow beyond this
+
+
+@dataclass
+class AppContext:
+    pkg: DataPackage
+    engine: Engine
+    views: ViewModels
+    options: Options
+    basemap_url: str | None
+    basemap_attribution: str
+    prefer_canvas: bool
+
+    @property
+    def center(self) -> list[float]:
+        """[lat, lon] of the middle of the package's area, for the map's first view."""
+        minx, miny, maxx, maxy = self.pkg.boundaries[self.pkg.manifest.level_ids[0]].total_bounds
+        return [float(miny + maxy) / 2, float(minx + maxx) / 2]
+
+    @classmethod
+    def from_package(cls, path: str | Path | None = None) -> "AppContext":
+        pkg = load_package(path or os.environ.get("MALMO_PACKAGE") or DEFAULT_PACKAGE)
+        engine = Engine(pkg)
+        m = pkg.manifest
+        options = Options(keys=m.indicator_keys, levels=m.level_ids, default_level=m.index_level,
+                          kinds=[k["id"] for k in m.raw.get("facility_kinds", [])],
+                          area_codes={c for gdf in pkg.boundaries.values() for c in gdf.index})
+        views = ViewModels(engine)
+        for level in m.level_ids:  # warm the per-level caches before the first visitor
+            views.level_info(level)
+        views.view_model(default_settings(options))
+        return cls(pkg, engine, views, options,
+                   os.environ.get("BASEMAP_URL") or None,
+                   os.environ.get("BASEMAP_ATTRIBUTION", ""),
+                   max(len(g) for g in pkg.boundaries.values()) > CANVAS_ABOVE)
+
+
+def default_settings(options: Options):
+    from layers.viewmodel import ViewSettings
+    return ViewSettings(tuple((k, 50.0) for k in options.keys), options.default_level)

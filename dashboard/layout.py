@@ -1,0 +1,194 @@
+"""The page: built per request from the URL state (so a shared link opens as it was shared)."""
+from __future__ import annotations
+
+from dash import dash_table, dcc, html
+import dash_leaflet as dl
+
+from .state import State, to_query
+from .texts import TEXTS, number, t
+
+KIND_SYMBOL = {"library": "B", "familjecentral": "F", "allaktivitetshus": "A"}
+JS_TEXT_KEYS = [
+    "share", "legend_title", "legend_method", "no_data", "cluster_outline", "clusters_only_index_level", "no_clusters",
+    "cluster_areas", "cluster_area", "mean_index", "children", "places_inside", "no_places_inside", "nearest", "inside",
+    "km", "trend_axis", "follow_up", "all_clusters", "area_hint", "rank_of", "population", "children_label",
+    "contribution", "value", "scaled", "flag_parent", "flag_suppressed", "flag_parent_suppressed", "data_generated",
+    "data_real", "uvas_sparkline", "no_index", "up", "down", "same", "trend_title", "demo_label",
+    "class_quantiles", "class_equal_interval", "class_natural_breaks",
+]
+
+
+def _label(labels: dict, lang: str) -> str:
+    return labels.get(lang) or labels["sv"]
+
+
+def client_texts(lang: str, ctx) -> dict:
+    """Texts and labels the browser-side rendering needs, in one language."""
+    m = ctx.pkg.manifest
+    return {
+        "lang": lang,
+        "t": {k: TEXTS[lang][k] for k in JS_TEXT_KEYS},
+        "indicators": {i.key: _label(i.labels, lang) for i in m.indicators},
+        "suppress": {i.key: i.suppress_below for i in m.indicators},
+        "kinds": {k["id"]: _label(k["labels"], lang) for k in m.raw.get("facility_kinds", [])},
+        "references": {r["code"]: _label(r["labels"], lang) for r in m.raw.get("reference_areas", [])},
+        "index_level": m.index_level,
+    }
+
+
+def _slider(key: str, label: str, value: float) -> html.Div:
+    return html.Div(className="weight", children=[
+        html.Label(label, htmlFor=f"weight-{key}", className="weight-label"),
+        html.Span(id=f"share-{key}", className="weight-share", **{"aria-live": "polite"}),
+        dcc.Slider(id=f"weight-{key}", min=0, max=100, step=1, value=value, updatemode="drag",
+                   marks=None, tooltip={"placement": "bottom", "always_visible": False}),
+    ])
+
+
+def _places_legend(ctx, state: State, lang: str) -> html.Div:
+    kinds = ctx.pkg.manifest.raw.get("facility_kinds", [])
+    return html.Div(className="places", children=[html.H3(t(lang, "places"))] + [
+        dcc.Checklist(id=f"layer-{k['id']}", className="place-toggle",
+                      options=[{"label": html.Span([html.Span(KIND_SYMBOL.get(k["id"], "•"), className=f"place-icon place-{k['id']} legend-icon"),
+                                                    " " + _label(k["labels"], lang)]), "value": k["id"]}],
+                      value=[k["id"]] if k["id"] in state.layers else [])
+        for k in kinds])
+
+
+def _table_columns(ctx, lang: str) -> list[dict]:
+    cols = [
+        {"id": "rank", "name": t(lang, "col_rank"), "type": "numeric"},
+        {"id": "change", "name": t(lang, "col_change")},
+        {"id": "name", "name": t(lang, "col_name")},
+        {"id": "geso", "name": t(lang, "col_geso")},
+        {"id": "index", "name": t(lang, "col_index"), "type": "text"},
+    ]
+    for ind in ctx.pkg.manifest.indicators:
+        label = _label(ind.labels, lang)
+        cols.append({"id": f"value_{ind.key}", "name": t(lang, "col_value", label=label)})
+        cols.append({"id": f"scaled_{ind.key}", "name": t(lang, "col_scaled", label=label)})
+    return cols
+
+
+def _select(id_, label, options, value, lang) -> html.Div:
+    return html.Div(className="field", children=[
+        html.Label(t(lang, label), htmlFor=id_),
+        dcc.Dropdown(id=id_, options=[{"label": t(lang, text), "value": v} for v, text in options],
+                     value=value, clearable=False, searchable=False),
+    ])
+
+
+def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
+    lang = state.lang
+    m = ctx.pkg.manifest
+    other = "en" if lang == "sv" else "sv"
+    from dataclasses import replace
+    presets = [("equal", "preset_equal"), ("school", "preset_school"), ("economy", "preset_economy"),
+               ("housing", "preset_housing"), ("custom", "preset_custom")]
+    notices = []
+    if ctx.pkg.is_generated():
+        notices.append(html.Div(t(lang, "demo_notice"), id="data-notice", className="notice demo", role="status"))
+    if skipped:
+        items = "; ".join(t(lang, key, **values) for key, values in skipped)
+        notices.append(html.Div(t(lang, "url_notice", items=items), id="url-notice", className="notice url", role="alert"))
+    basemap = [dl.TileLayer(url=ctx.basemap_url, attribution=ctx.basemap_attribution)] if ctx.basemap_url else []
+    return html.Div(id="page", lang=lang, className=f"lang-{lang}", children=[
+        dcc.Store(id="texts", data=client_texts(lang, ctx)),
+        dcc.Store(id="level-info"),
+        dcc.Store(id="view-model"),
+        dcc.Store(id="selected-area", data=state.area),
+        dcc.Store(id="url-sync"),
+        dcc.Store(id="painted"),
+        html.Header(className="top", children=[
+            html.Div([html.H1(t(lang, "title")), html.P(t(lang, "subtitle"), className="subtitle")]),
+            html.A(t(lang, "other_language"), id="language-link", href=to_query(replace(state, lang=other)), lang=other, className="language"),
+        ]),
+        *notices,
+        html.Main(className="grid", children=[
+            html.Aside(className="controls", children=[
+                html.Div(className="field", children=[
+                    html.H3(t(lang, "level")),
+                    dcc.RadioItems(id="level-select", className="level-select", value=state.level,
+                                   options=[{"label": _label(lv.labels, lang), "value": lv.id} for lv in m.levels]),
+                ]),
+                html.H3(t(lang, "weights")),
+                html.P(t(lang, "weights_help"), className="help"),
+                _select("preset-select", "preset", presets, "equal" if len(set(state.weights.values())) == 1 else "custom", lang),
+                *[_slider(i.key, _label(i.labels, lang), state.weights[i.key]) for i in m.indicators],
+                html.Button(t(lang, "reset"), id="reset-weights", className="button", n_clicks=0),
+                html.Details(className="method", children=[
+                    html.Summary(t(lang, "method")),
+                    _select("normalisation-select", "normalisation", [(k, f"norm_{k}") for k in ("minmax", "zscore", "rank", "ratio")], state.normalisation, lang),
+                    _select("aggregation-select", "aggregation", [(k, f"agg_{k}") for k in ("arithmetic", "geometric")], state.aggregation, lang),
+                    _select("classification-select", "classification", [(k, f"class_{k}") for k in ("quantiles", "equal_interval", "natural_breaks")], state.classification, lang),
+                    html.H4(t(lang, "cluster_settings")),
+                    html.Label(t(lang, "top_n"), htmlFor="top-n-input"),
+                    dcc.Input(id="top-n-input", type="number", min=1, max=200, step=1, value=state.top_n, debounce=True),
+                    html.Label(t(lang, "extend_threshold"), htmlFor="extend-input"),
+                    dcc.Input(id="extend-input", type="number", min=0, max=1, step=0.01, value=state.extend_threshold, debounce=True),
+                    html.Label(t(lang, "min_shared_m"), htmlFor="min-shared-input"),
+                    dcc.Input(id="min-shared-input", type="number", min=0, max=5000, step=5, value=state.min_shared_m, debounce=True),
+                    html.Div(id="method-notice", className="method-notice", role="alert"),
+                ]),
+                _places_legend(ctx, state, lang),
+                html.A(t(lang, "export"), id="export-link", className="button export", href="/api/export.csv" + to_query(state)),
+            ]),
+            html.Section(className="map-area", **{"aria-label": t(lang, "map_label")}, children=[
+                dl.Map(id="map", center=ctx.center, zoom=11.5, minZoom=9, maxZoom=17, preferCanvas=ctx.prefer_canvas, zoomSnap=0.25,
+                       style={"height": "100%", "width": "100%"}, children=basemap + [
+                    dl.GeoJSON(id="areas", url=f"/api/geometry/{state.level}.geojson",
+                               style={"variable": "malmo.areaStyle"}, onEachFeature={"variable": "malmo.areaFeature"}),
+                    dl.Pane(name="outlines", style={"zIndex": 450, "pointerEvents": "none"}, children=[
+                        dl.GeoJSON(id="cluster-outlines", style={"variable": "malmo.outlineStyle"}, interactive=False, pane="outlines")]),
+                    *[dl.LayerGroup(id=f"places-{k['id']}") for k in m.raw.get("facility_kinds", [])],
+                ]),
+            ]),
+            html.Div(id="map-legend", className="legend"),
+            html.Section(className="side", children=[
+                html.Div(id="area-card", className="card", **{"aria-live": "polite"}),
+                html.H2(t(lang, "clusters")),
+                html.P(t(lang, "clusters_help"), className="help"),
+                html.Div(id="cluster-list"),
+            ]),
+            html.Section(className="trend", children=[
+                dcc.Graph(id="trend-chart", config={"displayModeBar": False, "locale": lang}, style={"height": "360px"}),
+            ]),
+            html.Section(className="ranking", children=[
+                html.H2(t(lang, "ranking")),
+                dash_table.DataTable(
+                    id="ranking-table", columns=_table_columns(ctx, lang), data=[],
+                    sort_action="custom", sort_by=[], page_action="none",
+                    style_table={"maxHeight": "460px", "overflowY": "auto", "overflowX": "auto"},
+                    style_cell={"fontFamily": "inherit", "fontSize": "14px", "padding": "4px 8px", "textAlign": "right"},
+                    style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"} for c in ("name", "geso", "change")]
+                    + [{"if": {"column_id": "geso"}, "maxWidth": "180px", "whiteSpace": "normal"}],
+                    style_header={"fontWeight": "600", "whiteSpace": "normal", "height": "auto", "textAlign": "center", "minWidth": "70px", "maxWidth": "120px"},
+                    css=[{"selector": "tr:hover td", "rule": "background-color: #f0f4f8; cursor: pointer;"}],
+                ),
+            ]),
+        ]),
+        html.Footer(t(lang, "footer"), className="footer"),
+    ])
+
+
+def place_markers(ctx, kind: str, lang: str) -> list:
+    """Markers of one kind of place, each with a tooltip and a popup."""
+    from layers.facilities import drawable
+    labels = {k["id"]: _label(k["labels"], lang) for k in ctx.pkg.manifest.raw.get("facility_kinds", [])}
+    out = []
+    for _, f in drawable(ctx.pkg).query("kind == @kind").iterrows():
+        approximate = f["position"] == "area"
+        popup = [html.B(f["name"]), html.Br(), f"{t(lang, 'popup_kind')}: {labels.get(kind, kind)}"]
+        if isinstance(f["address"], str) and f["address"]:
+            popup += [html.Br(), f"{t(lang, 'popup_address')}: {f['address']}"]
+        if approximate:
+            popup += [html.Br(), html.I(t(lang, "approximate"))]
+        out.append(dl.DivMarker(
+            id=f"place-{f['id']}", position=[f["lat"], f["lon"]],
+            iconOptions={"className": f"place-icon place-{kind}" + (" approximate" if approximate else ""),
+                         "html": KIND_SYMBOL.get(kind, "•"), "iconSize": [24, 24], "iconAnchor": [12, 12]},
+            children=[dl.Tooltip(f["name"]), dl.Popup(html.Div(popup))]))
+    return out
+
+
+__all__ = ["build_layout", "place_markers", "number"]
