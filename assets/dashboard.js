@@ -87,6 +87,10 @@
           vm.clusters.forEach(function (c) { labels[c.members[0].code] = c.name; });
         }
         window.malmoView = {fill: fill, labels: labels, selected: selected};
+        Object.keys(window.malmoLayers).forEach(function (code) {  // layers of a level no longer shown
+          const layer = window.malmoLayers[code];
+          if (!layer._map) { layer.unbindTooltip(); delete window.malmoLayers[code]; }
+        });
         info.codes.forEach(function (code, i) {
           const layer = window.malmoLayers[code];
           if (!layer) return;  // not drawn yet: it takes these colours when it loads

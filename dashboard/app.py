@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import dash
 from dash import html
@@ -34,7 +35,7 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     def serve_layout():
         if not has_request_context():  # Dash may build the layout once at start-up
             return build_layout(ctx, ctx.options.default(), [])
-        state, skipped = parse_query(request.args, ctx.options)
+        state, skipped = parse_query(_page_args(), ctx.options)
         return build_layout(ctx, state, skipped)
 
     app.layout = serve_layout
@@ -42,6 +43,14 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     register_callbacks(app, ctx, cache)
     _register_routes(app.server, ctx, cache)
     return app
+
+
+def _page_args() -> dict:
+    """Query parameters of the page being shown. Dash fetches the layout with a separate request
+    (/_dash-layout) whose own URL has no query; the page's URL is its referrer."""
+    if request.path.endswith("_dash-layout") and request.referrer:
+        return {k: v[-1] for k, v in parse_qs(urlparse(request.referrer).query, keep_blank_values=True).items()}
+    return request.args
 
 
 def _lang() -> str:

@@ -205,10 +205,10 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def t(lang: str, key: str, **values) -> str:
-    """The text for `key` in `lang` (Swedish when the language or key is missing there)."""
+def t(lang: str, text_key: str, /, **values) -> str:
+    """The text for `text_key` in `lang` (Swedish when the language or key is missing there)."""
     table = TEXTS.get(lang, TEXTS[DEFAULT_LANGUAGE])
-    text = table.get(key, TEXTS[DEFAULT_LANGUAGE][key])
+    text = table.get(text_key, TEXTS[DEFAULT_LANGUAGE][text_key])
     return text.format(**values) if values else text
 
 

@@ -1,0 +1,187 @@
+"""The dashboard in headless Chromium against the real server (python app.py)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from layers.classify import class_breaks, classes_of
+from layers.viewmodel import COLOURS
+from browser_support import SCREENSHOTS, chromium, running_app, wait_for
+
+pytestmark = pytest.mark.browser
+KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
+OUTLINE = "#08306b"
+FILLS = """return Object.fromEntries(Object.entries(window.malmoLayers).filter(([c, l]) => l._map)
+    .map(([c, l]) => [c, l.options.fillColor]))"""
+DRAWN = "return Array.from(document.querySelectorAll('.leaflet-overlay-pane path')).filter(p => p.getAttribute('stroke') !== '%s').length" % OUTLINE
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+def severe_errors(driver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def open_page(driver, url: str, areas: int = 136):
+    driver.get(url)
+    wait_for(driver, "return window.malmoPainted && document.querySelectorAll('#ranking-table tbody tr').length > 1")
+    wait_for(driver, DRAWN.replace("return ", "return ") + f" === {areas}")
+    time.sleep(0.3)
+
+
+def table_names(driver, n: int = 5) -> list[str]:
+    rows = driver.find_elements(By.CSS_SELECTOR, "#ranking-table tbody tr")
+    names = []
+    for row in rows:
+        cells = row.find_elements(By.CSS_SELECTOR, "td[data-dash-column='name']")
+        if cells:
+            names.append(cells[0].text)
+        if len(names) == n:
+            break
+    return names
+
+
+def expected_fills(engine, weights: dict, level: str = "delomrade") -> dict:
+    result = engine.index(weights, level)
+    breaks = class_breaks(result.index, "quantiles", len(COLOURS))
+    colours = COLOURS[-len(breaks):]
+    return {str(c): (colours[k] if k >= 0 else "#d9d9d9") for c, k in zip(result.codes, classes_of(result.index, breaks))}
+
+
+def screenshot(driver, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_page_loads_with_every_area_and_no_browser_errors(server, browser, engine):
+    open_page(browser, server + "/")
+    assert browser.execute_script(DRAWN) == 136
+    assert browser.execute_script(FILLS) == expected_fills(engine, None)
+    notice = browser.find_element(By.ID, "data-notice")
+    assert "Exempeldata" in notice.text and notice.is_displayed()
+    assert browser.find_element(By.ID, "map-legend").text.startswith("Index")
+    assert table_names(browser, 3) == ["Herrgården", "Törnrosen", "Persborg"]
+    clusters = browser.find_elements(By.CSS_SELECTOR, "#cluster-list .cluster h3")
+    assert sorted(c.text for c in clusters) == sorted(["Herrgården m.fl.", "Holma", "Augustenborg m.fl.", "Katrinelund", "Gullviksborg m.fl."])
+    assert "0,84" in browser.find_element(By.ID, "ranking-table").text  # decimal comma
+    assert browser.find_element(By.CSS_SELECTOR, ".footer").text.startswith("Gränser: Malmö stad (CC0)")
+    assert severe_errors(browser) == []
+    screenshot(browser, "1-default")
+
+
+def test_slider_recolours_map_and_reranks_table(server, browser, engine):
+    open_page(browser, server + "/")
+    before = browser.execute_script(FILLS)
+    handle = browser.find_element(By.CSS_SELECTOR, "#weight-ekonomiskt_bistand .rc-slider-handle")
+    handle.click()
+    for _ in range(50):
+        handle.send_keys(Keys.ARROW_RIGHT)
+    weights = {"inte_behorig": 50, "trangboddhet": 50, "ekonomiskt_bistand": 100, "lag_inkomststandard": 50}
+    expected = expected_fills(engine, weights)
+    wait_for(browser, f"return JSON.stringify({FILLS.replace('return ', '')}) === {__import__('json').dumps(__import__('json').dumps(expected, sort_keys=True))} || "
+             f"(() => {{ const f = {FILLS.replace('return ', '')}; const e = {__import__('json').dumps(expected)}; return Object.keys(e).every(k => f[k] === e[k]); }})()")
+    after = browser.execute_script(FILLS)
+    assert after != before and after == expected
+    frame = engine.index(weights).frame()
+    wait_for(browser, f"return document.querySelector('#ranking-table tbody').innerText.indexOf({frame['name'].iloc[0]!r}) >= 0")
+    assert table_names(browser, 5) == list(frame["name"].head(5))
+    assert "40" in browser.find_element(By.ID, "share-ekonomiskt_bistand").text  # 100 of 250
+    assert "ekonomiskt_bistand:100" in browser.current_url
+    screenshot(browser, "2-reweighted")
+
+
+def test_geso_level_draws_14_areas(server, browser):
+    open_page(browser, server + "/")
+    browser.find_element(By.XPATH, "//div[@id='level-select']//label[normalize-space(.)='GeSO']/input").click()
+    wait_for(browser, DRAWN + " === 14")
+    wait_for(browser, "return document.querySelectorAll('#ranking-table tbody tr').length === 14 + 1 || document.querySelectorAll('#ranking-table tbody tr td[data-dash-column=\"name\"]').length === 14")
+    assert "level=geso" in browser.current_url
+    wait_for(browser, "return document.querySelectorAll('.area-label').length === 14")
+    screenshot(browser, "3-geso")
+    browser.back()  # the URL is the state: back returns to delområden
+    wait_for(browser, DRAWN + " === 136")
+
+
+def test_each_place_layer_toggles(server, browser, pkg):
+    open_page(browser, server + "/")
+    drawn = pkg.facilities[pkg.facilities["position"] != "unknown"]
+    for kind in ("library", "familjecentral", "allaktivitetshus"):
+        selector = f".leaflet-marker-pane .place-{kind}"
+        expected = int((drawn["kind"] == kind).sum())
+        assert expected > 0
+        wait_for(browser, f"return document.querySelectorAll('{selector}').length === {expected}")
+        browser.find_element(By.CSS_SELECTOR, f"#layer-{kind} input").click()
+        wait_for(browser, f"return document.querySelectorAll('{selector}').length === 0")
+        browser.find_element(By.CSS_SELECTOR, f"#layer-{kind} input").click()
+        wait_for(browser, f"return document.querySelectorAll('{selector}').length === {expected}")
+
+
+def test_clicking_an_area_opens_its_card(server, browser):
+    open_page(browser, server + "/")
+    browser.execute_script("window.malmoLayers['25611']._path.scrollIntoView({block: 'center'})")
+    browser.execute_script("const p = window.malmoLayers['25611']._path; p.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: p.getBoundingClientRect().x + 5, clientY: p.getBoundingClientRect().y + 5}))")
+    wait_for(browser, "return document.querySelector('#area-card h2') && document.querySelector('#area-card h2').innerText === 'Holma'")
+    card = browser.find_element(By.ID, "area-card").text
+    assert "Rang 6 av 130" in card and "GeSO: Hyllievång, Kroksbäck m fl" in card
+    assert "genererade exempeldata" in card and "UVAS" in card
+    assert "area=25611" in browser.current_url
+    # the table selects too
+    cell = browser.find_element(By.CSS_SELECTOR, "#ranking-table tbody tr:nth-child(2) td[data-dash-column='name']")
+    cell.click()
+    wait_for(browser, "return document.querySelector('#area-card h2').innerText === 'Herrgården'")
+    screenshot(browser, "4-area-card")
+
+
+def test_url_with_weights_opens_with_them_applied(server, browser, engine):
+    open_page(browser, server + "/?w=inte_behorig:1,trangboddhet:0,ekonomiskt_bistand:0,lag_inkomststandard:0&area=11431")
+    frame = engine.index({"inte_behorig": 1, "trangboddhet": 0, "ekonomiskt_bistand": 0, "lag_inkomststandard": 0}).frame()
+    wait_for(browser, f"return document.querySelector('#ranking-table tbody').innerText.indexOf({frame['name'].iloc[1]!r}) >= 0")
+    assert table_names(browser, 4) == list(frame["name"].head(4))
+    assert browser.find_element(By.CSS_SELECTOR, "#weight-inte_behorig .rc-slider-handle").get_attribute("aria-valuenow") == "100"
+    assert browser.find_element(By.CSS_SELECTOR, "#weight-trangboddhet .rc-slider-handle").get_attribute("aria-valuenow") == "0"
+    assert browser.find_element(By.CSS_SELECTOR, "#area-card h2").text == "Katrinelund"
+    assert browser.find_elements(By.ID, "url-notice") == []
+
+
+def test_garbage_url_opens_with_a_notice(server, browser):
+    open_page(browser, server + "/?w=inte_behorig:-1,foo:abc,trangboddhet:x&level=kommun&area=99999&top=many&layers=zoo&norm=<script>")
+    notice = browser.find_element(By.ID, "url-notice").text
+    for part in ("inte_behorig", "foo", "kommun", "99999", "many", "zoo", "<script>"):
+        assert part in notice, part
+    assert browser.execute_script(DRAWN) == 136
+    assert severe_errors(browser) == []
+
+
+def test_english(server, browser):
+    open_page(browser, server + "/?lang=en")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Where is the need greatest?"
+    assert "0.84" in browser.find_element(By.ID, "ranking-table").text
+    assert "Demo data" in browser.find_element(By.ID, "data-notice").text
+
+
+def test_server_answers_bad_requests_without_a_stack_trace(server):
+    for path in ("/no/such/page", "/api/geometry/kommun.geojson", "/api/outlines?g=abc.def", "/api/export.csv?w=abc&level=x"):
+        response = requests.get(server + path, timeout=10)
+        assert response.status_code in (200, 404), path
+        assert "Traceback" not in response.text and 'File "' not in response.text
+    bad = requests.post(server + "/_dash-update-component", data="{not json", headers={"Content-Type": "application/json"}, timeout=10)
+    assert bad.status_code >= 400 and "Traceback" not in bad.text
+    csv = requests.get(server + "/api/export.csv?w=inte_behorig:1", timeout=10)
+    assert csv.status_code == 200 and "EXEMPELDATA" in csv.text.splitlines()[0]
+    assert "Rang;code;Område" in csv.text and "DEMO" in csv.headers["Content-Disposition"]
