@@ -38,8 +38,9 @@ def client_texts(lang: str, ctx) -> dict:
 
 def _slider(key: str, label: str, value: float) -> html.Div:
     return html.Div(className="weight", children=[
-        html.Label(label, htmlFor=f"weight-{key}", className="weight-label"),
-        html.Span(id=f"share-{key}", className="weight-share", **{"aria-live": "polite"}),
+        html.Div(className="weight-head", children=[
+            html.Label(label, htmlFor=f"weight-{key}", className="weight-label"),
+            html.Span(id=f"share-{key}", className="weight-share", **{"aria-live": "polite"})]),
         dcc.Slider(id=f"weight-{key}", min=0, max=100, step=1, value=value, updatemode="drag",
                    marks=None, tooltip={"placement": "bottom", "always_visible": False}),
     ])

@@ -18,7 +18,7 @@ from .clusters import ClusterSettings, find_clusters
 from .engine import Engine
 from .facilities import NearestPlaces, area_of_facilities, distance_matrix
 from .geography import ancestors
-from .trends import FOLLOW_UP_YEARS, UvasCube, uvas_series
+from .trends import FOLLOW_UP_YEARS, UvasCube
 
 COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]  # ColorBrewer YlOrRd, colour-blind safe
 NO_DATA_COLOUR = "#d9d9d9"
@@ -73,10 +73,12 @@ class ViewModels:
         generated_codes = set(pkg.indicators.loc[pkg.indicators["generated"], "code"])
         uvas = {}
         if m.level_ids.index(level) <= m.level_ids.index(m.index_level):
+            parts = ancestors(pkg.boundaries, m.levels, m.index_level, level) if level != m.index_level else None
             for code in data.codes:
-                s = uvas_series(pkg, [str(code)])
-                if len(s):
-                    uvas[str(code)] = _round(s["share"].to_numpy(), 1)
+                members = [str(code)] if parts is None else list(parts.index[parts == code])
+                share = self._uvas.share(members)
+                if not np.isnan(share).all():
+                    uvas[str(code)] = _round(share, 1)
         return {
             "level": level,
             "level_generated": m.level(level).generated,
@@ -89,7 +91,7 @@ class ViewModels:
             "population": _round(data.population, 0),
             "children": _round(data.children, 0),
             "generated": [bool(c in generated_codes or m.level(level).generated) for c in data.codes],
-            "uvas_years": sorted(int(y) for y in pkg.uvas["year"].unique()),
+            "uvas_years": self._uvas.years,
             "uvas": uvas,
         }
 
