@@ -12,10 +12,15 @@
     if (children !== undefined) p.children = children;
     return {type: type, namespace: namespace || "dash_html_components", props: p};
   }
+  const formats = {};  // Intl.NumberFormat is slow to create: one per language and precision
   function fmt(value, lang, decimals) {
     if (value === null || value === undefined || Number.isNaN(value)) return "–";
-    return Number(value).toLocaleString(lang === "sv" ? "sv-SE" : "en-GB",
-      {minimumFractionDigits: decimals, maximumFractionDigits: decimals});
+    const key = lang + decimals;
+    if (!formats[key]) {
+      formats[key] = new Intl.NumberFormat(lang === "sv" ? "sv-SE" : "en-GB",
+        {minimumFractionDigits: decimals, maximumFractionDigits: decimals});
+    }
+    return formats[key].format(value);
   }
   function say(texts, key, values) {
     let s = texts.t[key] || key;
@@ -23,6 +28,13 @@
     return s;
   }
   const nu = function () { return window.dash_clientside.no_update; };
+  // Run `fn` after the browser has drawn the next frame: the recoloured map shows first, and
+  // the heavier table, chart and list follow (a Promise is a valid clientside result).
+  function afterPaint(fn) {
+    return new Promise(function (resolve) {
+      requestAnimationFrame(function () { setTimeout(function () { resolve(fn()); }, 0); });
+    });
+  }
   const collator = {sv: new Intl.Collator("sv"), en: new Intl.Collator("en")};
 
   // The latest colours, labels and selection. The style function reads them, so layers that
@@ -43,6 +55,143 @@
                                           className: permanent ? "area-label" : "area-tip"});
     layer._malmoPermanent = permanent || null;
   }
+
+  function renderClusterList(vm, level, texts) {
+        const lang = texts.lang;
+        const out = [];
+        if (level !== texts.index_level) out.push(h("P", {className: "help"}, texts.t.clusters_only_index_level));
+        if (!vm.clusters.length) out.push(h("P", {}, texts.t.no_clusters));
+        vm.clusters.forEach(function (c) {
+          const n = c.members.length;
+          const places = c.places || {inside: [], nearest: []};
+          const nearest = places.nearest.map(function (p) {
+            const where = p.distance_m === 0 ? texts.t.inside : say(texts, "km", {value: fmt(p.distance_m / 1000, lang, 1)});
+            return h("Li", {}, say(texts, "nearest", {kind: (texts.kinds[p.kind] || p.kind).toLowerCase(), name: p.name, distance: where}));
+          });
+          out.push(h("Article", {className: "cluster", id: "cluster-" + c.id}, [
+            h("H3", {}, c.name),
+            h("P", {className: "members"}, c.members.map(function (m) { return m.name; }).join(", ")),
+            h("P", {className: "facts"}, [
+              n === 1 ? texts.t.cluster_area : say(texts, "cluster_areas", {n: n}), " · ",
+              say(texts, "mean_index", {value: fmt(c.mean_index, lang, 2)}), " · ",
+              say(texts, "children", {value: fmt(c.children_0_18, lang, 0)})]),
+            h("P", {className: "places-inside"}, places.inside.length ? say(texts, "places_inside", {names: places.inside.join(", ")}) : texts.t.no_places_inside),
+            h("Ul", {className: "nearest"}, nearest)
+          ]));
+        });
+        return out;
+  }
+
+  function renderTrend(vm, texts) {
+        const tr = vm.trend;
+        const key = JSON.stringify(tr);
+        if (key === window.malmoTrendKey) return nu();  // the clusters did not change: keep the chart
+        window.malmoTrendKey = key;
+        const palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"];
+        const data = tr.series.map(function (s, i) {
+          let name = s.name;
+          let line = {width: 2, color: palette[i % palette.length]};
+          if (s.kind === "all_clusters") { name = texts.t.all_clusters; line = {width: 4, color: "#111111"}; }
+          if (s.kind === "reference") {
+            name = texts.references[s.id] || s.id;
+            line = {width: 3, color: s.id === "SE" ? "#6a6a6a" : "#2166ac", dash: s.id === "SE" ? "dot" : "dash"};
+          }
+          return {type: "scatter", mode: "lines+markers", name: name, x: tr.years, y: s.share, line: line,
+                  marker: {size: 4}, hovertemplate: "%{y:.1f}\u00a0%<extra>" + name + "</extra>"};
+        });
+        const last = tr.years[tr.years.length - 1];
+        const shapes = tr.follow_up.map(function (year) {
+          return {type: "line", x0: year, x1: year, yref: "paper", y0: 0, y1: 1, line: {color: "#444", width: 1.5, dash: "dash"}};
+        });
+        const annotations = tr.follow_up.map(function (year) {
+          return {x: year, yref: "paper", y: 0.98, yanchor: "top", xanchor: "right", showarrow: false, text: say(texts, "follow_up", {year: year}), font: {size: 12}, bgcolor: "#ffffff"};
+        });
+        return {data: data, layout: {
+          title: {text: texts.t.trend_title + (vm.generated ? "<br><span style='font-size:12px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""), font: {size: 15}},
+          separators: texts.lang === "sv" ? ",\u00a0" : ".,",
+          margin: {l: 50, r: 15, t: 70, b: 40}, hovermode: "x unified",
+          xaxis: {range: [tr.years[0] - 0.5, Math.max(last, tr.follow_up[tr.follow_up.length - 1]) + 0.8], dtick: 2},
+          yaxis: {title: {text: texts.t.trend_axis}, rangemode: "tozero"},
+          legend: {orientation: "h", y: -0.15}, shapes: shapes, annotations: annotations,
+          paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff"}};
+  }
+
+  const MAX_ROWS = 400;  // more rows than this are not read by anyone and only slow the page
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
+  // The ranking table is plain HTML written straight into its container: a React table of
+  // 136 × 13 cells took most of each slider move; this takes a few milliseconds.
+  function renderTable(vm, info, sort, selected, texts) {
+    const box = document.getElementById("ranking-table-container");
+    if (!box) return nu();
+    const t0 = performance.now();
+    const lang = texts.lang;
+    const keys = Object.keys(texts.indicators);
+    const columns = JSON.parse(box.getAttribute("data-columns"));
+    const rows = info.codes.map(function (code, i) {
+      const row = {code: code, rank: vm.rank[i] || null, name: info.names[i], geso: info.geso_names[i] || "",
+                   index: vm.index[i], change: vm.rank[i] ? vm.rank_change[i] : null};
+      keys.forEach(function (k) { row["value_" + k] = info.values[k][i]; row["scaled_" + k] = vm.scaled[k][i]; });
+      return row;
+    });
+    const col = sort.column, dir = sort.direction === "desc" ? -1 : 1;
+    rows.sort(function (a, b) {
+      const x = a[col], y = b[col];
+      if (x === null || x === undefined || x === "") return (y === null || y === undefined || y === "") ? 0 : 1;
+      if (y === null || y === undefined || y === "") return -1;
+      if (typeof x === "number") return dir * (x - y) || (a.rank || 1e9) - (b.rank || 1e9);
+      return dir * collator[lang].compare(x, y);
+    });
+    const cell = {
+      rank: function (r) { return r.rank === null ? "–" : r.rank; },
+      change: function (r) {
+        if (r.change === null) return "";
+        if (r.change > 0) return "<span class='up'>▲ " + escapeHtml(say(texts, "up", {n: r.change})) + "</span>";
+        if (r.change < 0) return "<span class='down'>▼ " + escapeHtml(say(texts, "down", {n: -r.change})) + "</span>";
+        return "<span class='same'>– " + escapeHtml(texts.t.same) + "</span>";
+      },
+      name: function (r) { return "<button type='button' class='area-link' data-code='" + escapeHtml(r.code) + "'>" + escapeHtml(r.name) + "</button>"; },
+      geso: function (r) { return escapeHtml(r.geso); },
+      index: function (r) { return fmt(r.index, lang, 2); }
+    };
+    keys.forEach(function (k) {
+      cell["value_" + k] = function (r) { return fmt(r["value_" + k], lang, 1); };
+      cell["scaled_" + k] = function (r) { return fmt(r["scaled_" + k], lang, 2); };
+    });
+    const head = columns.map(function (c) {
+      const sorted = c.id === col ? (dir > 0 ? "ascending" : "descending") : "none";
+      return "<th scope='col' aria-sort='" + sorted + "' class='col-" + c.id + "'><button type='button' data-sort='" + c.id + "'>" +
+        escapeHtml(c.name) + (sorted === "none" ? "" : sorted === "ascending" ? " ▲" : " ▼") + "</button></th>";
+    }).join("");
+    const shown = rows.slice(0, MAX_ROWS);
+    const body = shown.map(function (r) {
+      return "<tr data-code='" + escapeHtml(r.code) + "'" + (r.code === selected ? " class='selected' aria-selected='true'" : "") + ">" +
+        columns.map(function (c) { return "<td class='col-" + c.id + "'>" + cell[c.id](r) + "</td>"; }).join("") + "</tr>";
+    }).join("");
+    const note = rows.length > shown.length ? "<p class='help'>" + escapeHtml(say(texts, "rows_shown", {shown: shown.length, n: rows.length})) + "</p>" : "";
+    box.innerHTML = "<table id='ranking-table' class='ranking-table'><thead><tr>" + head + "</tr></thead><tbody>" + body + "</tbody></table>" + note;
+    return performance.now() - t0;
+  }
+
+  // Clicks in the table: a heading sorts, an area selects (set_props: no server round trip).
+  document.addEventListener("click", function (event) {
+    const target = event.target.closest && event.target.closest("#ranking-table-container button, #ranking-table-container tr[data-code]");
+    if (!target || !window.dash_clientside.set_props) return;
+    const sortKey = target.getAttribute("data-sort");
+    if (sortKey) {
+      const current = window.malmoSort || {column: "rank", direction: "asc"};
+      const direction = current.column === sortKey && current.direction === "asc" ? "desc" : "asc";
+      window.malmoSort = {column: sortKey, direction: direction};
+      window.dash_clientside.set_props("table-sort", {data: window.malmoSort});
+      return;
+    }
+    const code = target.getAttribute("data-code") || (target.closest("tr") || {}).getAttribute("data-code");
+    if (code) window.dash_clientside.set_props("selected-area", {data: code});
+  });
 
   window.malmo = {
     areaStyle: function (feature) {
@@ -65,6 +214,15 @@
         const args = Array.prototype.slice.call(arguments);
         const texts = args.pop();
         const total = args.reduce(function (a, b) { return a + (Number(b) || 0); }, 0);
+        // Show which preset the sliders now match ("Egna vikter" if none), once the user pauses.
+        clearTimeout(window.malmoPresetTimer);
+        window.malmoPresetTimer = setTimeout(function () {
+          const keys = Object.keys(texts.indicators);
+          const match = Object.keys(texts.presets).find(function (name) {
+            return keys.every(function (k, i) { return texts.presets[name][k] === args[i]; });
+          }) || "custom";
+          window.dash_clientside.set_props("preset-select", {value: match});
+        }, 300);
         return args.map(function (w) {
           const pct = total > 0 ? Math.round(100 * (Number(w) || 0) / total) : 0;
           return say(texts, "share", {pct: pct + "\u00a0%"});
@@ -104,9 +262,19 @@
         return window.malmoPainted.at;
       },
 
+      presets: function (preset, reset, texts) {
+        const keys = Object.keys(texts.indicators);
+        const presets = texts.presets;
+        const trigger = ((window.dash_clientside.callback_context.triggered || [])[0] || {}).prop_id || "";
+        if (trigger.indexOf("reset-weights") === 0) return keys.map(function (k) { return presets.equal[k]; }).concat(["equal"]);
+        if (presets[preset]) return keys.map(function (k) { return presets[preset][k]; }).concat([nu()]);
+        return keys.map(nu).concat([nu()]);
+      },
+
       outlines: function (vm) {
         if (!vm) return nu();
-        const groups = vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }).join("."); });
+        // canonical order, so the same clusters give the same URL and the browser's cached outlines
+        const groups = vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }).sort().join("."); }).sort();
         return "/api/outlines?g=" + encodeURIComponent(groups.join("-")).replace(/%2E/g, ".");
       },
 
@@ -126,107 +294,22 @@
 
       clusterList: function (vm, level, texts) {
         if (!vm) return nu();
-        const lang = texts.lang;
-        const out = [];
-        if (level !== texts.index_level) out.push(h("P", {className: "help"}, texts.t.clusters_only_index_level));
-        if (!vm.clusters.length) out.push(h("P", {}, texts.t.no_clusters));
-        vm.clusters.forEach(function (c) {
-          const n = c.members.length;
-          const places = c.places || {inside: [], nearest: []};
-          const nearest = places.nearest.map(function (p) {
-            const where = p.distance_m === 0 ? texts.t.inside : say(texts, "km", {value: fmt(p.distance_m / 1000, lang, 1)});
-            return h("Li", {}, say(texts, "nearest", {kind: (texts.kinds[p.kind] || p.kind).toLowerCase(), name: p.name, distance: where}));
-          });
-          out.push(h("Article", {className: "cluster", id: "cluster-" + c.id}, [
-            h("H3", {}, c.name),
-            h("P", {className: "members"}, c.members.map(function (m) { return m.name; }).join(", ")),
-            h("P", {className: "facts"}, [
-              n === 1 ? texts.t.cluster_area : say(texts, "cluster_areas", {n: n}), " · ",
-              say(texts, "mean_index", {value: fmt(c.mean_index, lang, 2)}), " · ",
-              say(texts, "children", {value: fmt(c.children_0_18, lang, 0)})]),
-            h("P", {className: "places-inside"}, places.inside.length ? say(texts, "places_inside", {names: places.inside.join(", ")}) : texts.t.no_places_inside),
-            h("Ul", {className: "nearest"}, nearest)
-          ]));
-        });
-        return out;
+        return afterPaint(function () { return renderClusterList(vm, level, texts); });
       },
 
       trend: function (vm, texts) {
         if (!vm) return nu();
-        const tr = vm.trend;
-        const palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"];
-        const data = tr.series.map(function (s, i) {
-          let name = s.name;
-          let line = {width: 2, color: palette[i % palette.length]};
-          if (s.kind === "all_clusters") { name = texts.t.all_clusters; line = {width: 4, color: "#111111"}; }
-          if (s.kind === "reference") {
-            name = texts.references[s.id] || s.id;
-            line = {width: 3, color: s.id === "SE" ? "#6a6a6a" : "#2166ac", dash: s.id === "SE" ? "dot" : "dash"};
-          }
-          return {type: "scatter", mode: "lines+markers", name: name, x: tr.years, y: s.share, line: line,
-                  marker: {size: 4}, hovertemplate: "%{y:.1f}\u00a0%<extra>" + name + "</extra>"};
-        });
-        const last = tr.years[tr.years.length - 1];
-        const shapes = tr.follow_up.map(function (year) {
-          return {type: "line", x0: year, x1: year, yref: "paper", y0: 0, y1: 1, line: {color: "#444", width: 1.5, dash: "dash"}};
-        });
-        const annotations = tr.follow_up.map(function (year) {
-          return {x: year, yref: "paper", y: 0.98, yanchor: "top", xanchor: "right", showarrow: false, text: say(texts, "follow_up", {year: year}), font: {size: 12}, bgcolor: "#ffffff"};
-        });
-        return {data: data, layout: {
-          title: {text: texts.t.trend_title + (vm.generated ? "<br><span style='font-size:12px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""), font: {size: 15}},
-          separators: texts.lang === "sv" ? ",\u00a0" : ".,",
-          margin: {l: 50, r: 15, t: 70, b: 40}, hovermode: "x unified",
-          xaxis: {range: [tr.years[0] - 0.5, Math.max(last, tr.follow_up[tr.follow_up.length - 1]) + 0.8], dtick: 2},
-          yaxis: {title: {text: texts.t.trend_axis}, rangemode: "tozero"},
-          legend: {orientation: "h", y: -0.15}, shapes: shapes, annotations: annotations,
-          paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff"}};
+        return afterPaint(function () { return renderTrend(vm, texts); });
       },
 
-      table: function (vm, info, sortBy, selected, texts) {
-        if (!vm || !info || vm.level !== info.level) return [nu(), nu()];
-        const lang = texts.lang;
-        const keys = Object.keys(texts.indicators);
-        const rows = info.codes.map(function (code, i) {
-          const change = vm.rank_change[i];
-          const row = {id: code, rank: vm.rank[i] || null, _index: vm.index[i], name: info.names[i],
-                       geso: info.geso_names[i] || "", index: fmt(vm.index[i], lang, 2),
-                       change: vm.rank[i] ? (change > 0 ? "▲ " + say(texts, "up", {n: change}) : change < 0 ? "▼ " + say(texts, "down", {n: -change}) : "– " + texts.t.same) : "",
-                       _change: change};
-          keys.forEach(function (k) {
-            row["value_" + k] = fmt(info.values[k][i], lang, 1);
-            row["_value_" + k] = info.values[k][i];
-            row["scaled_" + k] = fmt(vm.scaled[k][i], lang, 2);
-            row["_scaled_" + k] = vm.scaled[k][i];
-          });
-          return row;
-        });
-        const sort = (sortBy && sortBy.length) ? sortBy[0] : {column_id: "rank", direction: "asc"};
-        const col = sort.column_id;
-        const numeric = {rank: "rank", index: "_index", change: "_change"};
-        keys.forEach(function (k) { numeric["value_" + k] = "_value_" + k; numeric["scaled_" + k] = "_scaled_" + k; });
-        const dir = sort.direction === "desc" ? -1 : 1;
-        rows.sort(function (a, b) {
-          if (numeric[col]) {
-            const x = a[numeric[col]], y = b[numeric[col]];
-            if (x === null || x === undefined) return 1;
-            if (y === null || y === undefined) return -1;
-            return dir * (x - y) || collator.sv.compare(a.name, b.name);
-          }
-          return dir * collator[lang].compare(String(a[col]), String(b[col]));
-        });
-        const styles = [
-          {if: {filter_query: "{_change} > 0", column_id: "change"}, color: "#1a5e20"},
-          {if: {filter_query: "{_change} < 0", column_id: "change"}, color: "#8c1c13"}
-        ];
-        if (selected) styles.push({if: {filter_query: "{id} = \"" + selected + "\""}, backgroundColor: "#fff3b0", fontWeight: "600"});
-        return [rows, styles];
+      table: function (vm, info, sort, selected, texts) {
+        if (!vm || !info || vm.level !== info.level) return nu();
+        return afterPaint(function () { return renderTable(vm, info, sort, selected, texts); });
       },
 
-      select: function (click, cell, info, current) {
+      select: function (click, info, current) {
         const trigger = (window.dash_clientside.callback_context.triggered || [])[0] || {};
         if (trigger.prop_id === "areas.clickData" && click && click.properties) return click.properties.code;
-        if (trigger.prop_id === "ranking-table.active_cell" && cell && cell.row_id) return cell.row_id;
         if (trigger.prop_id === "level-info.data" && info && current && info.codes.indexOf(current) < 0) return null;
         return nu();
       },
@@ -294,13 +377,11 @@
         if (area) parts.push("area=" + encodeURIComponent(area));
         const query = "?" + parts.join("&");
         const here = "?" + parts.concat(["lang=" + texts.lang]).join("&");
-        if (window.location.search !== here) {
-          const now = Date.now();
-          // one history entry per pause, not one per pixel of a slider drag
-          if (window.malmoLastPush && now - window.malmoLastPush < 1000) window.history.replaceState(null, "", here);
-          else window.history.pushState(null, "", here);
-          window.malmoLastPush = now;
-        }
+        // Written when the user pauses (history calls are slow, and a drag is not a history entry).
+        clearTimeout(window.malmoUrlTimer);
+        window.malmoUrlTimer = setTimeout(function () {
+          if (window.location.search !== here) window.history.pushState(null, "", here);
+        }, 250);
         const other = texts.lang === "sv" ? "en" : "sv";
         return [query, "/api/export.csv" + here, query + "&lang=" + other];
       }

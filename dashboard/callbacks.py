@@ -1,13 +1,12 @@
 """Callbacks: server side for what needs the engine, browser side (assets/dashboard.js) for drawing."""
 from __future__ import annotations
 
-from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update
+from dash import ClientsideFunction, Input, Output, State, no_update
 
 from layers.errors import EngineError
 from layers.viewmodel import ViewSettings
 
 from .layout import place_markers
-from .presets import presets_for
 from .texts import t
 
 
@@ -59,24 +58,12 @@ def register_callbacks(app, ctx, cache) -> None:
         def toggle_places(value, lang, kind=kind):
             return place_markers(ctx, kind, lang) if value else []
 
-    presets = presets_for(keys)
-
-    @app.callback(*[Output(f"weight-{k}", "value") for k in keys], Output("preset-select", "value"),
-                  Input("preset-select", "value"), Input("reset-weights", "n_clicks"), *sliders,
-                  prevent_initial_call=True)
-    def weights_from_preset(preset, _reset, *weights):
-        trigger = dash_ctx.triggered_id
-        if trigger == "reset-weights":
-            return *[presets["equal"][k] for k in keys], "equal"
-        if trigger == "preset-select":
-            if preset in presets:
-                return *[presets[preset][k] for k in keys], no_update
-            return *[no_update] * len(keys), no_update
-        current = dict(zip(keys, weights))
-        match = next((name for name, p in presets.items() if all(p[k] == current[k] for k in keys)), "custom")
-        return *[no_update] * len(keys), (match if match != preset else no_update)
-
     cs = lambda name: ClientsideFunction(namespace="malmo", function_name=name)  # noqa: E731
+    # In the browser, and without the sliders as inputs: anything a slider move must wait for
+    # delays its map. (Naming the matching preset after a move is done by `shares`, off the graph.)
+    app.clientside_callback(cs("presets"), *[Output(f"weight-{k}", "value") for k in keys], Output("preset-select", "value"),
+                            Input("preset-select", "value"), Input("reset-weights", "n_clicks"),
+                            State("texts", "data"), prevent_initial_call=True)
     app.clientside_callback(cs("shares"), *[Output(f"share-{k}", "children") for k in keys], *sliders, State("texts", "data"))
     app.clientside_callback(cs("paint"), Output("painted", "data"), Input("view-model", "data"),
                             Input("level-info", "data"), Input("selected-area", "data"))
@@ -86,11 +73,11 @@ def register_callbacks(app, ctx, cache) -> None:
     app.clientside_callback(cs("clusterList"), Output("cluster-list", "children"), Input("view-model", "data"),
                             Input("level-select", "value"), State("texts", "data"))
     app.clientside_callback(cs("trend"), Output("trend-chart", "figure"), Input("view-model", "data"), State("texts", "data"))
-    app.clientside_callback(cs("table"), Output("ranking-table", "data"), Output("ranking-table", "style_data_conditional"),
-                            Input("view-model", "data"), Input("level-info", "data"), Input("ranking-table", "sort_by"),
+    app.clientside_callback(cs("table"), Output("table-drawn", "data"),
+                            Input("view-model", "data"), Input("level-info", "data"), Input("table-sort", "data"),
                             Input("selected-area", "data"), State("texts", "data"))
     app.clientside_callback(cs("select"), Output("selected-area", "data"), Input("areas", "clickData"),
-                            Input("ranking-table", "active_cell"), Input("level-info", "data"), State("selected-area", "data"))
+                            Input("level-info", "data"), State("selected-area", "data"))
     app.clientside_callback(cs("card"), Output("area-card", "children"), Input("selected-area", "data"),
                             Input("view-model", "data"), Input("level-info", "data"), State("texts", "data"))
     app.clientside_callback(cs("syncUrl"), Output("url-sync", "data"), Output("export-link", "href"), Output("language-link", "href"),

@@ -1,9 +1,12 @@
 """The page: built per request from the URL state (so a shared link opens as it was shared)."""
 from __future__ import annotations
 
-from dash import dash_table, dcc, html
+import json
+
+from dash import dcc, html
 import dash_leaflet as dl
 
+from .presets import presets_for
 from .state import State, to_query
 from .texts import TEXTS, number, t
 
@@ -14,7 +17,7 @@ JS_TEXT_KEYS = [
     "km", "trend_axis", "follow_up", "all_clusters", "area_hint", "rank_of", "population", "children_label",
     "contribution", "value", "scaled", "flag_parent", "flag_suppressed", "flag_parent_suppressed", "data_generated",
     "data_real", "uvas_sparkline", "no_index", "up", "down", "same", "trend_title", "demo_label",
-    "class_quantiles", "class_equal_interval", "class_natural_breaks",
+    "class_quantiles", "class_equal_interval", "class_natural_breaks", "rows_shown",
 ]
 
 
@@ -33,6 +36,7 @@ def client_texts(lang: str, ctx) -> dict:
         "kinds": {k["id"]: _label(k["labels"], lang) for k in m.raw.get("facility_kinds", [])},
         "references": {r["code"]: _label(r["labels"], lang) for r in m.raw.get("reference_areas", [])},
         "index_level": m.index_level,
+        "presets": presets_for(m.indicator_keys),
     }
 
 
@@ -57,12 +61,13 @@ def _places_legend(ctx, state: State, lang: str) -> html.Div:
 
 
 def _table_columns(ctx, lang: str) -> list[dict]:
+    """Columns of the ranking table (drawn in the browser by assets/dashboard.js)."""
     cols = [
-        {"id": "rank", "name": t(lang, "col_rank"), "type": "numeric"},
+        {"id": "rank", "name": t(lang, "col_rank")},
         {"id": "change", "name": t(lang, "col_change")},
         {"id": "name", "name": t(lang, "col_name")},
         {"id": "geso", "name": t(lang, "col_geso")},
-        {"id": "index", "name": t(lang, "col_index"), "type": "text"},
+        {"id": "index", "name": t(lang, "col_index")},
     ]
     for ind in ctx.pkg.manifest.indicators:
         label = _label(ind.labels, lang)
@@ -156,16 +161,11 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
             ]),
             html.Section(className="ranking", children=[
                 html.H2(t(lang, "ranking")),
-                dash_table.DataTable(
-                    id="ranking-table", columns=_table_columns(ctx, lang), data=[],
-                    sort_action="custom", sort_by=[], page_action="none",
-                    style_table={"maxHeight": "460px", "overflowY": "auto", "overflowX": "auto"},
-                    style_cell={"fontFamily": "inherit", "fontSize": "14px", "padding": "4px 8px", "textAlign": "right"},
-                    style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"} for c in ("name", "geso", "change")]
-                    + [{"if": {"column_id": "geso"}, "maxWidth": "180px", "whiteSpace": "normal"}],
-                    style_header={"fontWeight": "600", "whiteSpace": "normal", "height": "auto", "textAlign": "center", "minWidth": "70px", "maxWidth": "120px"},
-                    css=[{"selector": "tr:hover td", "rule": "background-color: #f0f4f8; cursor: pointer;"}],
-                ),
+                html.P(t(lang, "ranking_help"), className="help"),
+                dcc.Store(id="table-sort", data={"column": "rank", "direction": "asc"}),
+                dcc.Store(id="table-drawn"),
+                html.Div(id="ranking-table-container", className="table-wrap",
+                         **{"data-columns": json.dumps(_table_columns(ctx, lang), ensure_ascii=False)}),
             ]),
         ]),
         html.Footer(t(lang, "footer"), className="footer"),

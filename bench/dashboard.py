@@ -1,0 +1,163 @@
+"""Benchmark of the dashboard, everything measured side by side in one run (medians):
+
+1. server: the slider callback vs a no-op callback in the same app, and vs a naive callback that
+   rebuilds a full plotly choropleth per move (gunicorn, 1 worker, loopback, keep-alive);
+2. bytes sent per slider move: ours vs the naive version;
+3. browser: time from a slider change to the repainted map, at 136 areas and at ~6 000 areas
+   (headless Chromium; Dash's set_props moves the slider as a user would).
+
+Usage: python bench/dashboard.py [--rounds 60]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser_support import chromium, free_port, running_app, wait_for  # noqa: E402
+from layers.demo import synthetic_package  # noqa: E402
+
+KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "1", "--bind", f"127.0.0.1:{port}",
+                             "--chdir", str(ROOT / "bench"), "bench_app:server"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                return proc
+        except requests.RequestException:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def slider_body(weights: list[float]) -> dict:
+    inputs = [{"id": f"weight-{k}", "property": "value", "value": w} for k, w in zip(KEYS, weights)]
+    inputs += [{"id": "level-select", "property": "value", "value": "delomrade"},
+               {"id": "normalisation-select", "property": "value", "value": "minmax"},
+               {"id": "aggregation-select", "property": "value", "value": "arithmetic"},
+               {"id": "classification-select", "property": "value", "value": "quantiles"},
+               {"id": "top-n-input", "property": "value", "value": 11},
+               {"id": "extend-input", "property": "value", "value": 0.55},
+               {"id": "min-shared-input", "property": "value", "value": 25}]
+    return {"output": "..view-model.data...method-notice.children..",
+            "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"}],
+            "inputs": inputs, "changedPropIds": ["weight-inte_behorig.value"],
+            "state": [{"id": "page", "property": "lang", "value": "sv"}]}
+
+
+def naive_body(weights: list[float]) -> dict:
+    inputs = [{"id": f"naive-weight-{k}", "property": "value", "value": w} for k, w in zip(KEYS, weights)]
+    inputs.append({"id": "naive-level", "property": "value", "value": "delomrade"})
+    return {"output": "..naive-map.figure...naive-view-model.data..",
+            "outputs": [{"id": "naive-map", "property": "figure"}, {"id": "naive-view-model", "property": "data"}],
+            "inputs": inputs, "changedPropIds": ["naive-weight-inte_behorig.value"], "state": []}
+
+
+def noop_body(i: int) -> dict:
+    return {"output": "noop-out.data", "outputs": {"id": "noop-out", "property": "data"},
+            "inputs": [{"id": "noop-in", "property": "data", "value": i}], "changedPropIds": ["noop-in.data"], "state": []}
+
+
+def server_side(rounds: int) -> dict:
+    port = free_port()
+    proc = start_gunicorn(port)
+    url = f"http://127.0.0.1:{port}/_dash-update-component"
+    session = requests.Session()
+    rng = np.random.default_rng(3)
+    times = {"noop": [], "slider": [], "naive": []}
+    sizes = {"slider": [], "naive": []}
+    try:
+        for i in range(rounds):
+            weights = [int(w) for w in rng.integers(0, 101, 4)]
+            weights[0] = max(weights[0], 1)
+            for name, body in (("noop", noop_body(i)), ("slider", slider_body(weights)), ("naive", naive_body(weights))):
+                t0 = time.perf_counter()
+                response = session.post(url, json=body, timeout=30)
+                elapsed = time.perf_counter() - t0
+                response.raise_for_status()
+                if i >= 3:  # first rounds warm caches and imports
+                    times[name].append(elapsed * 1000)
+                    if name in sizes:
+                        sizes[name].append(len(response.content))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return {"times": {k: statistics.median(v) for k, v in times.items()},
+            "bytes": {k: statistics.median(v) for k, v in sizes.items()}}
+
+
+REPAINT = """
+const done = arguments[arguments.length - 1];
+const value = arguments[0];
+const before = window.malmoPainted ? window.malmoPainted.at : 0;
+const t0 = performance.now();
+window.dash_clientside.set_props('weight-inte_behorig', {value: value});
+(function check() {
+  if (window.malmoPainted && window.malmoPainted.at > before) {
+    requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
+  } else if (performance.now() - t0 > 20000) { done(-1); } else { setTimeout(check, 2); }
+})();
+"""
+
+
+def browser_repaint(url: str, rounds: int, areas: int) -> float:
+    driver = chromium()
+    try:
+        driver.set_script_timeout(60)
+        driver.get(url)
+        wait_for(driver, f"return window.malmoPainted && window.malmoPainted.n === {areas} && Object.keys(window.malmoLayers).length >= {areas}", timeout=120)
+        time.sleep(1)
+        samples = []
+        for i in range(rounds):
+            ms = driver.execute_async_script(REPAINT, 20 + (i * 37) % 80)
+            if ms < 0:
+                raise RuntimeError("map did not repaint")
+            samples.append(ms)
+        return statistics.median(samples[2:])
+    finally:
+        driver.quit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=60)
+    args = parser.parse_args()
+    print(f"dashboard benchmark (medians; {args.rounds} rounds; loopback, gunicorn 1 worker)")
+    server = server_side(args.rounds)
+    t, b = server["times"], server["bytes"]
+    print(f"server  no-op callback            {t['noop']:8.2f} ms")
+    print(f"server  slider callback           {t['slider']:8.2f} ms   {t['slider'] / t['noop']:.2f}× no-op (target ≤ 3×)")
+    print(f"server  naive choropleth callback {t['naive']:8.2f} ms   {t['naive'] / t['noop']:.2f}× no-op")
+    print(f"bytes   per slider move           {b['slider'] / 1024:8.1f} KiB")
+    print(f"bytes   naive per move            {b['naive'] / 1024:8.1f} KiB   ours = 1/{b['naive'] / b['slider']:.0f} of naive (target ≤ 1/20)")
+    rounds = max(10, args.rounds // 3)
+    with running_app() as url:
+        small = browser_repaint(url + "/", rounds, 136)
+    with tempfile.TemporaryDirectory() as tmp:
+        big_pkg = synthetic_package(ROOT / "data" / "malmo", Path(tmp) / "synthetic")
+        n_big = sum(1 for _ in json.loads((big_pkg / "boundaries" / "cell.geojson").read_text())["features"])
+        with running_app(env={"MALMO_PACKAGE": str(big_pkg)}, timeout=300) as url:
+            big = browser_repaint(url + "/", rounds, n_big)
+    print(f"browser slider → repainted map, {136:>5} areas {small:8.1f} ms (target < 150)")
+    print(f"browser slider → repainted map, {n_big:>5} areas {big:8.1f} ms (target < 400)   ratio {big / small:.1f}×")
+
+
+if __name__ == "__main__":
+    main()
