@@ -28,11 +28,13 @@
     return s;
   }
   const nu = function () { return window.dash_clientside.no_update; };
-  // Run `fn` after the browser has drawn the next frame: the recoloured map shows first, and
-  // the heavier table, chart and list follow (a Promise is a valid clientside result).
+  // Run `fn` once the browser has drawn the frame with the recoloured map (two animation frames):
+  // the map shows first, the heavier table, chart and list follow (a Promise is a valid result).
   function afterPaint(fn) {
     return new Promise(function (resolve) {
-      requestAnimationFrame(function () { setTimeout(function () { resolve(fn()); }, 0); });
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () { setTimeout(function () { resolve(fn()); }, 0); });
+      });
     });
   }
   const collator = {sv: new Intl.Collator("sv"), en: new Intl.Collator("en")};
