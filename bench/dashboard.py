@@ -3,7 +3,8 @@
 1. server: the slider callback vs a no-op callback in the same app, and vs a naive callback that
    rebuilds a full plotly choropleth per move (gunicorn, 1 worker, loopback, keep-alive);
 2. bytes sent per slider move: ours vs the naive version;
-3. browser: time from a slider change to the repainted map, at 136 areas and at ~6 000 areas
+3. load: 8 clients moving sliders at once against gunicorn with 2 workers (moves/s, p50, p95);
+4. browser: time from a slider change to the repainted map, at 136 areas and at ~6 000 areas
    (headless Chromium; Dash's set_props moves the slider as a user would).
 
 Usage: python bench/dashboard.py [--rounds 60]
@@ -33,8 +34,8 @@ from layers.demo import synthetic_package  # noqa: E402
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "1", "--bind", f"127.0.0.1:{port}",
+def start_gunicorn(port: int, workers: int = 1) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "1", "--bind", f"127.0.0.1:{port}",
                              "--chdir", str(ROOT / "bench"), "bench_app:server"], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
@@ -73,6 +74,37 @@ def naive_body(weights: list[float]) -> dict:
 def noop_body(i: int) -> dict:
     return {"output": "noop-out.data", "outputs": {"id": "noop-out", "property": "data"},
             "inputs": [{"id": "noop-in", "property": "data", "value": i}], "changedPropIds": ["noop-in.data"], "state": []}
+
+
+def under_load(clients: int = 8, per_client: int = 25, workers: int = 2) -> dict:
+    """Many users moving sliders at once: `clients` threads against gunicorn with `workers` workers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    port = free_port()
+    proc = start_gunicorn(port, workers)
+    url = f"http://127.0.0.1:{port}/_dash-update-component"
+
+    def client(seed: int) -> list[float]:
+        rng = np.random.default_rng(seed)
+        session = requests.Session()
+        out = []
+        for _ in range(per_client):
+            body = slider_body([int(w) for w in rng.integers(1, 101, 4)])
+            t0 = time.perf_counter()
+            session.post(url, json=body, timeout=30).raise_for_status()
+            out.append((time.perf_counter() - t0) * 1000)
+        return out
+
+    try:
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            latencies = sorted(x for part in pool.map(client, range(clients)) for x in part)
+        wall = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return {"rps": len(latencies) / wall, "p50": latencies[len(latencies) // 2], "p95": latencies[int(len(latencies) * 0.95)],
+            "clients": clients, "workers": workers, "n": len(latencies)}
 
 
 def server_side(rounds: int) -> dict:
@@ -147,6 +179,9 @@ def main() -> None:
     print(f"server  naive choropleth callback {t['naive']:8.2f} ms   {t['naive'] / t['noop']:.2f}× no-op")
     print(f"bytes   per slider move           {b['slider'] / 1024:8.1f} KiB")
     print(f"bytes   naive per move            {b['naive'] / 1024:8.1f} KiB   ours = 1/{b['naive'] / b['slider']:.0f} of naive (target ≤ 1/20)")
+    load = under_load()
+    print(f"load    {load['clients']} clients × slider moves, gunicorn {load['workers']} workers: {load['rps']:.0f} moves/s, "
+          f"p50 {load['p50']:.1f} ms, p95 {load['p95']:.1f} ms ({load['n']} requests, new weights each)")
     rounds = max(10, args.rounds // 3)
     with running_app() as url:
         small = browser_repaint(url + "/", rounds, 136)
