@@ -7,7 +7,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import dash
-from dash import html
 from flask import Response, abort, has_request_context, request
 from flask_caching import Cache
 from werkzeug.exceptions import HTTPException

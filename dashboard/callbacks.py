@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dash import ClientsideFunction, Input, Output, State, no_update
 
+from layers.clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N
 from layers.errors import EngineError
 from layers.viewmodel import ViewSettings
 
@@ -20,8 +21,9 @@ def settings_from_inputs(keys, weights, level, normalisation, aggregation, class
         return value
     clean = tuple((k, float(number(w, 0, 0, 100))) for k, w in zip(keys, weights))
     return ViewSettings(clean, level, normalisation, aggregation, classification,
-                        int(number(top_n, 11, 1)), None if extend is None else float(number(extend, 0.55, 0)),
-                        float(number(min_shared, 25, 0)))
+                        int(number(top_n, DEFAULT_TOP_N, 1)),
+                        None if extend is None else float(number(extend, DEFAULT_EXTEND_THRESHOLD, 0)),
+                        float(number(min_shared, DEFAULT_MIN_SHARED_M, 0)))
 
 
 def register_callbacks(app, ctx, cache) -> None:

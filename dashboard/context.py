@@ -7,7 +7,7 @@ from pathlib import Path
 
 from layers.engine import Engine
 from layers.package import DataPackage, load_package
-from layers.viewmodel import ViewModels
+from layers.viewmodel import ViewModels, ViewSettings
 
 from .state import Options
 
@@ -49,6 +49,6 @@ class AppContext:
                    max(len(g) for g in pkg.boundaries.values()) > CANVAS_ABOVE)
 
 
-def default_settings(options: Options):
-    from layers.viewmodel import ViewSettings
+def default_settings(options: Options) -> ViewSettings:
+    """The published choice: equal weights at the index level."""
     return ViewSettings(tuple((k, 50.0) for k in options.keys), options.default_level)

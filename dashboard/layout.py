@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from dash import dcc, html
 import dash_leaflet as dl
 
+from layers.facilities import drawable
+
 from .presets import presets_for
 from .state import State, to_query
-from .texts import TEXTS, number, t
+from .texts import TEXTS, t
 
 KIND_SYMBOL = {"library": "B", "familjecentral": "F", "allaktivitetshus": "A"}
 JS_TEXT_KEYS = [
@@ -88,7 +91,6 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
     lang = state.lang
     m = ctx.pkg.manifest
     other = "en" if lang == "sv" else "sv"
-    from dataclasses import replace
     presets = [("equal", "preset_equal"), ("school", "preset_school"), ("economy", "preset_economy"),
                ("housing", "preset_housing"), ("custom", "preset_custom")]
     notices = []
@@ -174,7 +176,6 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
 
 def place_markers(ctx, kind: str, lang: str) -> list:
     """Markers of one kind of place, each with a tooltip and a popup."""
-    from layers.facilities import drawable
     labels = {k["id"]: _label(k["labels"], lang) for k in ctx.pkg.manifest.raw.get("facility_kinds", [])}
     out = []
     for _, f in drawable(ctx.pkg).query("kind == @kind").iterrows():
@@ -191,5 +192,3 @@ def place_markers(ctx, kind: str, lang: str) -> list:
             children=[dl.Tooltip(f["name"]), dl.Popup(html.Div(popup))]))
     return out
 
-
-__all__ = ["build_layout", "place_markers", "number"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from layers.classify import METHODS as CLASSIFICATIONS
+from layers.clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N
 from layers.normalise import AGGREGATIONS, METHODS as NORMALISATIONS
 
 from .texts import DEFAULT_LANGUAGE, LANGUAGES
@@ -31,9 +32,9 @@ class State:
     normalisation: str = "minmax"
     aggregation: str = "arithmetic"
     classification: str = "quantiles"
-    top_n: int = 11
-    extend_threshold: float | None = 0.55
-    min_shared_m: float = 25.0
+    top_n: int = DEFAULT_TOP_N
+    extend_threshold: float | None = DEFAULT_EXTEND_THRESHOLD
+    min_shared_m: float = DEFAULT_MIN_SHARED_M
 
 
 @dataclass

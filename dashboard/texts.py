@@ -215,20 +215,3 @@ def t(lang: str, text_key: str, /, **values) -> str:
     text = table.get(text_key, TEXTS[DEFAULT_LANGUAGE][text_key])
     return text.format(**values) if values else text
 
-
-def number(value: float | None, lang: str, decimals: int = 2) -> str:
-    """A number as users read it: decimal comma and space for thousands in Swedish."""
-    if value is None or value != value:
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    if lang == "sv":
-        return text.replace(",", "\u00a0").replace(".", ",")
-    return text
-
-
-SWEDISH_ALPHABET = "abcdefghijklmnopqrstuvwxyzåäö"
-
-
-def swedish_key(text: str) -> tuple:
-    """Sort key for Swedish alphabetical order (å, ä, ö after z), ignoring case."""
-    return tuple(SWEDISH_ALPHABET.find(ch) if ch in SWEDISH_ALPHABET else 100 + ord(ch) for ch in text.lower())

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .clusters import ClusterSettings, find_clusters
+from .clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
 from .engine import Engine
 from .errors import EngineError, PackageError
 from .package import load_package
@@ -98,11 +98,11 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--aggregation", default="arithmetic", choices=["arithmetic", "geometric"])
 
     def cluster_options(sp):
-        sp.add_argument("--top-n", type=int, default=11)
+        sp.add_argument("--top-n", type=int, default=DEFAULT_TOP_N)
         sp.add_argument("--threshold", type=float, help="core = every area with index ≥ this (instead of --top-n)")
-        sp.add_argument("--extend-threshold", type=float, default=0.55)
+        sp.add_argument("--extend-threshold", type=float, default=DEFAULT_EXTEND_THRESHOLD)
         sp.add_argument("--no-extend", action="store_true", help="do not add neighbouring areas")
-        sp.add_argument("--min-shared-m", type=float, default=25.0, help="metres of shared border that make two areas neighbours")
+        sp.add_argument("--min-shared-m", type=float, default=DEFAULT_MIN_SHARED_M, help="metres of shared border that make two areas neighbours")
 
     i = sub.add_parser("index", help="index and rank per area")
     engine_options(i)

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from .classify import class_breaks, classes_of
-from .clusters import ClusterSettings, find_clusters
+from .clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
 from .engine import Engine
 from .facilities import NearestPlaces, area_of_facilities, distance_matrix
 from .geography import ancestors
@@ -31,9 +31,9 @@ class ViewSettings:
     normalisation: str = "minmax"
     aggregation: str = "arithmetic"
     classification: str = "quantiles"
-    top_n: int = 11
-    extend_threshold: float | None = 0.55
-    min_shared_m: float = 25.0
+    top_n: int = DEFAULT_TOP_N
+    extend_threshold: float | None = DEFAULT_EXTEND_THRESHOLD
+    min_shared_m: float = DEFAULT_MIN_SHARED_M
 
     @property
     def cluster_settings(self) -> ClusterSettings:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import time
 
-import numpy as np
 import pytest
 import requests
 from selenium.webdriver.common.by import By
