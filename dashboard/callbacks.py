@@ -45,11 +45,13 @@ def register_callbacks(app, ctx, cache) -> None:
         level, normalisation, aggregation, classification, top_n, extend, min_shared, lang = rest
         settings = settings_from_inputs(keys, weights, level, normalisation, aggregation, classification, top_n, extend, min_shared)
         if sum(w for _, w in settings.weights) == 0:
-            return no_update, t(lang, "url_all_zero").capitalize() + "."
+            return no_update, t(lang, "all_zero")
+        if normalisation == "zscore" and aggregation == "geometric":
+            return no_update, t(lang, "method_geometric_zscore")
         try:
             return cached_view_model(settings), ""
         except EngineError as err:
-            return no_update, str(err)
+            return no_update, t(lang, "method_error", detail=str(err))
 
     @app.callback(Output("level-info", "data"), Output("areas", "url"), Input("level-select", "value"))
     def update_level(level):

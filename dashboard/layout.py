@@ -124,6 +124,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                 _select("preset-select", "preset", presets, "equal" if len(set(state.weights.values())) == 1 else "custom", lang),
                 *[_slider(i.key, _label(i.labels, lang), state.weights[i.key]) for i in m.indicators],
                 html.Button(t(lang, "reset"), id="reset-weights", className="button", n_clicks=0),
+                html.Div(id="method-notice", className="method-notice", role="alert"),
                 html.Details(className="method", children=[
                     html.Summary(t(lang, "method")),
                     _select("normalisation-select", "normalisation", [(k, f"norm_{k}") for k in ("minmax", "zscore", "rank", "ratio")], state.normalisation, lang),
@@ -136,7 +137,6 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                     dcc.Input(id="extend-input", type="number", min=0, max=1, step=0.01, value=state.extend_threshold, debounce=True),
                     html.Label(t(lang, "min_shared_m"), htmlFor="min-shared-input"),
                     dcc.Input(id="min-shared-input", type="number", min=0, max=5000, step=5, value=state.min_shared_m, debounce=True),
-                    html.Div(id="method-notice", className="method-notice", role="alert"),
                 ]),
                 _places_legend(ctx, state, lang),
                 html.A(t(lang, "export"), id="export-link", className="button export", href="/api/export.csv" + to_query(state)),

@@ -204,3 +204,19 @@ def test_server_answers_bad_requests_without_a_stack_trace(server):
     csv = requests.get(server + "/api/export.csv?w=inte_behorig:1", timeout=10)
     assert csv.status_code == 200 and "EXEMPELDATA" in csv.text.splitlines()[0]
     assert "Rang;code;Område" in csv.text and "DEMO" in csv.headers["Content-Disposition"]
+
+
+def test_method_choices_recompute_and_explain_impossible_ones(server, browser, engine):
+    open_page(browser, server + "/")
+    browser.execute_script("window.dash_clientside.set_props('normalisation-select', {value: 'rank'})")
+    expected = expected_fills(engine, None)  # same weights, other scaling
+    result = engine.index(None, normalisation="rank")
+    wait_for(browser, f"return document.querySelector('#ranking-table tbody td.col-name').innerText === {result.frame()['name'].iloc[0]!r}")
+    assert browser.execute_script(FILLS) != expected
+    browser.execute_script("window.dash_clientside.set_props('normalisation-select', {value: 'zscore'});"
+                           "window.dash_clientside.set_props('aggregation-select', {value: 'geometric'})")
+    wait_for(browser, "return document.getElementById('method-notice').textContent.indexOf('Geometriskt medelvärde kräver') >= 0")
+    assert browser.execute_script(DRAWN) == 136 and severe_errors(browser) == []
+    browser.execute_script("window.dash_clientside.set_props('normalisation-select', {value: 'minmax'});"
+                           + "".join(f"window.dash_clientside.set_props('weight-{k}', {{value: 0}});" for k in KEYS))
+    wait_for(browser, "return document.getElementById('method-notice').innerText.indexOf('Alla vikter är 0') >= 0")
