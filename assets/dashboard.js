@@ -202,8 +202,22 @@
     areaFeature: function (feature, layer) {
       const p = feature.properties;
       layer._malmoName = p.name;
-      bindLabel(layer, p.name, window.malmoView.labels[p.code] || null);
+      bindLabel(layer, p.name, window.malmoView.labels[p.code] || (window.malmoView.allLabels ? p.name : null));
       window.malmoLayers[p.code] = layer;
+    },
+    // Zoomed in far enough, every area is named on the map (the labels would overlap before).
+    onZoom: function (event) {
+      const map = event.target;
+      const count = Object.keys(window.malmoLayers).length;
+      const all = map.getZoom() >= (count > 500 ? 15 : 13);
+      if (all === !!window.malmoView.allLabels) return;
+      window.malmoView.allLabels = all;
+      Object.keys(window.malmoLayers).forEach(function (code) {
+        const layer = window.malmoLayers[code];
+        if (!layer._map) return;
+        const label = window.malmoView.labels[code] || (all ? layer._malmoName : null);
+        if (label !== (layer._malmoPermanent || null)) bindLabel(layer, layer._malmoName, label);
+      });
     },
     outlineStyle: function () {
       return {color: OUTLINE, weight: 4, opacity: 0.95, fill: false};
@@ -246,7 +260,7 @@
         } else if (info.level === vm.index_level) {
           vm.clusters.forEach(function (c) { labels[c.members[0].code] = c.name; });
         }
-        window.malmoView = {fill: fill, labels: labels, selected: selected};
+        window.malmoView = {fill: fill, labels: labels, selected: selected, allLabels: window.malmoView.allLabels};
         Object.keys(window.malmoLayers).forEach(function (code) {  // layers of a level no longer shown
           const layer = window.malmoLayers[code];
           if (!layer._map) { layer.unbindTooltip(); delete window.malmoLayers[code]; }
@@ -255,7 +269,7 @@
           const layer = window.malmoLayers[code];
           if (!layer) return;  // not drawn yet: it takes these colours when it loads
           layer.setStyle(areaStyle(code));
-          const label = labels[code] || null;
+          const label = labels[code] || (window.malmoView.allLabels ? info.names[i] : null);
           if (label !== (layer._malmoPermanent || null)) bindLabel(layer, label || info.names[i], label);
         });
         const selectedLayer = selected && window.malmoLayers[selected];

@@ -142,7 +142,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                 html.A(t(lang, "export"), id="export-link", className="button export", href="/api/export.csv" + to_query(state)),
             ]),
             html.Section(className="map-area", **{"aria-label": t(lang, "map_label")}, children=[
-                dl.Map(id="map", center=ctx.center, zoom=11.5, minZoom=9, maxZoom=17, preferCanvas=ctx.prefer_canvas, zoomSnap=0.25,
+                dl.Map(id="map", center=ctx.center, zoom=11.5, eventHandlers={"zoomend": {"variable": "malmo.onZoom"}}, minZoom=9, maxZoom=17, preferCanvas=ctx.prefer_canvas, zoomSnap=0.25,
                        style={"height": "100%", "width": "100%"}, children=basemap + [
                     dl.GeoJSON(id="areas", url=f"/api/geometry/{state.level}.geojson",
                                style={"variable": "malmo.areaStyle"}, onEachFeature={"variable": "malmo.areaFeature"}),

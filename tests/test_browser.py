@@ -220,3 +220,12 @@ def test_method_choices_recompute_and_explain_impossible_ones(server, browser, e
     browser.execute_script("window.dash_clientside.set_props('normalisation-select', {value: 'minmax'});"
                            + "".join(f"window.dash_clientside.set_props('weight-{k}', {{value: 0}});" for k in KEYS))
     wait_for(browser, "return document.getElementById('method-notice').innerText.indexOf('Alla vikter är 0') >= 0")
+
+
+def test_zooming_in_names_every_area(server, browser):
+    open_page(browser, server + "/")
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".area-label")) == 5  # one per cluster at city scale
+    for _ in range(2):
+        browser.find_element(By.CSS_SELECTOR, ".leaflet-control-zoom-in").click()
+        time.sleep(0.6)
+    wait_for(browser, "return document.querySelectorAll('.area-label').length === 136")
