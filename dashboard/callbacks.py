@@ -5,7 +5,7 @@ from dash import ClientsideFunction, Input, Output, State, no_update
 
 from layers.clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N
 from layers.errors import EngineError
-from layers.viewmodel import ViewSettings
+from layers.viewmodel import Method, ViewSettings
 
 from .layout import place_markers
 from .texts import t
@@ -20,10 +20,10 @@ def settings_from_inputs(keys, weights, level, normalisation, aggregation, class
             return default
         return value
     clean = tuple((k, float(number(w, 0, 0, 100))) for k, w in zip(keys, weights))
-    return ViewSettings(clean, level, normalisation, aggregation, classification,
-                        int(number(top_n, DEFAULT_TOP_N, 1)),
-                        None if extend is None else float(number(extend, DEFAULT_EXTEND_THRESHOLD, 0)),
-                        float(number(min_shared, DEFAULT_MIN_SHARED_M, 0)))
+    return ViewSettings(clean, level, Method(
+        normalisation, aggregation, classification, int(number(top_n, DEFAULT_TOP_N, 1)),
+        None if extend is None else float(number(extend, DEFAULT_EXTEND_THRESHOLD, 0)),
+        float(number(min_shared, DEFAULT_MIN_SHARED_M, 0))))
 
 
 def register_callbacks(app, ctx, cache) -> None:

@@ -11,7 +11,7 @@ from .texts import t
 def ranking_csv(ctx, state: State) -> tuple[bytes, str]:
     lang = state.lang
     m = ctx.pkg.manifest
-    result = ctx.engine.index(dict(state.weights), state.level, state.normalisation, state.aggregation)
+    result = ctx.engine.index(dict(state.weights), state.level, state.method.normalisation, state.method.aggregation)
     info = ctx.views.level_info(state.level)
     frame = result.frame()
     position = {c: i for i, c in enumerate(info["codes"])}
@@ -28,8 +28,8 @@ def ranking_csv(ctx, state: State) -> tuple[bytes, str]:
     if ctx.pkg.is_generated():
         buffer.write(f"# {t(lang, 'demo_label')}\n")
     weights = ", ".join(f"{labels[k]} {w:.0%}" for k, w in result.weights.items())
-    buffer.write(f"# {t(lang, 'weights')}: {weights}; {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.normalisation)}; "
-                 f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.aggregation)}\n")
+    buffer.write(f"# {t(lang, 'weights')}: {weights}; {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)}; "
+                 f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)}\n")
     out.to_csv(buffer, index=False, sep=";" if lang == "sv" else ",", decimal="," if lang == "sv" else ".", lineterminator="\n")
     suffix = "-DEMO" if ctx.pkg.is_generated() else ""
     return buffer.getvalue().encode("utf-8-sig"), f"malmo-index-{state.level}{suffix}.csv"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from layers.classify import METHODS as CLASSIFICATIONS
-from layers.clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N
+from layers.viewmodel import Method
 from layers.normalise import AGGREGATIONS, METHODS as NORMALISATIONS
 
 from .texts import DEFAULT_LANGUAGE, LANGUAGES
@@ -29,12 +29,7 @@ class State:
     layers: tuple[str, ...]
     area: str | None = None
     lang: str = DEFAULT_LANGUAGE
-    normalisation: str = "minmax"
-    aggregation: str = "arithmetic"
-    classification: str = "quantiles"
-    top_n: int = DEFAULT_TOP_N
-    extend_threshold: float | None = DEFAULT_EXTEND_THRESHOLD
-    min_shared_m: float = DEFAULT_MIN_SHARED_M
+    method: Method = Method()
 
 
 @dataclass
@@ -82,6 +77,7 @@ def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
         lang = DEFAULT_LANGUAGE
     state = options.default(lang)
     changes: dict = {}
+    method: dict = {}
 
     if "w" in args:
         weights = dict(state.weights)
@@ -99,17 +95,17 @@ def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
         else:
             changes["weights"] = slider_positions(weights)
 
-    def choice(param, allowed, attr):
+    def choice(param, allowed, attr, into):
         if param in args:
             if args[param] in allowed:
-                changes[attr] = args[param]
+                into[attr] = args[param]
             else:
                 skipped.append(("url_bad_value", {"name": param, "value": args[param]}))
 
-    choice("level", options.levels, "level")
-    choice("norm", NORMALISATIONS, "normalisation")
-    choice("agg", AGGREGATIONS, "aggregation")
-    choice("classes", CLASSIFICATIONS, "classification")
+    choice("level", options.levels, "level", changes)
+    choice("norm", NORMALISATIONS, "normalisation", method)
+    choice("agg", AGGREGATIONS, "aggregation", method)
+    choice("classes", CLASSIFICATIONS, "classification", method)
     if "layers" in args:
         kinds = [k for k in args["layers"].split(",") if k]
         bad = [k for k in kinds if k not in options.kinds]
@@ -124,19 +120,19 @@ def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
     if "top" in args:
         value = _number(args["top"])
         if value is not None and value >= 1 and value == int(value):
-            changes["top_n"] = int(value)
+            method["top_n"] = int(value)
         else:
             skipped.append(("url_bad_value", {"name": "top", "value": args["top"]}))
     for param, attr, low in (("ext", "extend_threshold", None), ("minb", "min_shared_m", 0)):
         if param in args:
             value = _number(args[param])
             if value is not None and (low is None or value >= low):
-                changes[attr] = value
+                method[attr] = value
             elif param == "ext" and args[param] in ("", "none"):
-                changes[attr] = None
+                method[attr] = None
             else:
                 skipped.append(("url_bad_value", {"name": param, "value": args[param]}))
-    return replace(state, **changes), skipped
+    return replace(state, **changes, method=replace(state.method, **method)), skipped
 
 
 def to_query(state: State) -> str:
@@ -148,12 +144,12 @@ def to_query(state: State) -> str:
         "level": state.level,
         "layers": ",".join(state.layers),
         "lang": state.lang,
-        "norm": state.normalisation,
-        "agg": state.aggregation,
-        "classes": state.classification,
-        "top": str(state.top_n),
-        "ext": "none" if state.extend_threshold is None else num(state.extend_threshold),
-        "minb": num(state.min_shared_m),
+        "norm": state.method.normalisation,
+        "agg": state.method.aggregation,
+        "classes": state.method.classification,
+        "top": str(state.method.top_n),
+        "ext": "none" if state.method.extend_threshold is None else num(state.method.extend_threshold),
+        "minb": num(state.method.min_shared_m),
     }
     if state.area:
         params["area"] = state.area

@@ -25,9 +25,9 @@ NO_DATA_COLOUR = "#d9d9d9"
 
 
 @dataclass(frozen=True)
-class ViewSettings:
-    weights: tuple[tuple[str, float], ...]
-    level: str
+class Method:
+    """How the index is made and shown, apart from the weights; the defaults are the published ones."""
+
     normalisation: str = "minmax"
     aggregation: str = "arithmetic"
     classification: str = "quantiles"
@@ -38,6 +38,13 @@ class ViewSettings:
     @property
     def cluster_settings(self) -> ClusterSettings:
         return ClusterSettings(top_n=self.top_n, extend_threshold=self.extend_threshold, min_shared_m=self.min_shared_m)
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    weights: tuple[tuple[str, float], ...]
+    level: str
+    method: Method = Method()
 
 
 def _round(values: np.ndarray, digits: int) -> list:
@@ -102,13 +109,14 @@ class ViewModels:
         return self._baseline[key]
 
     def view_model(self, s: ViewSettings) -> dict:
-        result = self.engine.index(dict(s.weights), s.level, s.normalisation, s.aggregation)
-        baseline = self._baseline_rank(s.level, s.normalisation, s.aggregation)
+        m = s.method
+        result = self.engine.index(dict(s.weights), s.level, m.normalisation, m.aggregation)
+        baseline = self._baseline_rank(s.level, m.normalisation, m.aggregation)
         change = np.where((result.rank > 0) & (baseline > 0), baseline - result.rank, 0)
-        breaks = class_breaks(result.index, s.classification, len(COLOURS))
+        breaks = class_breaks(result.index, m.classification, len(COLOURS))
         index_level = self.pkg.manifest.index_level
-        cluster_result = result if s.level == index_level else self.engine.index(dict(s.weights), index_level, s.normalisation, s.aggregation)
-        clusters = find_clusters(self.engine, cluster_result, s.cluster_settings)
+        cluster_result = result if s.level == index_level else self.engine.index(dict(s.weights), index_level, m.normalisation, m.aggregation)
+        clusters = find_clusters(self.engine, cluster_result, m.cluster_settings)
         return {
             "level": s.level,
             "index_level": index_level,

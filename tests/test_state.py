@@ -2,6 +2,7 @@
 from urllib.parse import parse_qsl, urlsplit
 
 from dashboard.state import Options, parse_query, slider_positions, to_query
+from layers.viewmodel import Method
 
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
 OPTIONS = Options(keys=KEYS, levels=["geso", "delomrade", "nyko"], default_level="delomrade",
@@ -16,7 +17,7 @@ def test_default_and_round_trip():
     state, skipped = parse_query({}, OPTIONS)
     assert skipped == [] and state.level == "delomrade" and set(state.weights.values()) == {50}
     changed = state.__class__(**{**state.__dict__, "weights": {k: w for k, w in zip(KEYS, (80, 10, 50, 0))},
-                                 "level": "geso", "area": "10", "lang": "en", "layers": ("library",), "extend_threshold": None})
+                                 "level": "geso", "area": "10", "lang": "en", "layers": ("library",), "method": Method(extend_threshold=None)})
     again, skipped = parse_query(args_of(to_query(changed)), OPTIONS)
     assert skipped == [] and again == changed
 
