@@ -6,7 +6,10 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from .clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
+from .disclosure import disclosure_report
 from .engine import Engine
 from .errors import EngineError, PackageError
 from .package import load_package
@@ -76,6 +79,17 @@ def cmd_trend(args) -> int:
     return 0
 
 
+def cmd_disclosure(args) -> int:
+    engine = Engine(load_package(args.package))
+    data = engine.level(args.level)
+    report = disclosure_report(data.flags, pd.Series(data.names, index=data.codes))
+    report["value_before"] = [data.raw.at[c, k] for c, k in zip(report["code"], report["indicator"])]
+    report["value_shown"] = [data.values.at[c, k] for c, k in zip(report["code"], report["indicator"])]
+    report["denominator"] = [data.denominators.at[c, k] for c, k in zip(report["code"], report["indicator"])]
+    report.to_csv(sys.stdout, index=False, float_format="%.2f", lineterminator="\n")
+    return 0
+
+
 def cmd_demo_build(args) -> int:
     from . import demo
     demo.build(args.package)
@@ -123,6 +137,11 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--cluster", help="cluster id as printed by 'clusters' (e.g. k48104)")
     t.add_argument("--age-group", default="16-29")
     t.set_defaults(func=cmd_trend)
+
+    r = sub.add_parser("disclosure", help="every value changed by disclosure control (replaced by the parent's value, or shown as 0), as CSV")
+    r.add_argument("--package", type=Path, default=DEFAULT_PACKAGE)
+    r.add_argument("--level", help="geography level (default: the package's index level)")
+    r.set_defaults(func=cmd_disclosure)
 
     d = sub.add_parser("demo", help="demonstration data")
     dsub = d.add_subparsers(dest="demo_command", required=True)

@@ -62,6 +62,17 @@ def test_cli_bad_input_is_a_message_not_a_traceback():
         assert out.returncode == 2 and out.stderr.startswith("error: ") and "Traceback" not in out.stderr, args
 
 
+def test_cli_disclosure_report():
+    out = run("disclosure")
+    report = pd.read_csv(io.StringIO(out.stdout), dtype={"code": str})
+    assert list(report.columns) == ["code", "name", "indicator", "change", "value_before", "value_shown", "denominator"]
+    suppressed = report[report["change"] == "suppressed"]
+    assert len(suppressed) and (suppressed["value_shown"] == 0).all() and (suppressed["value_before"] < 1).all()
+    replaced = report[report["change"].str.startswith("parent")]
+    assert len(replaced) and (replaced["denominator"] < 10).all()
+    assert "Sofielunds Industriområde" in set(replaced["name"])
+
+
 def test_uvas_series_is_count_weighted(pkg):
     rows = pkg.uvas.query("age_group == '16-29' and year == 2023 and code in ['48208', '48205']")
     expected = 100 * rows["count"].sum() / (100 * rows["count"] / rows["share"]).sum()
