@@ -50,7 +50,6 @@ UVAS_YEARS = list(range(2012, 2025))
 UVAS_MALMO = [12.1, 11.8, 11.4, 11.1, 10.9, 10.6, 10.2, 9.9, 10.7, 10.3, 9.7, 9.5, 9.4]
 UVAS_SE = [8.1, 8.0, 7.8, 7.6, 7.5, 7.3, 7.1, 6.9, 7.5, 7.2, 6.9, 6.8, 6.8]
 UVAS_20_24_FACTOR = 1.25
-FOLLOW_UP_YEARS = (2030, 2035)
 
 
 def published_targets(table: pd.DataFrame) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,6 +29,7 @@ class DataPackage:
     population: pd.DataFrame
     uvas: pd.DataFrame
     facilities: pd.DataFrame
+    _generated: bool | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def reference_codes(self) -> list[str]:
@@ -40,7 +41,13 @@ class DataPackage:
         return {code: lid for lid, gdf in self.boundaries.items() for code in gdf.index}
 
     def is_generated(self) -> bool:
-        """True when any table or level holds generated (demonstration) values."""
+        """True when any table or level holds generated (demonstration) values (cached: a loaded
+        package is not changed; asked on every slider move)."""
+        if self._generated is None:
+            self._generated = self._any_generated()
+        return self._generated
+
+    def _any_generated(self) -> bool:
         return bool(
             any(lv.generated for lv in self.manifest.levels)
             or self.indicators["generated"].any() or self.population["generated"].any()

@@ -81,12 +81,12 @@ def read_table(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame | N
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         return None, [Problem(file, f"cannot be read as UTF-8 CSV: {str(exc).splitlines()[0]}")]
     problems: list[Problem] = []
+    df.columns = [c.strip() for c in df.columns]
     missing = [c for c in schema.columns if c not in df.columns]
     for c in missing:
         problems.append(Problem(file, f"required column '{c}' is missing (columns found: {', '.join(df.columns)})", column=c))
     if missing:
         return None, problems
-    df.columns = [c.strip() for c in df.columns]
     for c in df.columns:
         df[c] = df[c].str.strip()
     for name, col in schema.columns.items():

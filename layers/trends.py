@@ -38,12 +38,11 @@ def uvas_series(pkg: DataPackage, codes: list[str], age_group: str = DEFAULT_AGE
         population = 100 * one["count"].astype(float) / one["share"].where(one["share"] > 0)
         return pd.DataFrame({"year": one["year"].to_numpy(), "share": one["share"].to_numpy(),
                              "count": one["count"].to_numpy(), "population": population.round().to_numpy()})
-    rows = rows[rows["code"].isin(_index_level_codes(pkg, codes))]
-    rows = rows[rows["share"] > 0]
-    population = 100 * rows["count"].astype(float) / rows["share"]
-    grouped = rows.assign(population=population).groupby("year")[["count", "population"]].sum()
-    grouped["share"] = 100 * grouped["count"] / grouped["population"]
-    return grouped.reset_index()[["year", "share", "count", "population"]]
+    cube = UvasCube(pkg, age_group)
+    count, population = cube.totals(_index_level_codes(pkg, codes))
+    keep = population > 0
+    return pd.DataFrame({"year": np.asarray(cube.years)[keep], "share": 100 * count[keep] / population[keep],
+                         "count": count[keep], "population": population[keep]})
 
 
 def trend_table(pkg: DataPackage, groups: dict[str, list[str]], age_group: str = DEFAULT_AGE_GROUP,
@@ -72,8 +71,8 @@ def trend_table(pkg: DataPackage, groups: dict[str, list[str]], age_group: str =
 class UvasCube:
     """UVAS counts and populations as arrays (index-level areas × years) for fast group sums.
 
-    Used where many groupings are asked for in a row (the dashboard's slider); gives the same
-    numbers as `uvas_series`.
+    Built once, it answers many groupings in a row (the dashboard's slider); `uvas_series` uses it too.
+    A row's population is count / share.
     """
 
     def __init__(self, pkg: DataPackage, age_group: str = DEFAULT_AGE_GROUP):
@@ -88,14 +87,17 @@ class UvasCube:
         shares = rows.pivot_table(index="code", columns="year", values="share").reindex(columns=self.years)
         self.reference = {c: shares.loc[c].to_numpy(dtype=float) for c in pkg.reference_codes if c in shares.index}
 
+    def totals(self, codes) -> tuple[np.ndarray, np.ndarray]:
+        """Σ count and Σ population per year over the given index-level areas (0 where none)."""
+        rows = [self.position[c] for c in codes if c in self.position]
+        if not rows:
+            return np.zeros(len(self.years)), np.zeros(len(self.years))
+        return np.nansum(self.counts[rows], axis=0), np.nansum(self.populations[rows], axis=0)
+
     def share(self, codes) -> np.ndarray:
         """Σ count / Σ population per year, percent; NaN for years without data."""
         if len(codes) == 1 and codes[0] in self.reference:
             return self.reference[codes[0]]
-        rows = [self.position[c] for c in codes if c in self.position]
-        if not rows:
-            return np.full(len(self.years), np.nan)
-        count = np.nansum(self.counts[rows], axis=0)
-        pop = np.nansum(self.populations[rows], axis=0)
+        count, pop = self.totals(codes)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(pop > 0, 100 * count / pop, np.nan)

@@ -73,8 +73,6 @@ class ViewModels:
         m, pkg = self.pkg.manifest, self.pkg
         data = self.engine.level(level)
         areas = pkg.boundaries[level]
-        parent_level = m.level(level).parent
-        parent_names = (areas["parent"].map(pkg.boundaries[parent_level]["name"]) if parent_level else pd.Series(None, index=areas.index))
         geso = (ancestors(pkg.boundaries, m.levels, level, m.level_ids[0]).map(pkg.boundaries[m.level_ids[0]]["name"])
                 if level != m.level_ids[0] else pd.Series(None, index=areas.index))
         generated_codes = set(pkg.indicators.loc[pkg.indicators["generated"], "code"])
@@ -88,10 +86,8 @@ class ViewModels:
                     uvas[str(code)] = _round(share, 1)
         return {
             "level": level,
-            "level_generated": m.level(level).generated,
             "codes": [str(c) for c in data.codes],
             "names": [str(n) for n in data.names],
-            "parent_names": [None if pd.isna(p) else str(p) for p in parent_names],
             "geso_names": [None if pd.isna(g) else str(g) for g in geso],
             "values": {k: _round(data.values[k].to_numpy(dtype=float), 2) for k in self.engine.keys},
             "flags": {k: [str(f) for f in data.flags[k]] for k in self.engine.keys},

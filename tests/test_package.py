@@ -130,3 +130,11 @@ def test_cli_validate(package_copy):
     bad = subprocess.run([sys.executable, "-m", "layers", "validate", str(package_copy)], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 1
     assert "population.csv: file is missing" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_spaces_around_column_names_are_accepted(package_copy):
+    path = package_copy / "facilities.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] = ", ".join(lines[0].split(","))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert len(load_package(package_copy).facilities) == 22
