@@ -229,6 +229,7 @@
       shares: function () {
         const args = Array.prototype.slice.call(arguments);
         const texts = args.pop();
+        const shownPreset = args.pop();
         const total = args.reduce(function (a, b) { return a + (Number(b) || 0); }, 0);
         // Show which preset the sliders now match ("Egna vikter" if none), once the user pauses.
         clearTimeout(window.malmoPresetTimer);
@@ -237,6 +238,8 @@
           const match = Object.keys(texts.presets).find(function (name) {
             return keys.every(function (k, i) { return texts.presets[name][k] === args[i]; });
           }) || "custom";
+          if (match === shownPreset) return;
+          window.malmoPresetLabel = match;
           window.dash_clientside.set_props("preset-select", {value: match});
         }, 300);
         return args.map(function (w) {
@@ -283,6 +286,10 @@
         const presets = texts.presets;
         const trigger = ((window.dash_clientside.callback_context.triggered || [])[0] || {}).prop_id || "";
         if (trigger.indexOf("reset-weights") === 0) return keys.map(function (k) { return presets.equal[k]; }).concat(["equal"]);
+        if (window.malmoPresetLabel === preset) {  // we only named the preset the sliders match: not a choice
+          window.malmoPresetLabel = null;
+          return keys.map(nu).concat([nu()]);
+        }
         if (presets[preset]) return keys.map(function (k) { return presets[preset][k]; }).concat([nu()]);
         return keys.map(nu).concat([nu()]);
       },
@@ -398,6 +405,7 @@
         window.malmoUrlTimer = setTimeout(function () {
           if (window.location.search !== here) window.history.pushState(null, "", here);
         }, 250);
+        document.title = texts.t.page_title;  // Dash's own title is fixed at start-up, in Swedish
         const other = texts.lang === "sv" ? "en" : "sv";
         return [query, "/api/export.csv" + here, query + "&lang=" + other];
       }

@@ -29,7 +29,6 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
                     serve_locally=True)
     app.ctx = ctx
     cache = Cache(app.server, config=cache_config or {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
-    app.cache = cache
 
     def serve_layout():
         if not has_request_context():  # Dash may build the layout once at start-up
@@ -40,7 +39,7 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     app.layout = serve_layout
     app.validation_layout = build_layout(ctx, ctx.options.default(), [])
     register_callbacks(app, ctx, cache)
-    _register_routes(app.server, ctx, cache)
+    _register_routes(app.server, ctx)
     return app
 
 
@@ -57,14 +56,13 @@ def _lang() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def _register_routes(server, ctx: AppContext, cache: Cache) -> None:
-    geometry = {lv.id: (ctx.pkg.path / lv.path).read_bytes() for lv in ctx.pkg.manifest.levels}
-
+def _register_routes(server, ctx: AppContext) -> None:
     @server.route("/api/geometry/<level>.geojson")
     def level_geometry(level: str):
-        if level not in geometry:
+        if level not in ctx.geometry:
             abort(404)
-        response = Response(geometry[level], mimetype="application/geo+json")
+        # cached for a day: the URL carries the file's hash (AppContext.geometry_url), so a new package gets a new URL
+        response = Response(ctx.geometry[level], mimetype="application/geo+json")
         response.headers["Cache-Control"] = "public, max-age=86400"
         return response
 

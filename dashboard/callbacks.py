@@ -55,7 +55,7 @@ def register_callbacks(app, ctx, cache) -> None:
 
     @app.callback(Output("level-info", "data"), Output("areas", "url"), Input("level-select", "value"))
     def update_level(level):
-        return ctx.views.level_info(level), f"/api/geometry/{level}.geojson"
+        return ctx.views.level_info(level), ctx.geometry_url(level)
 
     for kind in kinds:
         @app.callback(Output(f"places-{kind}", "children"), Input(f"layer-{kind}", "value"), State("page", "lang"))
@@ -68,7 +68,8 @@ def register_callbacks(app, ctx, cache) -> None:
     app.clientside_callback(cs("presets"), *[Output(f"weight-{k}", "value") for k in keys], Output("preset-select", "value"),
                             Input("preset-select", "value"), Input("reset-weights", "n_clicks"),
                             State("texts", "data"), prevent_initial_call=True)
-    app.clientside_callback(cs("shares"), *[Output(f"share-{k}", "children") for k in keys], *sliders, State("texts", "data"))
+    app.clientside_callback(cs("shares"), *[Output(f"share-{k}", "children") for k in keys], *sliders,
+                            State("preset-select", "value"), State("texts", "data"))
     app.clientside_callback(cs("paint"), Output("painted", "data"), Input("view-model", "data"),
                             Input("level-info", "data"), Input("selected-area", "data"))
     app.clientside_callback(cs("outlines"), Output("cluster-outlines", "url"), Input("view-model", "data"))

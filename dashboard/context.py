@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from layers.engine import Engine
@@ -24,6 +25,10 @@ class AppContext:
     basemap_url: str | None
     basemap_attribution: str
     prefer_canvas: bool
+    geometry: dict[str, bytes] = field(default_factory=dict)  # level id → GeoJSON as served
+
+    def geometry_url(self, level: str) -> str:
+        return f"/api/geometry/{level}.geojson?v={hashlib.sha1(self.geometry[level]).hexdigest()[:10]}"
 
     @property
     def center(self) -> list[float]:
@@ -46,7 +51,8 @@ class AppContext:
         return cls(pkg, engine, views, options,
                    os.environ.get("BASEMAP_URL") or None,
                    os.environ.get("BASEMAP_ATTRIBUTION", ""),
-                   max(len(g) for g in pkg.boundaries.values()) > CANVAS_ABOVE)
+                   max(len(g) for g in pkg.boundaries.values()) > CANVAS_ABOVE,
+                   {lv.id: (pkg.path / lv.path).read_bytes() for lv in m.levels})
 
 
 def default_settings(options: Options) -> ViewSettings:

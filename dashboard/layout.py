@@ -20,7 +20,7 @@ JS_TEXT_KEYS = [
     "km", "trend_axis", "follow_up", "all_clusters", "area_hint", "rank_of", "population", "children_label",
     "contribution", "value", "scaled", "flag_parent", "flag_suppressed", "flag_parent_suppressed", "data_generated",
     "data_real", "uvas_sparkline", "no_index", "up", "down", "same", "trend_title", "demo_label",
-    "class_quantiles", "class_equal_interval", "class_natural_breaks", "rows_shown",
+    "class_quantiles", "class_equal_interval", "class_natural_breaks", "rows_shown", "page_title",
 ]
 
 
@@ -144,7 +144,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
             html.Section(className="map-area", **{"aria-label": t(lang, "map_label")}, children=[
                 dl.Map(id="map", center=ctx.center, zoom=11.5, eventHandlers={"zoomend": {"variable": "malmo.onZoom"}}, minZoom=9, maxZoom=17, preferCanvas=ctx.prefer_canvas, zoomSnap=0.25,
                        style={"height": "100%", "width": "100%"}, children=basemap + [
-                    dl.GeoJSON(id="areas", url=f"/api/geometry/{state.level}.geojson",
+                    dl.GeoJSON(id="areas", url=ctx.geometry_url(state.level),
                                style={"variable": "malmo.areaStyle"}, onEachFeature={"variable": "malmo.areaFeature"}),
                     dl.Pane(name="outlines", style={"zIndex": 450, "pointerEvents": "none"}, children=[
                         dl.GeoJSON(id="cluster-outlines", style={"variable": "malmo.outlineStyle"}, interactive=False, pane="outlines")]),

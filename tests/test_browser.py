@@ -190,6 +190,7 @@ def test_garbage_url_opens_with_a_notice(server, browser):
 def test_english(server, browser):
     open_page(browser, server + "/?lang=en")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Where is the need greatest?"
+    wait_for(browser, "return document.title === 'Where is the need greatest? – Malmö'")
     assert "0.84" in table_text(browser)
     assert "Demo data" in browser.find_element(By.ID, "data-notice").text
 
@@ -229,3 +230,22 @@ def test_zooming_in_names_every_area(server, browser):
         browser.find_element(By.CSS_SELECTOR, ".leaflet-control-zoom-in").click()
         time.sleep(0.6)
     wait_for(browser, "return document.querySelectorAll('.area-label').length === 136")
+
+
+def test_presets_reset_and_own_weights(server, browser):
+    open_page(browser, server + "/")
+    value = "return document.querySelector('#weight-inte_behorig .rc-slider-handle').getAttribute('aria-valuenow')"
+    preset = "return document.querySelector('#preset-select').innerText"
+    time.sleep(0.5)  # past the moment the page names the preset its sliders match
+    browser.execute_script("window.dash_clientside.set_props('preset-select', {value: 'school'})")
+    wait_for(browser, value + " === '100'")
+    time.sleep(0.6)
+    assert browser.execute_script(value) == "100" and "Skolfokus" in browser.execute_script(preset)
+    handle = browser.find_element(By.CSS_SELECTOR, "#weight-trangboddhet .rc-slider-handle")
+    handle.click()
+    handle.send_keys(Keys.ARROW_RIGHT)
+    wait_for(browser, preset.replace("return ", "return ") + ".indexOf('Egna vikter') >= 0")
+    assert browser.execute_script(value) == "100"  # naming the preset did not move the sliders
+    browser.find_element(By.ID, "reset-weights").click()
+    wait_for(browser, value + " === '50'")
+    wait_for(browser, preset + ".indexOf('Stadskontoret 2024') >= 0")
