@@ -350,7 +350,7 @@
           const flag = info.flags[k][i];
           const limit = texts.suppress[k];
           const note = flag === "parent" ? texts.t.flag_parent : flag === "suppressed" ? say(texts, "flag_suppressed", {limit: fmt(limit, lang, 1)})
-            : flag === "parent,suppressed" ? texts.t.flag_parent_suppressed : "";
+            : flag === "parent,suppressed" ? texts.t.flag_parent_suppressed : flag === "aggregate" ? texts.t.flag_aggregate : "";
           return h("Tr", {}, [
             h("Th", {scope: "row"}, [texts.indicators[k], note ? h("Div", {className: "flag"}, note) : null]),
             h("Td", {}, fmt(info.values[k][i], lang, 1) + "\u00a0%"),

@@ -18,7 +18,7 @@ JS_TEXT_KEYS = [
     "share", "legend_title", "legend_method", "no_data", "cluster_outline", "clusters_only_index_level", "no_clusters",
     "cluster_areas", "cluster_area", "mean_index", "children", "places_inside", "no_places_inside", "nearest", "inside",
     "km", "trend_axis", "follow_up", "all_clusters", "area_hint", "rank_of", "population", "children_label",
-    "contribution", "value", "scaled", "flag_parent", "flag_suppressed", "flag_parent_suppressed", "data_generated",
+    "contribution", "value", "scaled", "flag_parent", "flag_suppressed", "flag_parent_suppressed", "flag_aggregate", "data_generated",
     "data_real", "uvas_sparkline", "no_index", "up", "down", "same", "trend_title", "demo_label",
     "class_quantiles", "class_equal_interval", "class_natural_breaks", "rows_shown", "page_title",
 ]

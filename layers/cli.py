@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 
 from .clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
-from .disclosure import disclosure_report
 from .engine import Engine
 from .errors import EngineError, PackageError
 from .package import load_package
@@ -81,12 +80,8 @@ def cmd_trend(args) -> int:
 
 def cmd_disclosure(args) -> int:
     engine = Engine(load_package(args.package))
-    data = engine.level(args.level)
-    report = disclosure_report(data.flags, pd.Series(data.names, index=data.codes))
-    report["value_before"] = [data.raw.at[c, k] for c, k in zip(report["code"], report["indicator"])]
-    report["value_shown"] = [data.values.at[c, k] for c, k in zip(report["code"], report["indicator"])]
-    report["denominator"] = [data.denominators.at[c, k] for c, k in zip(report["code"], report["indicator"])]
-    report.to_csv(sys.stdout, index=False, float_format="%.2f", lineterminator="\n")
+    levels = [args.level] if args.level else engine.pkg.manifest.level_ids
+    engine.disclosure_report(levels).to_csv(sys.stdout, index=False, float_format="%.2f", lineterminator="\n")
     return 0
 
 
@@ -138,9 +133,10 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--age-group", default="16-29")
     t.set_defaults(func=cmd_trend)
 
-    r = sub.add_parser("disclosure", help="every value changed by disclosure control (replaced by the parent's value, or shown as 0), as CSV")
+    r = sub.add_parser("disclosure", help="every cell whose shown value differs from its raw value (parent's value, shown as 0, "
+                                          "or an aggregate without protected cells), at every level, as CSV")
     r.add_argument("--package", type=Path, default=DEFAULT_PACKAGE)
-    r.add_argument("--level", help="geography level (default: the package's index level)")
+    r.add_argument("--level", help="only this geography level (default: every level)")
     r.set_defaults(func=cmd_disclosure)
 
     d = sub.add_parser("demo", help="demonstration data")

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .disclosure import round_counts
 from .engine import Engine, IndexResult
 from .errors import EngineError
 
@@ -51,8 +52,9 @@ class Cluster:
     children: int  # aged 0–18
 
     def as_dict(self) -> dict:
+        """As shown and exported: counts rounded (disclosure.round_counts)."""
         return {"id": self.id, "name": self.name, "mean_index": round(self.mean_index, 4),
-                "population": self.population, "children_0_18": self.children,
+                "population": int(round_counts(self.population)), "children_0_18": int(round_counts(self.children)),
                 "members": [{"code": c, "name": n, "core": c in self.core} for c, n in zip(self.members, self.member_names)]}
 
 

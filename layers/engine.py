@@ -12,7 +12,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .disclosure import apply_disclosure, numerators, share
+from .disclosure import AGGREGATE, apply_disclosure, disclosure_report, numerators, own_checks, protected_counts, share
 from .errors import EngineError
 from .geography import ancestors, shared_border_lengths
 from .normalise import AGGREGATIONS, METHODS, aggregate, ratio
@@ -47,7 +47,8 @@ def raw_values(pkg: DataPackage, level: str) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def city_values(pkg: DataPackage) -> pd.Series:
-    """Whole-city value per indicator (percent), from the index level's summed counts."""
+    """Whole-city value per indicator (percent), from the index level's summed *raw* counts (not
+    shown to users: the engine shows `Engine.city`, from protected counts)."""
     values, dens = raw_values(pkg, pkg.manifest.index_level)
     return 100.0 * numerators(values, dens).sum() / dens.sum()
 
@@ -137,12 +138,29 @@ class Engine:
         self.keys = pkg.manifest.indicator_keys
         self._levels: dict[str, LevelData] = {}
         self._city: pd.Series | None = None
+        self._protected: tuple[pd.DataFrame, pd.DataFrame] | None = None
 
     @property
     def city(self) -> pd.Series:
+        """Whole-city value per indicator (percent), from the index level's protected counts."""
         if self._city is None:
-            self._city = city_values(self.pkg)
+            num, den = self.protected_counts()
+            self._city = share(num.sum(), den.sum())
         return self._city
+
+    @cached_property
+    def _rules(self) -> tuple[dict, dict]:
+        m = self.pkg.manifest
+        return {i.key: i.suppress_below for i in m.indicators}, {k: m.min_denominator_for(k) for k in self.keys}
+
+    def protected_counts(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(numerators, denominators) per index-level area that coarser levels are summed from:
+        cells below the minimum denominator left out, low values counted as 0 (persons)."""
+        if self._protected is None:
+            raw, dens = raw_values(self.pkg, self.pkg.manifest.index_level)
+            small, low = own_checks(raw, dens, *self._rules)
+            self._protected = protected_counts(raw, dens, small, low)
+        return self._protected
 
     def level(self, level: str | None = None) -> LevelData:
         level = level or self.pkg.manifest.index_level
@@ -153,22 +171,48 @@ class Engine:
         return self._levels[level]
 
     def _prepare(self, level: str) -> LevelData:
+        """Disclosed values of a level, top-down: a replacement is the parent level's disclosed
+        value, and a coarser level's value is the share of its members' protected counts."""
         m, pkg = self.pkg.manifest, self.pkg
         raw, dens = raw_values(pkg, level)
+        coarser = m.level_ids.index(level) < m.level_ids.index(m.index_level)
+        candidate, candidate_dens = raw, dens
+        if coarser:
+            num, den = self.protected_counts()
+            parent_of = ancestors(pkg.boundaries, m.levels, m.index_level, level)
+            candidate_dens = den.groupby(parent_of).sum(min_count=1).reindex(raw.index)
+            candidate = share(num.groupby(parent_of).sum(min_count=1).reindex(raw.index), candidate_dens)
         parent_level = m.level(level).parent
         if parent_level is None:
             parent = pd.DataFrame([self.city.to_numpy()] * len(raw), index=raw.index, columns=raw.columns)
+            parent_flags = None
         else:
-            parent_raw, _ = raw_values(pkg, parent_level)
-            parent = parent_raw.reindex(pkg.boundaries[level]["parent"]).set_axis(raw.index)
-        values, flags = apply_disclosure(
-            raw, dens, parent,
-            {i.key: i.suppress_below for i in m.indicators},
-            {k: m.min_denominator_for(k) for k in self.keys})
+            above = self.level(parent_level)
+            parent_codes = pkg.boundaries[level]["parent"]
+            parent = above.values.reindex(parent_codes).set_axis(raw.index)
+            parent_flags = above.flags.reindex(parent_codes).set_axis(raw.index).fillna("")
+        values, flags = apply_disclosure(candidate, candidate_dens, parent, *self._rules, parent_flags=parent_flags)
+        changed = ~np.isclose(values.to_numpy(float), raw.to_numpy(float), rtol=0, atol=1e-9, equal_nan=True)
+        flags = flags.mask((flags == "") & changed, AGGREGATE)  # an aggregate without its protected cells
         areas = pkg.boundaries[level]
         return LevelData(level, areas.index.to_numpy(), areas["name"].to_numpy(), raw, dens, values, flags,
                          population_at(pkg, level, "total").to_numpy(),
                          population_at(pkg, level, "0-18").to_numpy())
+
+    def disclosure_report(self, levels: list[str] | None = None) -> pd.DataFrame:
+        """Every cell whose shown value differs from its raw value, per level: level, code, name,
+        indicator, change, value_before, value_shown (percent), denominator (persons)."""
+        frames = []
+        for level in levels or self.pkg.manifest.level_ids:
+            data = self.level(level)
+            report = disclosure_report(data.flags, pd.Series(data.names, index=data.codes))
+            at = list(zip(report["code"], report["indicator"]))
+            report["value_before"] = [data.raw.at[c, k] for c, k in at]
+            report["value_shown"] = [data.values.at[c, k] for c, k in at]
+            report["denominator"] = [data.denominators.at[c, k] for c, k in at]
+            report.insert(0, "level", level)
+            frames.append(report)
+        return pd.concat(frames, ignore_index=True)
 
     def normalised(self, level: str | None, method: str) -> np.ndarray:
         data = self.level(level)

@@ -16,6 +16,7 @@ import shapely
 from .classify import class_breaks, classes_of
 from .clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
 from .engine import Engine
+from .disclosure import round_counts
 from .facilities import NearestPlaces, area_of_facilities, distance_matrix
 from .geography import ancestors
 from .trends import FOLLOW_UP_YEARS, UvasCube
@@ -91,8 +92,8 @@ class ViewModels:
             "geso_names": [None if pd.isna(g) else str(g) for g in geso],
             "values": {k: _round(data.values[k].to_numpy(dtype=float), 2) for k in self.engine.keys},
             "flags": {k: [str(f) for f in data.flags[k]] for k in self.engine.keys},
-            "population": _round(data.population, 0),
-            "children": _round(data.children, 0),
+            "population": _round(round_counts(data.population), 0),
+            "children": _round(round_counts(data.children), 0),
             "generated": [bool(c in generated_codes or m.level(level).generated) for c in data.codes],
             "uvas_years": self._uvas.years,
             "uvas": uvas,

@@ -30,3 +30,15 @@ def package_copy(tmp_path):
     dest = tmp_path / "pkg"
     shutil.copytree(PACKAGE, dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def dash_app():
+    from dashboard.app import create_app
+    return create_app(str(PACKAGE))
+
+
+@pytest.fixture(scope="session")
+def client(dash_app):
+    """The real Flask app (default package) through its test client: the whole HTTP surface, no browser."""
+    return dash_app.server.test_client()

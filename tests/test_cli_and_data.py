@@ -65,7 +65,9 @@ def test_cli_bad_input_is_a_message_not_a_traceback():
 def test_cli_disclosure_report():
     out = run("disclosure")
     report = pd.read_csv(io.StringIO(out.stdout), dtype={"code": str})
-    assert list(report.columns) == ["code", "name", "indicator", "change", "value_before", "value_shown", "denominator"]
+    assert list(report.columns) == ["level", "code", "name", "indicator", "change", "value_before", "value_shown", "denominator"]
+    assert set(report["level"]) == {"geso", "delomrade", "nyko"}
+    report = report[report["level"] == "delomrade"]
     suppressed = report[report["change"] == "suppressed"]
     assert len(suppressed) and (suppressed["value_shown"] == 0).all() and (suppressed["value_before"] < 1).all()
     replaced = report[report["change"].str.startswith("parent")]
