@@ -50,11 +50,30 @@
     return {fillColor: view.fill[code] || NO_DATA, fillOpacity: 0.82,
             color: selected ? "#000000" : "#4d4d4d", weight: selected ? 3.5 : 0.7, opacity: 1};
   }
+  // Text from data (names) never becomes markup: every sink below takes it as text.
+  // - Leaflet tooltips take a string as HTML, so they get an element whose textContent is set;
+  // - the ranking table is an HTML string for speed, so every data string goes through escapeHtml;
+  // - plotly reads a subset of HTML in names, so they go through plotlyText;
+  // - everything else is drawn by Dash/React components, which set text.
+  function textElement(text, className) {
+    const el = document.createElement("span");
+    if (className) el.className = className;
+    el.textContent = text;
+    return el;
+  }
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
+    });
+  }
+  function plotlyText(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
   // `permanent` is the label text to show at all times, or null for a tooltip on hover only.
   function bindLabel(layer, name, permanent) {
     layer.unbindTooltip();
-    layer.bindTooltip(permanent || name, {permanent: !!permanent, direction: "center", opacity: 1,
-                                          className: permanent ? "area-label" : "area-tip"});
+    layer.bindTooltip(textElement(permanent || name), {permanent: !!permanent, direction: "center", opacity: 1,
+                                                       className: permanent ? "area-label" : "area-tip"});
     layer._malmoPermanent = permanent || null;
   }
 
@@ -98,8 +117,9 @@
             name = texts.references[s.id] || s.id;
             line = {width: 3, color: s.id === "SE" ? "#6a6a6a" : "#2166ac", dash: s.id === "SE" ? "dot" : "dash"};
           }
-          return {type: "scatter", mode: "lines+markers", name: name, x: tr.years, y: s.share, line: line,
-                  marker: {size: 4}, hovertemplate: "%{y:.1f}\u00a0%<extra>" + name + "</extra>"};
+          // the name is data: escaped for plotly, and not spliced into the hover template
+          return {type: "scatter", mode: "lines+markers", name: plotlyText(name), x: tr.years, y: s.share, line: line,
+                  marker: {size: 4}, hovertemplate: "%{y:.1f}\u00a0%<extra>%{fullData.name}</extra>"};
         });
         const last = tr.years[tr.years.length - 1];
         const shapes = tr.follow_up.map(function (year) {
@@ -119,11 +139,6 @@
   }
 
   const MAX_ROWS = 400;  // more rows than this are not read by anyone and only slow the page
-  function escapeHtml(text) {
-    return String(text).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
-    });
-  }
 
   // The ranking table is plain HTML written straight into its container: a React table of
   // 136 × 13 cells took most of each slider move; this takes a few milliseconds.

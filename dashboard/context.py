@@ -1,8 +1,9 @@
 """What the app holds for one data package: the engine, view models and state options."""
 from __future__ import annotations
 
-import os
 import hashlib
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +53,18 @@ class AppContext:
                    os.environ.get("BASEMAP_URL") or None,
                    os.environ.get("BASEMAP_ATTRIBUTION", ""),
                    max(len(g) for g in pkg.boundaries.values()) > CANVAS_ABOVE,
-                   {lv.id: (pkg.path / lv.path).read_bytes() for lv in m.levels})
+                   {lv.id: served_geometry(pkg.path / lv.path) for lv in m.levels})
+
+
+def served_geometry(path: Path) -> bytes:
+    """A level's GeoJSON as the browser gets it: only code, name and parent in the properties
+    (other properties are the package's business; dash-leaflet would bind `popup` and `tooltip`
+    ones as HTML)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for feature in data["features"]:
+        props = feature.get("properties") or {}
+        feature["properties"] = {k: props.get(k) for k in ("code", "name", "parent")}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def default_settings(options: Options) -> ViewSettings:

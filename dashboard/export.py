@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-
+from layers.cells import neutralise_frame
 from .state import State
 from .texts import t
 
@@ -30,7 +30,7 @@ def ranking_csv(ctx, state: State) -> tuple[bytes, str]:
     weights = ", ".join(f"{labels[k]} {w:.0%}" for k, w in result.weights.items())
     buffer.write(f"# {t(lang, 'weights')}: {weights}; {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)}; "
                  f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)}\n")
-    out.to_csv(buffer, index=False, sep=";" if lang == "sv" else ",", decimal="," if lang == "sv" else ".", lineterminator="\n")
+    neutralise_frame(out).to_csv(buffer, index=False, sep=";" if lang == "sv" else ",", decimal="," if lang == "sv" else ".", lineterminator="\n")
     suffix = "-DEMO" if ctx.pkg.is_generated() else ""
     return buffer.getvalue().encode("utf-8-sig"), f"malmo-index-{state.level}{suffix}.csv"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from .clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
+from .cells import neutralise_frame
 from .engine import Engine
 from .errors import EngineError, PackageError
 from .package import load_package
@@ -45,8 +46,8 @@ def cmd_index(args) -> int:
     frame.insert(0, "generated", engine.pkg.indicators["generated"].any())
     if args.format == "json":
         print(frame.to_json(orient="records", force_ascii=False, indent=1))
-    else:
-        frame.to_csv(sys.stdout, index=False, float_format="%.4f", lineterminator="\n")
+    else:  # names are data: a formula in one must not run when the CSV is opened
+        neutralise_frame(frame).to_csv(sys.stdout, index=False, float_format="%.4f", lineterminator="\n")
     return 0
 
 
