@@ -10,6 +10,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY app.py ./
+COPY deploy/gunicorn.conf.py deploy/
 COPY dashboard/ dashboard/
 COPY layers/ layers/
 COPY assets/ assets/
@@ -19,4 +20,5 @@ RUN useradd --create-home --uid 10001 dashboard
 USER 10001
 
 EXPOSE 8050
-CMD ["sh", "-c", "exec gunicorn --bind ${HOST}:${PORT} --workers 2 --threads 4 --timeout 60 app:server"]
+# Behind nginx (compose.yaml, deploy/nginx/): gunicorn alone can be held by slow clients.
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "app:server"]

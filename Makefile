@@ -14,10 +14,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# Debian's Chromium and its driver, for the browser tests.
+# Debian's packages the tests start for real: Chromium and its driver (browser tests), nginx (the
+# production shape's buffering front, started by the tests on a free port; never as a service).
+DEBS := chromium chromium-driver nginx
 browser:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; fi
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! test -x /usr/sbin/nginx; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBS); fi
 
 run: setup
 	$(PY) app.py

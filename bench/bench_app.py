@@ -33,7 +33,7 @@ def noop(value):
               *[Input(f"naive-weight-{k}", "value") for k in keys], Input("naive-level", "value"))
 def naive(*args):
     weights, level = args[:-1], args[-1]
-    settings = settings_from_inputs(keys, weights, level, "minmax", "arithmetic", "quantiles", 11, 0.55, 25)
+    settings, _ = settings_from_inputs(app.ctx.options, weights, level, "minmax", "arithmetic", "quantiles", 11, 0.55, 25)
     view = ctx.views.view_model(settings)
     info = ctx.views.level_info(level)
     figure = go.Figure(go.Choroplethmap(

@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
 
 import dash
+from dash import Input, Output, dcc, html
 from flask import Response, abort, has_request_context, request
 from flask_caching import Cache
 from werkzeug.exceptions import HTTPException
@@ -22,33 +23,35 @@ from .texts import DEFAULT_LANGUAGE, LANGUAGES, t
 log = logging.getLogger(__name__)
 
 
+class _Dash(dash.Dash):
+    def interpolate_index(self, **kwargs):
+        """The page's HTML, with <html lang> from the page's own URL (assistive technology reads it)."""
+        html_page = super().interpolate_index(**kwargs)
+        return html_page.replace("<html>", f'<html lang="{_lang()}">', 1) if has_request_context() else html_page
+
+
 def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     ctx = AppContext.from_package(package)
-    app = dash.Dash(__name__, title=t("sv", "page_title"), update_title=None,
-                    assets_folder=str(Path(__file__).resolve().parents[1] / "assets"),
-                    serve_locally=True)
+    app = _Dash(__name__, title=t("sv", "page_title"), update_title=None,
+                assets_folder=str(Path(__file__).resolve().parents[1] / "assets"),
+                serve_locally=True)
     app.ctx = ctx
     cache = Cache(app.server, config=cache_config or {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
 
-    def serve_layout():
-        if not has_request_context():  # Dash may build the layout once at start-up
-            return build_layout(ctx, ctx.options.default(), [])
-        state, skipped = parse_query(_page_args(), ctx.options)
+    # The page is drawn from its own URL (dcc.Location), not from the layout request's Referer,
+    # which a proxy or a Referrer-Policy may strip: a shared link opens as it was shared.
+    app.layout = html.Div([dcc.Location(id="url", refresh=False), html.Div(id="page-root")])
+    app.validation_layout = html.Div([app.layout, build_layout(ctx, ctx.options.default(), [])])
+
+    @app.callback(Output("page-root", "children"), Input("url", "search"))
+    def draw_page(search):
+        args = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
+        state, skipped = parse_query(args, ctx.options)
         return build_layout(ctx, state, skipped)
 
-    app.layout = serve_layout
-    app.validation_layout = build_layout(ctx, ctx.options.default(), [])
     register_callbacks(app, ctx, cache)
     _register_routes(app.server, ctx)
     return app
-
-
-def _page_args() -> dict:
-    """Query parameters of the page being shown. Dash fetches the layout with a separate request
-    (/_dash-layout) whose own URL has no query; the page's URL is its referrer."""
-    if request.path.endswith("_dash-layout") and request.referrer:
-        return {k: v[-1] for k, v in parse_qs(urlparse(request.referrer).query, keep_blank_values=True).items()}
-    return request.args
 
 
 def _lang() -> str:
@@ -56,7 +59,26 @@ def _lang() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+# Set on every response, in one place (a Content-Security-Policy joins them with the embeds).
+SECURITY_HEADERS = {
+    "Referrer-Policy": "no-referrer",  # links carry the whole state; nothing here needs the Referer
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 def _register_routes(server, ctx: AppContext) -> None:
+    @server.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @server.route("/healthz")
+    def healthz():
+        """For the proxy and the container platform: the app is up and its package is loaded."""
+        return Response(json.dumps({"status": "ok", "package": ctx.pkg.manifest.name}), mimetype="application/json",
+                        headers={"Cache-Control": "no-store"})
+
     @server.route("/api/geometry/<level>.geojson")
     def level_geometry(level: str):
         if level not in ctx.geometry:
@@ -78,9 +100,9 @@ def _register_routes(server, ctx: AppContext) -> None:
     def export_csv():
         from .export import ranking_csv
         lang = _lang()
-        state, _ = parse_query(request.args, ctx.options)
+        state, skipped = parse_query(request.args, ctx.options)
         try:
-            body, filename = ranking_csv(ctx, state)
+            body, filename = ranking_csv(ctx, state, skipped)
         except EngineError as err:
             return Response(f"{t(lang, 'error_title')}: {err}\n", status=400, mimetype="text/plain; charset=utf-8")
         response = Response(body, mimetype="text/csv; charset=utf-8")

@@ -3,32 +3,46 @@ from __future__ import annotations
 
 from dash import ClientsideFunction, Input, Output, State, no_update
 
-from layers.clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N
 from layers.errors import EngineError
 from layers.viewmodel import Method, ViewSettings
 
 from .layout import place_markers
-from .texts import t
+from .state import CLASSIFICATIONS, NORMALISATIONS, AGGREGATIONS, check_number, check_weight, skipped_text
+from .texts import LANGUAGES, t
 
 
-def settings_from_inputs(keys, weights, level, normalisation, aggregation, classification, top_n, extend, min_shared) -> ViewSettings:
-    """ViewSettings from raw control values; blank or out-of-range numbers fall back to the defaults."""
-    def number(value, default, low=None, high=None):
-        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
-            return default
-        if (low is not None and value < low) or (high is not None and value > high):
-            return default
-        return value
-    clean = tuple((k, float(number(w, 0, 0, 100))) for k, w in zip(keys, weights))
-    return ViewSettings(clean, level, Method(
-        normalisation, aggregation, classification, int(number(top_n, DEFAULT_TOP_N, 1)),
-        None if extend is None else float(number(extend, DEFAULT_EXTEND_THRESHOLD, 0)),
-        float(number(min_shared, DEFAULT_MIN_SHARED_M, 0))))
+def settings_from_inputs(options, weights, level, normalisation, aggregation, classification, top_n, extend,
+                         min_shared) -> tuple[ViewSettings | None, list[tuple[str, dict]]]:
+    """ViewSettings from the controls' values, checked by the same rules as a link (state.py), and the
+    problems for the notice (None when any value cannot be used). An empty neighbour threshold
+    means no extension."""
+    keys = options.keys
+    problems = [("url_bad_value", {"name": param, "value": str(value)})
+                for param, value, allowed in (("level", level, options.levels), ("norm", normalisation, NORMALISATIONS),
+                                              ("agg", aggregation, AGGREGATIONS), ("classes", classification, CLASSIFICATIONS))
+                if not isinstance(value, str) or value not in allowed]
+    clean = []
+    for key, w in zip(keys, weights):
+        value, problem = check_weight(key, w)
+        problems += [problem] if problem else []
+        clean.append((key, value))
+    numbers = {}
+    for param, value in (("top", top_n), ("ext", extend), ("minb", min_shared)):
+        if param == "ext" and value in (None, ""):
+            numbers[param] = None
+            continue
+        numbers[param], problem = check_number(param, value)
+        problems += [problem] if problem else []
+    if problems:
+        return None, problems
+    return ViewSettings(tuple(clean), level, Method(normalisation, aggregation, classification, numbers["top"],
+                                                   numbers["ext"], numbers["minb"])), []
 
 
 def register_callbacks(app, ctx, cache) -> None:
     keys = ctx.engine.keys
     kinds = ctx.options.kinds
+    labels = {lang: {i.key: i.labels.get(lang) or i.labels["sv"] for i in ctx.pkg.manifest.indicators} for lang in LANGUAGES}
     sliders = [Input(f"weight-{k}", "value") for k in keys]
 
     @cache.memoize()
@@ -43,7 +57,9 @@ def register_callbacks(app, ctx, cache) -> None:
     def update_view_model(*args):
         weights, rest = args[:len(keys)], args[len(keys):]
         level, normalisation, aggregation, classification, top_n, extend, min_shared, lang = rest
-        settings = settings_from_inputs(keys, weights, level, normalisation, aggregation, classification, top_n, extend, min_shared)
+        settings, problems = settings_from_inputs(ctx.options, weights, level, normalisation, aggregation, classification, top_n, extend, min_shared)
+        if problems:
+            return no_update, t(lang, "input_notice", items=skipped_text(lang, problems, labels[lang]))
         if sum(w for _, w in settings.weights) == 0:
             return no_update, t(lang, "all_zero")
         if normalisation == "zscore" and aggregation == "geometric":

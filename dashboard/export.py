@@ -4,11 +4,11 @@ from __future__ import annotations
 import io
 
 from layers.cells import neutralise_frame
-from .state import State
+from .state import State, skipped_text
 from .texts import t
 
 
-def ranking_csv(ctx, state: State) -> tuple[bytes, str]:
+def ranking_csv(ctx, state: State, skipped: list | None = None) -> tuple[bytes, str]:
     lang = state.lang
     m = ctx.pkg.manifest
     result = ctx.engine.index(dict(state.weights), state.level, state.method.normalisation, state.method.aggregation)
@@ -27,6 +27,8 @@ def ranking_csv(ctx, state: State) -> tuple[bytes, str]:
     buffer = io.StringIO()
     if ctx.pkg.is_generated():
         buffer.write(f"# {t(lang, 'demo_label')}\n")
+    if skipped:
+        buffer.write(f"# {t(lang, 'url_notice', items=skipped_text(lang, skipped, labels))}\n")
     weights = ", ".join(f"{labels[k]} {w:.0%}" for k, w in result.weights.items())
     buffer.write(f"# {t(lang, 'weights')}: {weights}; {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)}; "
                  f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)}\n")

@@ -10,7 +10,7 @@ import dash_leaflet as dl
 from layers.facilities import drawable
 
 from .presets import presets_for
-from .state import State, to_query
+from .state import LIMITS, State, skipped_text, to_query
 from .texts import TEXTS, t
 
 KIND_SYMBOL = {"library": "B", "familjecentral": "F", "allaktivitetshus": "A"}
@@ -97,7 +97,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
     if ctx.pkg.is_generated():
         notices.append(html.Div(t(lang, "demo_notice"), id="data-notice", className="notice demo", role="status"))
     if skipped:
-        items = "; ".join(t(lang, key, **values) for key, values in skipped)
+        items = skipped_text(lang, skipped, {i.key: _label(i.labels, lang) for i in m.indicators})
         notices.append(html.Div(t(lang, "url_notice", items=items), id="url-notice", className="notice url", role="alert"))
     basemap = [dl.TileLayer(url=ctx.basemap_url, attribution=ctx.basemap_attribution)] if ctx.basemap_url else []
     return html.Div(id="page", lang=lang, className=f"lang-{lang}", children=[
@@ -132,11 +132,11 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                     _select("classification-select", "classification", [(k, f"class_{k}") for k in ("quantiles", "equal_interval", "natural_breaks")], state.method.classification, lang),
                     html.H4(t(lang, "cluster_settings")),
                     html.Label(t(lang, "top_n"), htmlFor="top-n-input"),
-                    dcc.Input(id="top-n-input", type="number", min=1, max=200, step=1, value=state.method.top_n, debounce=True),
+                    dcc.Input(id="top-n-input", type="number", min=LIMITS["top"][1], max=LIMITS["top"][2], step=1, value=state.method.top_n, debounce=True),
                     html.Label(t(lang, "extend_threshold"), htmlFor="extend-input"),
-                    dcc.Input(id="extend-input", type="number", min=0, max=1, step=0.01, value=state.method.extend_threshold, debounce=True),
+                    dcc.Input(id="extend-input", type="number", min=LIMITS["ext"][1], max=LIMITS["ext"][2], step=0.01, value=state.method.extend_threshold, debounce=True),
                     html.Label(t(lang, "min_shared_m"), htmlFor="min-shared-input"),
-                    dcc.Input(id="min-shared-input", type="number", min=0, max=5000, step=5, value=state.method.min_shared_m, debounce=True),
+                    dcc.Input(id="min-shared-input", type="number", min=LIMITS["minb"][1], max=LIMITS["minb"][2], step=5, value=state.method.min_shared_m, debounce=True),
                 ]),
                 _places_legend(ctx, state, lang),
                 html.A(t(lang, "export"), id="export-link", className="button export", href="/api/export.csv" + to_query(state)),

@@ -16,7 +16,7 @@ from layers.classify import METHODS as CLASSIFICATIONS
 from layers.viewmodel import Method
 from layers.normalise import AGGREGATIONS, METHODS as NORMALISATIONS
 
-from .texts import DEFAULT_LANGUAGE, LANGUAGES
+from .texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS, t
 
 DEFAULT_SLIDER = 50
 SLIDER_MAX = 100
@@ -46,12 +46,60 @@ class Options:
         return State({k: DEFAULT_SLIDER for k in self.keys}, self.default_level, tuple(self.kinds), lang=lang)
 
 
-def _number(text: str) -> float | None:
+# What a number in the state may be: URL parameter → (Method field, low, high, whole number).
+# The method inputs in the page take their min/max from here too, and the callback checks with
+# `check_number`: one rule for the URL, the page, the exports and every other reader of the state.
+LIMITS: dict[str, tuple[str, float, float, bool]] = {
+    "top": ("top_n", 1, 200, True),
+    "ext": ("extend_threshold", 0, 10, False),
+    "minb": ("min_shared_m", 0, 5000, False),
+}
+WEIGHT_RANGE = (1e-6, 1e6)  # a weight is 0 or within this (relative weights; shares are what count)
+PARAMS = ("w", "level", "layers", "area", "lang", "norm", "agg", "classes", *LIMITS)
+
+
+def _number(text) -> float | None:
     try:
-        value = float(text)
+        value = float(str(text).replace(",", ".").strip())
     except (TypeError, ValueError):
         return None
     return value if math.isfinite(value) else None
+
+
+def check_number(param: str, value) -> tuple[float | int | None, tuple[str, dict] | None]:
+    """(value, None) when `value` (text or number) is allowed for `param`, else (None, problem for the notice)."""
+    attr, low, high, whole = LIMITS[param]
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else _number(value)
+    if number is None or not math.isfinite(number) or not low <= number <= high or (whole and number != int(number)):
+        return None, ("url_out_of_range", {"name": param, "value": "" if value is None else str(value), "low": low, "high": high})
+    return (int(number) if whole else float(number)), None
+
+
+def check_weight(key: str, value) -> tuple[float | None, tuple[str, dict] | None]:
+    """A weight as given in a link or by a slider: 0, or a finite number within WEIGHT_RANGE."""
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else _number(value)
+    if number is None or not (number == 0 or WEIGHT_RANGE[0] <= number <= WEIGHT_RANGE[1]):
+        return None, ("url_bad_weight", {"key": key, "value": "" if value is None else str(value)})
+    return float(number), None
+
+
+def single_values(args) -> tuple[dict[str, str], list[tuple[str, dict]]]:
+    """One value per known parameter from query arguments (a werkzeug MultiDict, a dict of lists as
+    from parse_qs, or a plain mapping), and the problems: unknown parameters, repeated ones (the
+    first value is used)."""
+    skipped: list[tuple[str, dict]] = []
+    out: dict[str, str] = {}
+    for key in args:
+        values = args.getlist(key) if hasattr(args, "getlist") else args[key]
+        values = [values] if isinstance(values, str) else list(values)
+        if key not in PARAMS:
+            skipped.append(("url_unknown_param", {"name": key}))
+            continue
+        if len(set(values)) > 1:
+            skipped.append(("url_repeated", {"name": key, "value": values[0]}))
+        if values:
+            out[key] = values[0]
+    return out, skipped
 
 
 def slider_positions(weights: dict[str, float]) -> dict[str, float]:
@@ -68,9 +116,11 @@ def slider_positions(weights: dict[str, float]) -> dict[str, float]:
 
 
 def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
-    """State from query parameters (a mapping of str → str) and the list of skipped parts as
-    (text key, values) for the notice."""
-    skipped: list[tuple[str, dict]] = []
+    """State from query parameters and the list of skipped parts as (text key, values) for the notice.
+
+    The one parser of the state: the page, the exports and the API call it. Anything that cannot be
+    used is skipped and reported, never an error."""
+    args, skipped = single_values(args)
     lang = args.get("lang", DEFAULT_LANGUAGE)
     if lang not in LANGUAGES:
         skipped.append(("url_bad_value", {"name": "lang", "value": lang}))
@@ -79,21 +129,25 @@ def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
     changes: dict = {}
     method: dict = {}
 
-    if "w" in args:
-        weights = dict(state.weights)
+    if "w" in args:  # as on the command line: indicators not named get 0; one bad value rejects the whole weighting
+        weights = {k: 0.0 for k in state.weights}
+        bad = False
         for part in filter(None, (p.strip() for p in args["w"].split(","))):
             key, _, raw = part.partition(":") if ":" in part else part.partition("=")
-            value = _number(raw)
             if key not in weights:
                 skipped.append(("url_unknown_weight", {"key": key}))
-            elif value is None or value < 0:
-                skipped.append(("url_bad_weight", {"key": key, "value": raw}))
+                continue
+            value, problem = check_weight(key, raw)
+            if problem:
+                skipped.append(problem)
+                bad = True
             else:
                 weights[key] = value
-        if sum(weights.values()) <= 0:
+        positions = slider_positions(weights) if not bad and sum(weights.values()) > 0 else {}
+        if not bad and not any(positions.values()):
             skipped.append(("url_all_zero", {}))
-        else:
-            changes["weights"] = slider_positions(weights)
+        elif not bad:
+            changes["weights"] = positions
 
     def choice(param, allowed, attr, into):
         if param in args:
@@ -117,22 +171,33 @@ def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
             changes["area"] = args["area"]
         else:
             skipped.append(("url_bad_value", {"name": "area", "value": args["area"]}))
-    if "top" in args:
-        value = _number(args["top"])
-        if value is not None and value >= 1 and value == int(value):
-            method["top_n"] = int(value)
+    for param, (attr, _, _, _) in LIMITS.items():
+        if param not in args:
+            continue
+        if param == "ext" and args[param] in ("", "none"):
+            method[attr] = None  # no extension
+            continue
+        value, problem = check_number(param, args[param])
+        if problem:
+            skipped.append(problem)
         else:
-            skipped.append(("url_bad_value", {"name": "top", "value": args["top"]}))
-    for param, attr, low in (("ext", "extend_threshold", None), ("minb", "min_shared_m", 0)):
-        if param in args:
-            value = _number(args[param])
-            if value is not None and (low is None or value >= low):
-                method[attr] = value
-            elif param == "ext" and args[param] in ("", "none"):
-                method[attr] = None
-            else:
-                skipped.append(("url_bad_value", {"name": param, "value": args[param]}))
+            method[attr] = value
     return replace(state, **changes, method=replace(state.method, **method)), skipped
+
+
+def skipped_text(lang: str, skipped: list[tuple[str, dict]], indicator_labels: dict[str, str]) -> str:
+    """The skipped parts of a link in words, for the notice (page) and the export's header."""
+    def words(key: str, values: dict) -> str:
+        values = dict(values)
+        if "name" in values and key != "url_unknown_param":
+            values["name"] = t(lang, "param_" + values["name"]) if ("param_" + values["name"]) in TEXTS["sv"] else values["name"]
+        if "key" in values:
+            values["key"] = indicator_labels.get(values["key"], values["key"])
+        for bound in ("low", "high"):
+            if bound in values:
+                values[bound] = f"{values[bound]:g}".replace(".", "," if lang == "sv" else ".")
+        return t(lang, key, **values)
+    return "; ".join(words(key, values) for key, values in skipped)
 
 
 def to_query(state: State) -> str:

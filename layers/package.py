@@ -217,9 +217,13 @@ def load_package(path: str | Path) -> DataPackage:
         problems += table_problems
         if df is not None:
             tables[file] = df
-    all_codes = {c for gdf in boundaries.values() for c in gdf.index}
-    refs = {r.get("code") for r in manifest.raw.get("reference_areas", [])} or set(DEFAULT_REFERENCE_CODES)
-    _check_references(manifest, tables, all_codes, refs, problems)
+    unread = [lv.path for lv in manifest.levels if lv.id not in boundaries]
+    if unread:  # every code on an unread level would be "unknown": one cause, reported once
+        problems.append(Problem(", ".join(unread), "area codes in the tables were not checked, because this boundary file could not be read"))
+    else:
+        all_codes = {c for gdf in boundaries.values() for c in gdf.index}
+        refs = {r.get("code") for r in manifest.raw.get("reference_areas", [])} or set(DEFAULT_REFERENCE_CODES)
+        _check_references(manifest, tables, all_codes, refs, problems)
     if problems:
         raise PackageError(problems)
     return DataPackage(root, manifest, boundaries, tables["indicators.csv"], tables["population.csv"],

@@ -181,7 +181,7 @@ def test_url_with_weights_opens_with_them_applied(server, browser, engine):
 def test_garbage_url_opens_with_a_notice(server, browser):
     open_page(browser, server + "/?w=inte_behorig:-1,foo:abc,trangboddhet:x&level=kommun&area=99999&top=many&layers=zoo&norm=<script>")
     notice = browser.find_element(By.ID, "url-notice").text
-    for part in ("inte_behorig", "foo", "kommun", "99999", "many", "zoo", "<script>"):
+    for part in ("Inte behörig till yrkesprogram", "foo", "kommun", "99999", "many", "zoo", "<script>", "områdesnivån"):
         assert part in notice, part
     assert browser.execute_script(DRAWN) == 136
     assert severe_errors(browser) == []
@@ -249,3 +249,20 @@ def test_presets_reset_and_own_weights(server, browser):
     browser.find_element(By.ID, "reset-weights").click()
     wait_for(browser, value + " === '50'")
     wait_for(browser, preset + ".indexOf('Stadskontoret 2024') >= 0")
+
+
+def test_shared_link_opens_as_shared_without_a_referer(server, browser, engine):
+    """The page reads its state from its own URL: under Referrer-Policy: no-referrer (which the app
+    itself sends) a weighted link in English opens with that link's ranking, and keeps its URL."""
+    assert requests.get(server + "/", timeout=10).headers["Referrer-Policy"] == "no-referrer"
+    weights = {"inte_behorig": 0, "trangboddhet": 3, "ekonomiskt_bistand": 0, "lag_inkomststandard": 1}
+    query = "?w=" + ",".join(f"{k}:{v}" for k, v in weights.items()) + "&lang=en&level=delomrade"
+    open_page(browser, server + "/" + query)
+    assert browser.execute_script("return document.referrer") == ""
+    frame = engine.index(weights).frame()
+    wait_for(browser, f"return document.querySelector('#ranking-table tbody td.col-name').innerText === {frame['name'].iloc[0]!r}")
+    assert table_names(browser, 5) == list(frame["name"].head(5))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Where is the need greatest?"
+    assert browser.execute_script("return document.documentElement.lang") == "en"
+    time.sleep(0.6)  # past the URL sync
+    assert "trangboddhet:3," in browser.current_url and "lang=en" in browser.current_url

@@ -44,3 +44,84 @@ def test_garbage_is_skipped_and_reported():
 def test_all_zero_weights_keep_the_defaults():
     state, skipped = parse_query({"w": "inte_behorig:0,trangboddhet:0,ekonomiskt_bistand:0,lag_inkomststandard:0"}, OPTIONS)
     assert ("url_all_zero", {}) in skipped and set(state.weights.values()) == {50}
+
+
+# --- one parser for the page and the exports (through the real app) ----------------------------
+
+import json  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+def page_for(client, query: str) -> dict:
+    """The page the app draws for a URL's query (the callback on dcc.Location), as Dash's JSON."""
+    body = {"output": "page-root.children", "outputs": {"id": "page-root", "property": "children"},
+            "inputs": [{"id": "url", "property": "search", "value": query}], "changedPropIds": ["url.search"], "state": []}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    return response.get_json()["response"]["page-root"]["children"]
+
+
+def find(node, id_):
+    """The component with `id_` in a Dash JSON tree, or None."""
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == id_:
+            return node
+        for child in node.get("props", {}).values() if "props" in node else node.values():
+            hit = find(child, id_)
+            if hit:
+                return hit
+    elif isinstance(node, list):
+        for child in node:
+            hit = find(child, id_)
+            if hit:
+                return hit
+    return None
+
+
+def csv_lines(client, query: str) -> list[str]:
+    response = client.get("/api/export.csv" + query)
+    assert response.status_code == 200
+    return response.data.decode("utf-8-sig").splitlines()
+
+
+HOLES = {  # issue 12 §5: each gives the notice, and the page and the CSV agree
+    "?w=inte_behorig:1e308,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1": ("1e308", {"level": "delomrade"}),
+    "?w=inte_behorig:1e-320,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1": ("1e-320", {"level": "delomrade"}),
+    "?ext=-5": ("-5", {"ext": 0.55}),
+    "?top=1e300": ("1e300", {"top": 11}),
+    "?lvl=geso": ("lvl", {"level": "delomrade"}),
+    "?level=geso&level=nyko": ("geso", {"level": "geso"}),
+}
+
+
+@pytest.mark.parametrize("query", list(HOLES))
+def test_every_rejection_gives_the_notice_in_page_and_csv(client, query):
+    needle, expected = HOLES[query]
+    page = page_for(client, query)
+    notice = find(page, "url-notice")
+    assert notice and needle in notice["props"]["children"], query
+    header = [line for line in csv_lines(client, query) if line.startswith("#")]
+    assert any(needle in line for line in header), (query, header)
+    sliders = [find(page, f"weight-{k}")["props"]["value"] for k in KEYS]
+    assert all(isinstance(v, (int, float)) and 0 <= v <= 100 for v in sliders) and sum(sliders) > 0
+    assert sliders == [50, 50, 50, 50]  # the rejected weight left every weight at its default
+    if "level" in expected:
+        assert find(page, "level-select")["props"]["value"] == expected["level"]
+        rows = len([line for line in csv_lines(client, query) if not line.startswith("#")]) - 1
+        assert rows == {"geso": 14, "delomrade": 136}[expected["level"]]
+    if "ext" in expected:
+        assert find(page, "extend-input")["props"]["value"] == expected["ext"]
+    if "top" in expected:
+        assert find(page, "top-n-input")["props"]["value"] == expected["top"]
+
+
+def test_method_inputs_are_checked_by_the_same_rules():
+    from dashboard.callbacks import settings_from_inputs
+    ok, problems = settings_from_inputs(OPTIONS, [50] * 4, "geso", "minmax", "arithmetic", "quantiles", 11, None, 25)
+    assert problems == [] and ok.method.extend_threshold is None  # an empty field: no extension
+    for top, ext, minb in ((500, 0.5, 25), (11, -5, 25), (11, float("nan"), 25), (11, 0.5, "abc"), (0.5, 0.5, 25)):
+        settings, problems = settings_from_inputs(OPTIONS, [50] * 4, "geso", "minmax", "arithmetic", "quantiles", top, ext, minb)
+        assert settings is None and len(problems) == 1 and problems[0][0] == "url_out_of_range", (top, ext, minb)
+    settings, problems = settings_from_inputs(OPTIONS, [50, 1e308, 50, 50], "kommun", "x", "arithmetic", "quantiles", 11, 0.5, 25)
+    assert settings is None and {p[0] for p in problems} == {"url_bad_weight", "url_bad_value"}
