@@ -105,7 +105,7 @@ def _register_routes(server, ctx: AppContext) -> None:
             body, filename = ranking_csv(ctx, state, skipped)
         except EngineError as err:
             return Response(f"{t(lang, 'error_title')}: {err}\n", status=400, mimetype="text/plain; charset=utf-8")
-        response = Response(body, mimetype="text/csv; charset=utf-8")
+        response = Response(body, content_type="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

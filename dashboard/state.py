@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from layers.classify import METHODS as CLASSIFICATIONS
-from layers.viewmodel import Method
+from layers.trends import DEFAULT_AGE_GROUP
+from layers.viewmodel import Method, ViewSettings
 from layers.normalise import AGGREGATIONS, METHODS as NORMALISATIONS
 
 from .texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS, t
@@ -183,6 +184,12 @@ def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
         else:
             method[attr] = value
     return replace(state, **changes, method=replace(state.method, **method)), skipped
+
+
+def view_settings(state: State, age_group: str | None = None) -> ViewSettings:
+    """What the engine needs from a state (the page's callback builds the same from its controls)."""
+    return ViewSettings(tuple((k, float(w)) for k, w in state.weights.items()), state.level, state.method,
+                        age_group or DEFAULT_AGE_GROUP)
 
 
 def skipped_text(lang: str, skipped: list[tuple[str, dict]], indicator_labels: dict[str, str]) -> str:

@@ -43,7 +43,7 @@ class ClusterSettings:
 @dataclass(frozen=True)
 class Cluster:
     id: str  # "k" + lowest member code: the same members always give the same id
-    name: str  # highest member's name, "… m.fl." when there are several
+    name: str  # highest member's name, "… m.fl." when there are several (the page composes it in its language from `lead`)
     members: list[str]  # codes, highest index first
     member_names: list[str]
     core: list[str]  # members selected in step 2 (the rest were added by extension)
@@ -53,7 +53,7 @@ class Cluster:
 
     def as_dict(self) -> dict:
         """As shown and exported: counts rounded (disclosure.round_counts)."""
-        return {"id": self.id, "name": self.name, "mean_index": round(self.mean_index, 4),
+        return {"id": self.id, "name": self.name, "lead": self.member_names[0], "mean_index": round(self.mean_index, 4),
                 "population": int(round_counts(self.population)), "children_0_18": int(round_counts(self.children)),
                 "members": [{"code": c, "name": n, "core": c in self.core} for c, n in zip(self.members, self.member_names)]}
 

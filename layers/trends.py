@@ -76,6 +76,7 @@ class UvasCube:
     """
 
     def __init__(self, pkg: DataPackage, age_group: str = DEFAULT_AGE_GROUP):
+        self.age_group = age_group
         rows = pkg.uvas[(pkg.uvas["age_group"] == age_group) & (pkg.uvas["share"] > 0)]
         self.years = sorted(int(y) for y in pkg.uvas["year"].unique())
         rows = rows.assign(population=100 * rows["count"].astype(float) / rows["share"])

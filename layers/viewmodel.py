@@ -19,7 +19,7 @@ from .engine import Engine
 from .disclosure import round_counts
 from .facilities import NearestPlaces, area_of_facilities, distance_matrix
 from .geography import ancestors
-from .trends import FOLLOW_UP_YEARS, UvasCube
+from .trends import DEFAULT_AGE_GROUP, FOLLOW_UP_YEARS, UvasCube
 
 COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]  # ColorBrewer YlOrRd, colour-blind safe
 NO_DATA_COLOUR = "#d9d9d9"
@@ -46,6 +46,7 @@ class ViewSettings:
     weights: tuple[tuple[str, float], ...]
     level: str
     method: Method = Method()
+    age_group: str = DEFAULT_AGE_GROUP  # of the UVAS lines
 
 
 def _round(values: np.ndarray, digits: int) -> list:
@@ -70,21 +71,38 @@ class ViewModels:
             self._level_info[level] = self._build_level_info(level)
         return self._level_info[level]
 
+    def generated_areas(self, level: str) -> np.ndarray:
+        """Per area of `level`: True when any value shown for it is generated. An aggregate is
+        generated when any of its inputs is (a GeSO summed from generated delområde rows is demo data)."""
+        m, pkg = self.pkg.manifest, self.pkg
+        if m.level(level).generated:
+            return np.ones(len(pkg.boundaries[level]), dtype=bool)
+        rows = pd.concat([pkg.indicators.loc[pkg.indicators["generated"], "code"],
+                          pkg.population.loc[pkg.population["generated"], "code"],
+                          pkg.uvas.loc[pkg.uvas["generated"], "code"]])
+        generated = set(rows)
+        codes = pkg.boundaries[level].index
+        out = codes.isin(list(generated))
+        if m.level_ids.index(level) < m.level_ids.index(m.index_level):  # summed from the index level's rows
+            parent_of = ancestors(pkg.boundaries, m.levels, m.index_level, level)
+            out |= codes.isin(list(parent_of[parent_of.index.isin(list(generated))].unique()))
+        return np.asarray(out, dtype=bool)
+
     def _build_level_info(self, level: str) -> dict:
         m, pkg = self.pkg.manifest, self.pkg
         data = self.engine.level(level)
         areas = pkg.boundaries[level]
         geso = (ancestors(pkg.boundaries, m.levels, level, m.level_ids[0]).map(pkg.boundaries[m.level_ids[0]]["name"])
                 if level != m.level_ids[0] else pd.Series(None, index=areas.index))
-        generated_codes = set(pkg.indicators.loc[pkg.indicators["generated"], "code"])
-        uvas = {}
+        uvas: dict[str, dict] = {group: {} for group in self.age_groups}
         if m.level_ids.index(level) <= m.level_ids.index(m.index_level):
             parts = ancestors(pkg.boundaries, m.levels, m.index_level, level) if level != m.index_level else None
             for code in data.codes:
                 members = [str(code)] if parts is None else list(parts.index[parts == code])
-                share = self._uvas.share(members)
-                if not np.isnan(share).all():
-                    uvas[str(code)] = _round(share, 1)
+                for group in self.age_groups:
+                    share = self._uvas(group).share(members)
+                    if not np.isnan(share).all():
+                        uvas[group][str(code)] = _round(share, 1)
         return {
             "level": level,
             "codes": [str(c) for c in data.codes],
@@ -94,10 +112,17 @@ class ViewModels:
             "flags": {k: [str(f) for f in data.flags[k]] for k in self.engine.keys},
             "population": _round(round_counts(data.population), 0),
             "children": _round(round_counts(data.children), 0),
-            "generated": [bool(c in generated_codes or m.level(level).generated) for c in data.codes],
-            "uvas_years": self._uvas.years,
+            "generated": [bool(g) for g in self.generated_areas(level)],
+            "has_data": [bool(h) for h in data.has_data],
+            "uvas_years": self._uvas(DEFAULT_AGE_GROUP).years,
             "uvas": uvas,
         }
+
+    @cached_property
+    def age_groups(self) -> list[str]:
+        """UVAS age groups in the package, the default first."""
+        groups = sorted(str(g) for g in self.pkg.uvas["age_group"].unique())
+        return sorted(groups, key=lambda g: (g != DEFAULT_AGE_GROUP, g))
 
     def _baseline_rank(self, level: str, normalisation: str, aggregation: str) -> np.ndarray:
         key = (level, normalisation, aggregation)
@@ -126,7 +151,7 @@ class ViewModels:
             "scaled": {k: _round(result.scaled[:, j], 2) for j, k in enumerate(result.keys)},
             "weights": {k: round(v, 4) for k, v in result.weights.items()},
             "clusters": [self._cluster_summary(c) for c in clusters],
-            "trend": self.trend(tuple(tuple(c.members) for c in clusters), tuple(c.name for c in clusters)),
+            "trend": self.trend(tuple(tuple(c.members) for c in clusters), s.age_group),
             "generated": self.pkg.is_generated(),
         }
 
@@ -147,28 +172,28 @@ class ViewModels:
         names = self.pkg.facilities.set_index("id")["name"].astype(str).to_dict()
         return area_of_facilities(self.pkg, level).dropna(), names, NearestPlaces(self.pkg, distance_matrix(self.pkg, level))
 
-    @cached_property
-    def _uvas(self) -> UvasCube:
-        return UvasCube(self.pkg)
+    @lru_cache(maxsize=8)
+    def _uvas(self, age_group: str) -> UvasCube:
+        return UvasCube(self.pkg, age_group)
 
     @lru_cache(maxsize=512)
-    def trend(self, groups: tuple[tuple[str, ...], ...], names: tuple[str, ...]) -> dict:
-        """UVAS (16–29) per cluster, all clusters together, the city and the nation."""
-        cube = self._uvas
+    def trend(self, groups: tuple[tuple[str, ...], ...], age_group: str = DEFAULT_AGE_GROUP) -> dict:
+        """UVAS in `age_group` per cluster (id k…; the page names it), all clusters together, the city and the nation."""
+        cube = self._uvas(age_group if age_group in self.age_groups else DEFAULT_AGE_GROUP)
         series = []
 
-        def add(sid, name, codes, kind):
+        def add(sid, codes, kind):
             share = cube.share(list(codes))
             if not np.isnan(share).all():
-                series.append({"id": sid, "name": name, "kind": kind, "share": _round(share, 2)})
+                series.append({"id": sid, "kind": kind, "share": _round(share, 2)})
 
-        for members, name in zip(groups, names):
-            add("k" + min(members), name, members, "cluster")
+        for members in groups:
+            add("k" + min(members), members, "cluster")
         if len(groups) > 1:
-            add("all", None, [c for g in groups for c in g], "all_clusters")
+            add("all", [c for g in groups for c in g], "all_clusters")
         for code in self.pkg.reference_codes:
-            add(code, None, [code], "reference")
-        return {"years": cube.years, "follow_up": list(FOLLOW_UP_YEARS), "series": series}
+            add(code, [code], "reference")
+        return {"years": cube.years, "age_group": cube.age_group, "follow_up": list(FOLLOW_UP_YEARS), "series": series}
 
     @lru_cache(maxsize=256)
     def outlines(self, groups: tuple[tuple[str, ...], ...]) -> dict:

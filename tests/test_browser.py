@@ -204,7 +204,7 @@ def test_server_answers_bad_requests_without_a_stack_trace(server):
     assert bad.status_code >= 400 and "Traceback" not in bad.text
     csv = requests.get(server + "/api/export.csv?w=inte_behorig:1", timeout=10)
     assert csv.status_code == 200 and "EXEMPELDATA" in csv.text.splitlines()[0]
-    assert "Rang;code;Område" in csv.text and "DEMO" in csv.headers["Content-Disposition"]
+    assert "Rang;kod;Område" in csv.text and "DEMO" in csv.headers["Content-Disposition"]
 
 
 def test_method_choices_recompute_and_explain_impossible_ones(server, browser, engine):
