@@ -1,9 +1,10 @@
-"""Callbacks: server side for what needs the engine, browser side (assets/dashboard.js) for drawing."""
+"""Callbacks: server side for what needs the engine, browser side (assets/malmo-*.js) for drawing."""
 from __future__ import annotations
 
 from dash import ClientsideFunction, Input, Output, State, no_update
 
 from layers.errors import EngineError
+from layers.trends import DEFAULT_AGE_GROUP
 from layers.viewmodel import Method, ViewSettings
 
 from .layout import place_markers
@@ -12,14 +13,15 @@ from .texts import LANGUAGES, t
 
 
 def settings_from_inputs(options, weights, level, normalisation, aggregation, classification, top_n, extend,
-                         min_shared) -> tuple[ViewSettings | None, list[tuple[str, dict]]]:
+                         min_shared, age_group=DEFAULT_AGE_GROUP) -> tuple[ViewSettings | None, list[tuple[str, dict]]]:
     """ViewSettings from the controls' values, checked by the same rules as a link (state.py), and the
     problems for the notice (None when any value cannot be used). An empty neighbour threshold
     means no extension."""
     keys = options.keys
     problems = [("url_bad_value", {"name": param, "value": str(value)})
                 for param, value, allowed in (("level", level, options.levels), ("norm", normalisation, NORMALISATIONS),
-                                              ("agg", aggregation, AGGREGATIONS), ("classes", classification, CLASSIFICATIONS))
+                                              ("agg", aggregation, AGGREGATIONS), ("classes", classification, CLASSIFICATIONS),
+                                              ("age", age_group, options.age_groups))
                 if not isinstance(value, str) or value not in allowed]
     clean = []
     for key, w in zip(keys, weights):
@@ -36,7 +38,7 @@ def settings_from_inputs(options, weights, level, normalisation, aggregation, cl
     if problems:
         return None, problems
     return ViewSettings(tuple(clean), level, Method(normalisation, aggregation, classification, numbers["top"],
-                                                   numbers["ext"], numbers["minb"])), []
+                                                   numbers["ext"], numbers["minb"]), age_group), []
 
 
 def register_callbacks(app, ctx, cache) -> None:
@@ -53,11 +55,12 @@ def register_callbacks(app, ctx, cache) -> None:
                   *sliders, Input("level-select", "value"), Input("normalisation-select", "value"),
                   Input("aggregation-select", "value"), Input("classification-select", "value"),
                   Input("top-n-input", "value"), Input("extend-input", "value"), Input("min-shared-input", "value"),
-                  State("page", "lang"))
+                  Input("uvas-age", "value"), State("page", "lang"))
     def update_view_model(*args):
         weights, rest = args[:len(keys)], args[len(keys):]
-        level, normalisation, aggregation, classification, top_n, extend, min_shared, lang = rest
-        settings, problems = settings_from_inputs(ctx.options, weights, level, normalisation, aggregation, classification, top_n, extend, min_shared)
+        level, normalisation, aggregation, classification, top_n, extend, min_shared, age_group, lang = rest
+        settings, problems = settings_from_inputs(ctx.options, weights, level, normalisation, aggregation, classification,
+                                                  top_n, extend, min_shared, age_group)
         if problems:
             return no_update, t(lang, "input_notice", items=skipped_text(lang, problems, labels[lang]))
         if sum(w for _, w in settings.weights) == 0:
@@ -87,13 +90,16 @@ def register_callbacks(app, ctx, cache) -> None:
     app.clientside_callback(cs("shares"), *[Output(f"share-{k}", "children") for k in keys], *sliders,
                             State("preset-select", "value"), State("texts", "data"))
     app.clientside_callback(cs("paint"), Output("painted", "data"), Input("view-model", "data"),
-                            Input("level-info", "data"), Input("selected-area", "data"))
+                            Input("level-info", "data"), Input("selected-area", "data"), State("texts", "data"))
     app.clientside_callback(cs("outlines"), Output("cluster-outlines", "url"), Input("view-model", "data"))
     app.clientside_callback(cs("legend"), Output("map-legend", "children"), Input("view-model", "data"),
                             State("classification-select", "value"), State("texts", "data"))
     app.clientside_callback(cs("clusterList"), Output("cluster-list", "children"), Input("view-model", "data"),
                             Input("level-select", "value"), State("texts", "data"))
-    app.clientside_callback(cs("trend"), Output("trend-chart", "figure"), Input("view-model", "data"), State("texts", "data"))
+    app.clientside_callback(cs("trend"), Output("trend-chart", "figure"), Input("view-model", "data"),
+                            Input("level-info", "data"), Input("selected-area", "data"), State("texts", "data"))
+    app.clientside_callback(cs("search"), Output("level-select", "value"), Output("selected-area", "data", allow_duplicate=True),
+                            Output("area-search", "value"), Input("area-search", "value"), prevent_initial_call=True)
     app.clientside_callback(cs("table"), Output("table-drawn", "data"),
                             Input("view-model", "data"), Input("level-info", "data"), Input("table-sort", "data"),
                             Input("selected-area", "data"), State("texts", "data"))
@@ -106,4 +112,4 @@ def register_callbacks(app, ctx, cache) -> None:
                             Input("aggregation-select", "value"), Input("classification-select", "value"),
                             Input("top-n-input", "value"), Input("extend-input", "value"), Input("min-shared-input", "value"),
                             *[Input(f"layer-{k}", "value") for k in kinds], Input("selected-area", "data"),
-                            State("texts", "data"))
+                            Input("uvas-age", "value"), Input("table-sort", "data"), State("texts", "data"))

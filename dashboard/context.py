@@ -9,6 +9,7 @@ from pathlib import Path
 
 from layers.engine import Engine
 from layers.package import DataPackage, load_package
+from layers.trends import DEFAULT_AGE_GROUP
 from layers.viewmodel import ViewModels, ViewSettings
 
 from .state import Options
@@ -44,7 +45,10 @@ class AppContext:
         m = pkg.manifest
         options = Options(keys=m.indicator_keys, levels=m.level_ids, default_level=m.index_level,
                           kinds=[k["id"] for k in m.raw.get("facility_kinds", [])],
-                          area_codes={c for gdf in pkg.boundaries.values() for c in gdf.index})
+                          area_codes={c for gdf in pkg.boundaries.values() for c in gdf.index},
+                          age_groups=sorted({str(g) for g in pkg.uvas["age_group"]}, key=lambda g: (g != DEFAULT_AGE_GROUP, g)),
+                          sort_columns={"rank", "change", "name", "geso", "index"}
+                          | {f"{kind}_{k}" for k in m.indicator_keys for kind in ("value", "scaled")})
         views = ViewModels(engine)
         for level in m.level_ids:  # warm the per-level caches before the first visitor
             views.level_info(level)

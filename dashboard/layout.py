@@ -21,6 +21,8 @@ JS_TEXT_KEYS = [
     "contribution", "value", "scaled", "flag_parent", "flag_suppressed", "flag_parent_suppressed", "flag_aggregate", "data_generated",
     "data_real", "uvas_sparkline", "no_index", "up", "down", "same", "trend_title", "demo_label",
     "class_quantiles", "class_equal_interval", "class_natural_breaks", "rows_shown", "page_title",
+    "data_none", "cluster_name", "zoom_cluster", "copied", "copy_failed", "selected_line",
+    "age_group", "change_help", "how_link", "trend_title_age", "selected_legend",
 ]
 
 
@@ -40,6 +42,8 @@ def client_texts(lang: str, ctx) -> dict:
         "references": {r["code"]: _label(r["labels"], lang) for r in m.raw.get("reference_areas", [])},
         "index_level": m.index_level,
         "presets": presets_for(m.indicator_keys),
+        "limits": {param: [low, high] for param, (_, low, high, _) in LIMITS.items()},
+        "default_age_group": ctx.options.age_groups[0],
     }
 
 
@@ -48,8 +52,7 @@ def _slider(key: str, label: str, value: float) -> html.Div:
         html.Div(className="weight-head", children=[
             html.Label(label, htmlFor=f"weight-{key}", className="weight-label"),
             html.Span(id=f"share-{key}", className="weight-share", **{"aria-live": "polite"})]),
-        dcc.Slider(id=f"weight-{key}", min=0, max=100, step=1, value=value, updatemode="drag",
-                   marks=None, tooltip={"placement": "bottom", "always_visible": False}),
+        dcc.Slider(id=f"weight-{key}", min=0, max=100, step=1, value=value, updatemode="drag", marks=None),
     ])
 
 
@@ -64,7 +67,7 @@ def _places_legend(ctx, state: State, lang: str) -> html.Div:
 
 
 def _table_columns(ctx, lang: str) -> list[dict]:
-    """Columns of the ranking table (drawn in the browser by assets/dashboard.js)."""
+    """Columns of the ranking table (drawn in the browser by assets/malmo-panels.js)."""
     cols = [
         {"id": "rank", "name": t(lang, "col_rank")},
         {"id": "change", "name": t(lang, "col_change")},
@@ -87,6 +90,40 @@ def _select(id_, label, options, value, lang) -> html.Div:
     ])
 
 
+def _fold(text: str) -> str:
+    """Lower case without diacritics, for a search that does not care how å, ä, ö or é are typed."""
+    import unicodedata
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def search_options(ctx, lang: str) -> list[dict]:
+    """Every area of every level for the search box: label 'Name (level)', searched with and without diacritics."""
+    m = ctx.pkg.manifest
+    out = []
+    for lv in m.levels:
+        level_label = _label(lv.labels, lang)
+        for code, name in ctx.pkg.boundaries[lv.id]["name"].items():
+            out.append({"label": f"{name} ({level_label})", "value": f"{lv.id}:{code}", "search": f"{name} {_fold(name)} {code}"})
+    return out
+
+
+def _number_field(id_, label, param, step, value, lang):
+    _, low, high, _ = LIMITS[param]
+    return html.Div(className="field number-field", children=[
+        html.Label(t(lang, label), htmlFor=id_),
+        dcc.Input(id=id_, type="number", min=low, max=high, step=step, value=value, debounce=True),
+        html.Span(t(lang, "range_hint", low=f"{low:g}", high=f"{high:g}"), className="range-hint"),
+    ])
+
+
+def how_it_works(lang: str) -> html.Details:
+    """'Hur räknas det?': the index in plain words, from the catalogue."""
+    return html.Details(id="how-it-works", className="how", children=[
+        html.Summary(t(lang, "how_title")),
+        *[html.P(t(lang, key)) for key in ("how_what", "how_indicators", "how_scaling", "how_weights", "how_clusters", "how_protect")],
+    ])
+
+
 def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
     lang = state.lang
     m = ctx.pkg.manifest
@@ -95,11 +132,15 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                ("housing", "preset_housing"), ("custom", "preset_custom")]
     notices = []
     if ctx.pkg.is_generated():
-        notices.append(html.Div(t(lang, "demo_notice"), id="data-notice", className="notice demo", role="status"))
+        notices.append(html.Div(id="data-notice", className="notice demo", role="status", children=[
+            t(lang, "demo_notice"), " ", html.A(t(lang, "how_link"), href="#how-it-works", className="how-link")]))
     if skipped:
         items = skipped_text(lang, skipped, {i.key: _label(i.labels, lang) for i in m.indicators})
-        notices.append(html.Div(t(lang, "url_notice", items=items), id="url-notice", className="notice url", role="alert"))
+        notices.append(html.Div(id="url-notice", className="notice url", role="alert", children=[
+            html.Span(t(lang, "url_notice", items=items), id="url-notice-text"),
+            html.Button("×", className="notice-close", title=t(lang, "close"), **{"aria-label": t(lang, "close")})]))
     basemap = [dl.TileLayer(url=ctx.basemap_url, attribution=ctx.basemap_attribution)] if ctx.basemap_url else []
+    age_label = {g: t(lang, "age_group", ages=g.replace("-", "–")) for g in ctx.options.age_groups}
     return html.Div(id="page", lang=lang, className=f"lang-{lang}", children=[
         dcc.Store(id="texts", data=client_texts(lang, ctx)),
         dcc.Store(id="level-info"),
@@ -109,13 +150,22 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
         dcc.Store(id="painted"),
         html.Header(className="top", children=[
             html.Div([html.H1(t(lang, "title")), html.P(t(lang, "subtitle"), className="subtitle")]),
-            html.A(t(lang, "other_language"), id="language-link", href=to_query(replace(state, lang=other)), lang=other, className="language"),
+            html.Div(className="top-tools", children=[
+                html.Div(className="search", children=[
+                    html.Label(t(lang, "search_label"), htmlFor="area-search", className="visually-hidden"),
+                    dcc.Dropdown(id="area-search", options=search_options(ctx, lang), placeholder=t(lang, "search_placeholder"),
+                                 searchable=True, clearable=True, optionHeight=40),
+                ]),
+                html.Button(t(lang, "copy_link"), id="copy-link", className="button", n_clicks=0),
+                html.Span(id="copy-status", className="copy-status", role="status"),
+                html.A(t(lang, "other_language"), id="language-link", href=to_query(replace(state, lang=other)), lang=other, className="language"),
+            ]),
         ]),
         *notices,
         html.Main(className="grid", children=[
             html.Aside(className="controls", children=[
                 html.Div(className="field", children=[
-                    html.H3(t(lang, "level")),
+                    html.H3(t(lang, "level"), id="level-heading"),
                     dcc.RadioItems(id="level-select", className="level-select", value=state.level,
                                    options=[{"label": _label(lv.labels, lang), "value": lv.id} for lv in m.levels]),
                 ]),
@@ -130,14 +180,15 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                     _select("normalisation-select", "normalisation", [(k, f"norm_{k}") for k in ("minmax", "zscore", "rank", "ratio")], state.method.normalisation, lang),
                     _select("aggregation-select", "aggregation", [(k, f"agg_{k}") for k in ("arithmetic", "geometric")], state.method.aggregation, lang),
                     _select("classification-select", "classification", [(k, f"class_{k}") for k in ("quantiles", "equal_interval", "natural_breaks")], state.method.classification, lang),
-                    html.H4(t(lang, "cluster_settings")),
-                    html.Label(t(lang, "top_n"), htmlFor="top-n-input"),
-                    dcc.Input(id="top-n-input", type="number", min=LIMITS["top"][1], max=LIMITS["top"][2], step=1, value=state.method.top_n, debounce=True),
-                    html.Label(t(lang, "extend_threshold"), htmlFor="extend-input"),
-                    dcc.Input(id="extend-input", type="number", min=LIMITS["ext"][1], max=LIMITS["ext"][2], step=0.01, value=state.method.extend_threshold, debounce=True),
-                    html.Label(t(lang, "min_shared_m"), htmlFor="min-shared-input"),
-                    dcc.Input(id="min-shared-input", type="number", min=LIMITS["minb"][1], max=LIMITS["minb"][2], step=5, value=state.method.min_shared_m, debounce=True),
+                    html.Fieldset(className="cluster-fields", children=[
+                        html.Legend(t(lang, "cluster_settings")),
+                        _number_field("top-n-input", "top_n", "top", 1, state.method.top_n, lang),
+                        _number_field("extend-input", "extend_threshold", "ext", 0.01, state.method.extend_threshold, lang),
+                        html.P(t(lang, "extend_empty"), className="help"),
+                        _number_field("min-shared-input", "min_shared_m", "minb", 5, state.method.min_shared_m, lang),
+                    ]),
                 ]),
+                how_it_works(lang),
                 _places_legend(ctx, state, lang),
                 html.A(t(lang, "export"), id="export-link", className="button export", href="/api/export.csv" + to_query(state)),
             ]),
@@ -147,7 +198,8 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                     dl.GeoJSON(id="areas", url=ctx.geometry_url(state.level),
                                style={"variable": "malmo.areaStyle"}, onEachFeature={"variable": "malmo.areaFeature"}),
                     dl.Pane(name="outlines", style={"zIndex": 450, "pointerEvents": "none"}, children=[
-                        dl.GeoJSON(id="cluster-outlines", style={"variable": "malmo.outlineStyle"}, interactive=False, pane="outlines")]),
+                        dl.GeoJSON(id="cluster-outlines", style={"variable": "malmo.outlineStyle"}, interactive=False, pane="outlines",
+                                   onEachFeature={"variable": "malmo.outlineFeature"})]),
                     *[dl.LayerGroup(id=f"places-{k['id']}") for k in m.raw.get("facility_kinds", [])],
                 ]),
             ]),
@@ -159,15 +211,21 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                 html.Div(id="cluster-list"),
             ]),
             html.Section(className="trend", children=[
+                html.Div(className="trend-head field", children=[
+                    html.Label(t(lang, "age_group_label"), htmlFor="uvas-age"),
+                    dcc.RadioItems(id="uvas-age", className="age-select", value=state.age_group, inline=True,
+                                   options=[{"label": age_label[g], "value": g} for g in ctx.options.age_groups]),
+                ]),
                 dcc.Graph(id="trend-chart", config={"displayModeBar": False, "locale": lang}, style={"height": "360px"}),
             ]),
             html.Section(className="ranking", children=[
                 html.H2(t(lang, "ranking")),
                 html.P(t(lang, "ranking_help"), className="help"),
-                dcc.Store(id="table-sort", data={"column": "rank", "direction": "asc"}),
+                dcc.Store(id="table-sort", data={"column": state.sort[0], "direction": state.sort[1]}),
                 dcc.Store(id="table-drawn"),
-                html.Div(id="ranking-table-container", className="table-wrap",
-                         **{"data-columns": json.dumps(_table_columns(ctx, lang), ensure_ascii=False)}),
+                html.Div(id="ranking-table-container", className="table-wrap", tabIndex="0",
+                         **{"data-columns": json.dumps(_table_columns(ctx, lang), ensure_ascii=False), "aria-label": t(lang, "ranking")}),
+                html.Div(id="ranking-notes"),
             ]),
         ]),
         html.Footer(t(lang, "footer"), className="footer"),
@@ -187,8 +245,11 @@ def place_markers(ctx, kind: str, lang: str) -> list:
             popup += [html.Br(), html.I(t(lang, "approximate"))]
         out.append(dl.DivMarker(
             id=f"place-{f['id']}", position=[f["lat"], f["lon"]],
+            # a place known only by its area is drawn beside the area's centre (offset up and right),
+            # so a click at the centre selects the area, not the place
             iconOptions={"className": f"place-icon place-{kind}" + (" approximate" if approximate else ""),
-                         "html": KIND_SYMBOL.get(kind, "•"), "iconSize": [24, 24], "iconAnchor": [12, 12]},
+                         "html": KIND_SYMBOL.get(kind, "•"), "iconSize": [24, 24],
+                         "iconAnchor": [-6, 30] if approximate else [12, 12]},
             children=[dl.Tooltip(f["name"]), dl.Popup(html.Div(popup))]))
     return out
 

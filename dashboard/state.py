@@ -31,6 +31,8 @@ class State:
     area: str | None = None
     lang: str = DEFAULT_LANGUAGE
     method: Method = Method()
+    age_group: str = DEFAULT_AGE_GROUP  # of the UVAS chart
+    sort: tuple[str, str] = ("rank", "asc")  # ranking table: column id, asc|desc
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Options:
     default_level: str
     kinds: list[str]
     area_codes: set[str] = field(default_factory=set)
+    age_groups: list[str] = field(default_factory=lambda: [DEFAULT_AGE_GROUP])
+    sort_columns: set[str] = field(default_factory=lambda: {"rank", "change", "name", "geso", "index"})
 
     def default(self, lang: str = DEFAULT_LANGUAGE) -> State:
         return State({k: DEFAULT_SLIDER for k in self.keys}, self.default_level, tuple(self.kinds), lang=lang)
@@ -56,7 +60,7 @@ LIMITS: dict[str, tuple[str, float, float, bool]] = {
     "minb": ("min_shared_m", 0, 5000, False),
 }
 WEIGHT_RANGE = (1e-6, 1e6)  # a weight is 0 or within this (relative weights; shares are what count)
-PARAMS = ("w", "level", "layers", "area", "lang", "norm", "agg", "classes", *LIMITS)
+PARAMS = ("w", "level", "layers", "area", "lang", "norm", "agg", "classes", "age", "sort", *LIMITS)
 
 
 def _number(text) -> float | None:
@@ -158,6 +162,13 @@ def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
                 skipped.append(("url_bad_value", {"name": param, "value": args[param]}))
 
     choice("level", options.levels, "level", changes)
+    choice("age", options.age_groups, "age_group", changes)
+    if "sort" in args:
+        column, _, direction = args["sort"].partition(":")
+        if column in options.sort_columns and direction in ("asc", "desc"):
+            changes["sort"] = (column, direction)
+        else:
+            skipped.append(("url_bad_value", {"name": "sort", "value": args["sort"]}))
     choice("norm", NORMALISATIONS, "normalisation", method)
     choice("agg", AGGREGATIONS, "aggregation", method)
     choice("classes", CLASSIFICATIONS, "classification", method)
@@ -186,10 +197,9 @@ def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
     return replace(state, **changes, method=replace(state.method, **method)), skipped
 
 
-def view_settings(state: State, age_group: str | None = None) -> ViewSettings:
+def view_settings(state: State) -> ViewSettings:
     """What the engine needs from a state (the page's callback builds the same from its controls)."""
-    return ViewSettings(tuple((k, float(w)) for k, w in state.weights.items()), state.level, state.method,
-                        age_group or DEFAULT_AGE_GROUP)
+    return ViewSettings(tuple((k, float(w)) for k, w in state.weights.items()), state.level, state.method, state.age_group)
 
 
 def skipped_text(lang: str, skipped: list[tuple[str, dict]], indicator_labels: dict[str, str]) -> str:
@@ -225,4 +235,8 @@ def to_query(state: State) -> str:
     }
     if state.area:
         params["area"] = state.area
+    if state.age_group != DEFAULT_AGE_GROUP:
+        params["age"] = state.age_group
+    if state.sort != ("rank", "asc"):
+        params["sort"] = ":".join(state.sort)
     return "?" + urlencode(params, safe=":,")

@@ -99,7 +99,7 @@ HOLES = {  # issue 12 §5: each gives the notice, and the page and the CSV agree
 def test_every_rejection_gives_the_notice_in_page_and_csv(client, query):
     needle, expected = HOLES[query]
     page = page_for(client, query)
-    notice = find(page, "url-notice")
+    notice = find(page, "url-notice-text")
     assert notice and needle in notice["props"]["children"], query
     header = [line for line in csv_lines(client, query) if line.startswith("#")]
     assert any(needle in line for line in header), (query, header)

@@ -1,0 +1,237 @@
+/* The dashboard's client-side callbacks (window.dash_clientside.malmo) and page-wide behaviour:
+   the URL as state and its history, clicks in the table and cluster list, search, copy link,
+   closing notices. Drawing is in malmo-map.js and malmo-panels.js; helpers in malmo-core.js. */
+(function () {
+  "use strict";
+  const lib = function () { return window.malmoLib; };
+  const setProps = function (id, props) { window.dash_clientside.set_props(id, props); };
+  let firstFocusDone = false;
+
+  // Clicks anywhere on the page that concern the dashboard (set_props: no server round trip).
+  document.addEventListener("click", function (event) {
+    const el = event.target.closest ? event.target : null;
+    if (!el || !window.dash_clientside || !window.dash_clientside.set_props) return;
+    const sortButton = el.closest("#ranking-table-container button[data-sort]");
+    if (sortButton) {
+      const key = sortButton.getAttribute("data-sort");
+      const current = window.malmoSort || {column: "rank", direction: "asc"};
+      window.malmoSort = {column: key, direction: current.column === key && current.direction === "asc" ? "desc" : "asc"};
+      setProps("table-sort", {data: window.malmoSort});
+      return;
+    }
+    const row = el.closest("#ranking-table-container tr[data-code]");
+    if (row) {  // a row selects its area and brings it into the map's view
+      const code = row.getAttribute("data-code");
+      window.malmoMap.focus([code], "pan");
+      setProps("selected-area", {data: code});
+      return;
+    }
+    const cluster = el.closest("button.cluster-zoom");
+    if (cluster) {
+      const id = cluster.getAttribute("data-cluster");
+      const vm = window.malmoLastView;
+      const c = vm && vm.clusters.find(function (x) { return x.id === id; });
+      if (c) {
+        window.malmoMap.focus(c.members.map(function (m) { return m.code; }), "zoom");
+        window.malmoMap.highlightCluster(id);
+      }
+      return;
+    }
+    if (el.closest(".notice-close")) { el.closest(".notice").hidden = true; return; }
+    if (el.closest("a.how-link")) {
+      const how = document.getElementById("how-it-works");
+      if (how) { event.preventDefault(); how.open = true; how.scrollIntoView({block: "start"}); how.querySelector("summary").focus(); }
+      return;
+    }
+    if (el.closest("#copy-link")) copyLink();
+  });
+
+  function copyLink() {
+    const texts = window.malmoTexts;
+    const say = function (key) { const s = document.getElementById("copy-status"); if (s) s.textContent = texts ? texts.t[key] : ""; };
+    const url = window.location.href;
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(url).then(function () { say("copied"); }, function () { say(fallbackCopy(url) ? "copied" : "copy_failed"); });
+    } else {
+      say(fallbackCopy(url) ? "copied" : "copy_failed");
+    }
+  }
+  function fallbackCopy(text) {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "absolute";
+    area.style.left = "-9999px";
+    document.body.appendChild(area);
+    area.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(area);
+    return ok;
+  }
+
+  // Radio buttons of one group share a name, so arrow keys move between them.
+  function nameRadioGroups() {
+    document.querySelectorAll("#level-select input[type=radio], #uvas-age input[type=radio]").forEach(function (input) {
+      const group = input.closest("[id]").id;
+      if (input.name !== group) input.name = group;
+    });
+  }
+
+  // The URL is the state. The first write after the page opens replaces the history entry (a
+  // short link becomes the full one without a new entry, so Back leaves the app); only a
+  // user's own change adds an entry. Written when the user pauses: a drag is not a history entry.
+  let urlWritten = false;
+  function writeUrl(query) {
+    clearTimeout(window.malmoUrlTimer);
+    window.malmoUrlTimer = setTimeout(function () {
+      if (window.location.search === query) { urlWritten = true; return; }
+      if (urlWritten) window.history.pushState(null, "", query);
+      else window.history.replaceState(null, "", query);
+      urlWritten = true;
+    }, 250);
+  }
+  function inRange(value, limits) {
+    return typeof value === "number" && isFinite(value) && value >= limits[0] && value <= limits[1];
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    malmo: {
+      shares: function () {
+        const args = Array.prototype.slice.call(arguments);
+        const texts = args.pop();
+        const shownPreset = args.pop();
+        window.malmoTexts = texts;
+        const total = args.reduce(function (a, b) { return a + (Number(b) || 0); }, 0);
+        // Show which preset the sliders now match ("Egna vikter" if none), once the user pauses.
+        clearTimeout(window.malmoPresetTimer);
+        window.malmoPresetTimer = setTimeout(function () {
+          const keys = Object.keys(texts.indicators);
+          const match = Object.keys(texts.presets).find(function (name) {
+            return keys.every(function (k, i) { return texts.presets[name][k] === args[i]; });
+          }) || "custom";
+          if (match === shownPreset) return;
+          window.malmoPresetLabel = match;
+          setProps("preset-select", {value: match});
+        }, 300);
+        return args.map(function (w) {
+          const pct = total > 0 ? Math.round(100 * (Number(w) || 0) / total) : 0;
+          return lib().say(texts, "share", {pct: pct + "\u00a0%"});
+        });
+      },
+
+      paint: function (vm, info, selected, texts) {
+        if (!vm || !info || vm.level !== info.level) return lib().noUpdate();
+        const t0 = performance.now();
+        window.malmoLastView = vm;
+        if (!firstFocusDone) {  // a link with area= opens zoomed to that area
+          firstFocusDone = true;
+          if (selected) window.malmoMap.focus([selected], "zoom");
+        }
+        window.malmoMap.paint(vm, info, selected, texts);
+        nameRadioGroups();
+        window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
+        return window.malmoPainted.at;
+      },
+
+      presets: function (preset, reset, texts) {
+        const keys = Object.keys(texts.indicators);
+        const presets = texts.presets;
+        const nu = lib().noUpdate;
+        const trigger = ((window.dash_clientside.callback_context.triggered || [])[0] || {}).prop_id || "";
+        if (trigger.indexOf("reset-weights") === 0) return keys.map(function (k) { return presets.equal[k]; }).concat(["equal"]);
+        if (window.malmoPresetLabel === preset) {  // we only named the preset the sliders match: not a choice
+          window.malmoPresetLabel = null;
+          return keys.map(nu).concat([nu()]);
+        }
+        if (presets[preset]) return keys.map(function (k) { return presets[preset][k]; }).concat([nu()]);
+        return keys.map(nu).concat([nu()]);
+      },
+
+      outlines: function (vm) {
+        if (!vm) return lib().noUpdate();
+        // canonical order, so the same clusters give the same URL and the browser's cached outlines
+        const groups = vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }).sort().join("."); }).sort();
+        return "/api/outlines?g=" + encodeURIComponent(groups.join("-")).replace(/%2E/g, ".");
+      },
+
+      legend: function (vm, method, texts) {
+        return vm ? window.malmoPanels.legend(vm, method, texts) : lib().noUpdate();
+      },
+
+      clusterList: function (vm, level, texts) {
+        if (!vm) return lib().noUpdate();
+        return lib().afterPaint(function () { return window.malmoPanels.clusterList(vm, level, texts); });
+      },
+
+      trend: function (vm, info, selected, texts) {
+        if (!vm) return lib().noUpdate();
+        return lib().afterPaint(function () { return window.malmoPanels.trend(vm, info, selected, texts); });
+      },
+
+      table: function (vm, info, sort, selected, texts) {
+        if (!vm || !info || vm.level !== info.level) return lib().noUpdate();
+        window.malmoSort = sort;
+        return lib().afterPaint(function () { return window.malmoPanels.table(vm, info, sort, selected, texts); });
+      },
+
+      card: function (code, vm, info, texts) {
+        return vm && info ? window.malmoPanels.card(code, vm, info, texts) : lib().noUpdate();
+      },
+
+      select: function (click, info, current) {
+        const trigger = (window.dash_clientside.callback_context.triggered || [])[0] || {};
+        if (trigger.prop_id === "areas.clickData" && click && click.properties) {
+          window.malmoPanels.scrollToSelectedRow();  // the map chose: bring the table's row into view
+          return click.properties.code;
+        }
+        if (trigger.prop_id === "level-info.data" && info && current && info.codes.indexOf(current) < 0) return null;
+        return lib().noUpdate();
+      },
+
+      // The search box: "level:code" → switch to that level, select the area and zoom to it.
+      search: function (value) {
+        const nu = lib().noUpdate;
+        if (!value) return [nu(), nu(), nu()];
+        const level = value.slice(0, value.indexOf(":")), code = value.slice(value.indexOf(":") + 1);
+        window.malmoMap.focus([code], "zoom");
+        window.malmoPanels.scrollToSelectedRow();
+        return [level, code, null];
+      },
+
+      syncUrl: function () {
+        const args = Array.prototype.slice.call(arguments);
+        const texts = args.pop();
+        const keys = Object.keys(texts.indicators);
+        const kinds = Object.keys(texts.kinds);
+        const weights = args.slice(0, keys.length);
+        const rest = args.slice(keys.length);
+        const level = rest[0], norm = rest[1], agg = rest[2], classes = rest[3], top = rest[4], ext = rest[5], minb = rest[6];
+        const layerValues = rest.slice(7, 7 + kinds.length);
+        const area = rest[7 + kinds.length], age = rest[8 + kinds.length], sort = rest[9 + kinds.length];
+        const nu = lib().noUpdate;
+        // A number the method form cannot use is refused with a notice (server side); the URL keeps the last good state.
+        const noExtension = ext === null || ext === undefined || ext === "";
+        if (!inRange(top, texts.limits.top) || !inRange(minb, texts.limits.minb) || (!noExtension && !inRange(ext, texts.limits.ext))) {
+          return [nu(), nu(), nu()];
+        }
+        const shown = kinds.filter(function (k, i) { return layerValues[i] && layerValues[i].length; });
+        const parts = ["w=" + keys.map(function (k, i) { return k + ":" + weights[i]; }).join(","),
+          "level=" + level, "layers=" + shown.join(","), "norm=" + norm, "agg=" + agg, "classes=" + classes,
+          "top=" + top, "ext=" + (noExtension ? "none" : ext), "minb=" + minb];
+        if (area) parts.push("area=" + encodeURIComponent(area));
+        if (age && age !== texts.default_age_group) parts.push("age=" + encodeURIComponent(age));
+        if (sort && (sort.column !== "rank" || sort.direction !== "asc")) parts.push("sort=" + encodeURIComponent(sort.column) + ":" + sort.direction);
+        const query = "?" + parts.join("&");
+        const here = "?" + parts.concat(["lang=" + texts.lang]).join("&");
+        writeUrl(here);
+        document.title = texts.t.page_title;  // Dash's own title is fixed at start-up, in Swedish
+        const other = texts.lang === "sv" ? "en" : "sv";
+        return [query, "/api/export.csv" + here, query + "&lang=" + other];
+      }
+    }
+  });
+
+  // Back and forward: the URL is the state, so show the page for that URL.
+  window.addEventListener("popstate", function () { window.location.reload(); });
+})();

@@ -1,0 +1,75 @@
+/* Shared helpers for the Malmö dashboard's browser code (window.malmoLib). Every other file
+   (map, panels, app) uses these, so a rule such as "text from data is never markup" lives once.
+
+   Text from data (names) never becomes markup:
+   - Leaflet tooltips take a string as HTML, so they get an element whose textContent is set (textElement);
+   - the ranking table is an HTML string for speed, so every data string goes through escapeHtml;
+   - plotly reads a subset of HTML in names, so they go through plotlyText;
+   - everything else is drawn by Dash/React components (h), which set text. */
+(function () {
+  "use strict";
+
+  function h(type, props, children, namespace) {
+    const p = Object.assign({}, props || {});
+    if (children !== undefined) p.children = children;
+    return {type: type, namespace: namespace || "dash_html_components", props: p};
+  }
+
+  const formats = {};  // Intl.NumberFormat is slow to create: one per language and precision
+  function fmt(value, lang, decimals) {
+    if (value === null || value === undefined || Number.isNaN(value)) return "–";
+    const key = lang + decimals;
+    if (!formats[key]) {
+      formats[key] = new Intl.NumberFormat(lang === "sv" ? "sv-SE" : "en-GB",
+        {minimumFractionDigits: decimals, maximumFractionDigits: decimals});
+    }
+    return formats[key].format(value);
+  }
+
+  function say(texts, key, values) {
+    let s = texts.t[key] || key;
+    Object.keys(values || {}).forEach(function (k) { s = s.split("{" + k + "}").join(values[k]); });
+    return s;
+  }
+
+  function textElement(text, className) {
+    const el = document.createElement("span");
+    if (className) el.className = className;
+    el.textContent = text;
+    return el;
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
+  function plotlyText(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  // A cluster's name in the page's language: its highest member, "… m.fl." / "… and others" when several.
+  function clusterName(cluster, texts) {
+    return cluster.members.length > 1 ? say(texts, "cluster_name", {name: cluster.lead}) : cluster.lead;
+  }
+
+  function noUpdate() { return window.dash_clientside.no_update; }
+
+  // Run `fn` once the browser has drawn the frame with the recoloured map (two animation frames):
+  // the map shows first, the heavier table, chart and list follow (a Promise is a valid result).
+  function afterPaint(fn) {
+    return new Promise(function (resolve) {
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () { setTimeout(function () { resolve(fn()); }, 0); });
+      });
+    });
+  }
+
+  window.malmoLib = {
+    h: h, fmt: fmt, say: say, textElement: textElement, escapeHtml: escapeHtml, plotlyText: plotlyText,
+    clusterName: clusterName, noUpdate: noUpdate, afterPaint: afterPaint,
+    collator: {sv: new Intl.Collator("sv"), en: new Intl.Collator("en")},
+    NO_DATA: "#d9d9d9", OUTLINE: "#08306b"
+  };
+})();

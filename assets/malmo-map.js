@@ -1,0 +1,173 @@
+/* The map: area styles, labels that do not collide, cluster outlines, and following the selection
+   (zoom to an area, a cluster, or the whole city). window.malmo holds the functions dash-leaflet
+   calls by name; window.malmoMap the ones the other files call. */
+(function () {
+  "use strict";
+  const lib = function () { return window.malmoLib; };
+
+  // The latest colours, labels and selection. The style function reads them, so layers that
+  // (re)load get the current look; `paint` restyles the layers already drawn, in place.
+  window.malmoView = {fill: {}, labels: {}, priority: {}, selected: null};
+  window.malmoLayers = {};  // area code -> Leaflet layer (codes are unique across levels)
+  window.malmoOutlines = {};  // cluster id -> Leaflet layer of its outline
+  let highlighted = null;  // cluster id shown with a heavier outline
+
+  // Selection: solid black line. Clusters: dashed navy line (told apart by style, not only colour).
+  function areaStyle(code) {
+    const view = window.malmoView;
+    const selected = view.selected === code;
+    return {fillColor: view.fill[code] || lib().NO_DATA, fillOpacity: 0.82,
+            color: selected ? "#000000" : "#4d4d4d", weight: selected ? 4 : 0.7, opacity: 1};
+  }
+  function outlineStyle(id) {
+    const on = id && id === highlighted;
+    return {color: lib().OUTLINE, weight: on ? 6 : 3.5, opacity: 0.95, fill: false, dashArray: on ? null : "9 6", lineCap: "butt"};
+  }
+
+  // `permanent` is the label text to show at all times, or null for a tooltip on hover only.
+  function bindLabel(layer, name, permanent) {
+    layer.unbindTooltip();
+    layer.bindTooltip(lib().textElement(permanent || name), {permanent: !!permanent, direction: "center", opacity: 1,
+                                                             className: permanent ? "area-label" : "area-tip"});
+    layer._malmoPermanent = permanent || null;
+  }
+
+  function someMap() {
+    const layer = Object.values(window.malmoLayers).find(function (l) { return l._map; });
+    return layer ? layer._map : null;
+  }
+
+  // Labels that would overlap another, more important label are hidden (they show on hover
+  // as tooltips, and reappear when zooming in makes room). Importance: rank, then cluster order.
+  function declutter() {
+    const shown = [];
+    const items = Object.keys(window.malmoLayers).map(function (code) {
+      const layer = window.malmoLayers[code];
+      const tip = layer._map && layer._malmoPermanent && layer.getTooltip && layer.getTooltip();
+      return tip && tip._container ? {el: tip._container, rank: window.malmoView.priority[code] || 1e9} : null;
+    }).filter(Boolean).sort(function (a, b) { return a.rank - b.rank; });
+    items.forEach(function (item) { item.el.classList.remove("label-hidden"); });
+    items.forEach(function (item) {
+      const r = item.el.getBoundingClientRect();
+      const clash = shown.some(function (s) {
+        return r.left < s.right + 2 && r.right > s.left - 2 && r.top < s.bottom + 1 && r.bottom > s.top - 1;
+      });
+      if (clash) item.el.classList.add("label-hidden"); else shown.push(r);
+    });
+    return items.length - shown.length;
+  }
+  let declutterQueued = false;
+  function queueDeclutter() {
+    if (declutterQueued) return;
+    declutterQueued = true;
+    requestAnimationFrame(function () { declutterQueued = false; declutter(); });
+  }
+
+  function boundsOf(codes) {
+    let bounds = null;
+    codes.forEach(function (code) {
+      const layer = window.malmoLayers[code];
+      if (!layer || !layer._map || !layer.getBounds) return;
+      bounds = bounds ? bounds.extend(layer.getBounds()) : L.latLngBounds(layer.getBounds().getSouthWest(), layer.getBounds().getNorthEast());
+    });
+    return bounds;
+  }
+
+  // What the map should show next: {codes, how: "zoom" | "pan" | "fit"}; applied once the layers exist.
+  let pendingFocus = null;
+  let fitted = false;
+  function focus(codes, how) { pendingFocus = {codes: codes, how: how}; applyFocus(); }
+  function applyFocus() {
+    const map = someMap();
+    if (!map) return false;
+    if (!fitted && !pendingFocus) { pendingFocus = {codes: Object.keys(window.malmoLayers), how: "fit"}; }
+    if (!pendingFocus) return false;
+    const bounds = boundsOf(pendingFocus.codes);
+    if (!bounds || !bounds.isValid()) return false;
+    if (pendingFocus.how === "pan") map.panTo(bounds.getCenter(), {animate: true});
+    else if (pendingFocus.how === "fit") map.fitBounds(bounds, {padding: [8, 8], animate: false});
+    else map.fitBounds(bounds, {padding: [40, 40], maxZoom: 14, animate: true});
+    fitted = true;
+    pendingFocus = null;
+    return true;
+  }
+
+  function highlightCluster(id) {
+    highlighted = id;
+    Object.keys(window.malmoOutlines).forEach(function (key) {
+      const layer = window.malmoOutlines[key];
+      if (layer._map) layer.setStyle(outlineStyle(key)); else delete window.malmoOutlines[key];
+    });
+  }
+
+  // Recolour the drawn areas for a view model, label them, and follow the selection.
+  function paint(vm, info, selected, texts) {
+    const fill = {};
+    const priority = {};
+    info.codes.forEach(function (code, i) {
+      const c = vm["class"][i];
+      fill[code] = c >= 0 ? vm.colours[c] : lib().NO_DATA;
+      priority[code] = vm.rank[i] || 1e6 + i;
+    });
+    // Permanent labels: every area when there are few; else each cluster's name at its highest member.
+    const labels = {};
+    if (info.codes.length <= 20) {
+      info.codes.forEach(function (code, i) { labels[code] = info.names[i]; });
+    } else if (info.level === vm.index_level) {
+      vm.clusters.forEach(function (c, k) { labels[c.members[0].code] = lib().clusterName(c, texts); priority[c.members[0].code] = -100 + k; });
+    }
+    window.malmoView = {fill: fill, labels: labels, priority: priority, selected: selected, allLabels: window.malmoView.allLabels};
+    Object.keys(window.malmoLayers).forEach(function (code) {  // layers of a level no longer shown
+      const layer = window.malmoLayers[code];
+      if (!layer._map) { layer.unbindTooltip(); delete window.malmoLayers[code]; }
+    });
+    info.codes.forEach(function (code, i) {
+      const layer = window.malmoLayers[code];
+      if (!layer) return;  // not drawn yet: it takes these colours when it loads
+      layer.setStyle(areaStyle(code));
+      const label = labels[code] || (window.malmoView.allLabels ? info.names[i] : null);
+      if (label !== (layer._malmoPermanent || null)) bindLabel(layer, label || info.names[i], label);
+    });
+    const selectedLayer = selected && window.malmoLayers[selected];
+    if (selectedLayer && selectedLayer.bringToFront) selectedLayer.bringToFront();
+    applyFocus();
+    queueDeclutter();
+  }
+
+  window.malmoMap = {paint: paint, focus: focus, highlightCluster: highlightCluster, declutter: declutter, map: someMap};
+
+  window.malmo = {
+    areaStyle: function (feature) {
+      return areaStyle(feature.properties.code);
+    },
+    areaFeature: function (feature, layer) {
+      const p = feature.properties;
+      layer._malmoName = p.name;
+      bindLabel(layer, p.name, window.malmoView.labels[p.code] || (window.malmoView.allLabels ? p.name : null));
+      window.malmoLayers[p.code] = layer;
+      setTimeout(function () { if (applyFocus()) queueDeclutter(); }, 0);  // once the level's layers are in
+    },
+    // Zoomed in far enough, every area is named on the map (overlapping names are hidden).
+    onZoom: function (event) {
+      const map = event.target;
+      const count = Object.keys(window.malmoLayers).length;
+      const all = map.getZoom() >= (count > 500 ? 15 : 13);
+      if (all !== !!window.malmoView.allLabels) {
+        window.malmoView.allLabels = all;
+        Object.keys(window.malmoLayers).forEach(function (code) {
+          const layer = window.malmoLayers[code];
+          if (!layer._map) return;
+          const label = window.malmoView.labels[code] || (all ? layer._malmoName : null);
+          if (label !== (layer._malmoPermanent || null)) bindLabel(layer, layer._malmoName, label);
+        });
+      }
+      queueDeclutter();
+    },
+    outlineStyle: function (feature) {
+      return outlineStyle(feature && feature.properties && feature.properties.id);
+    },
+    outlineFeature: function (feature, layer) {
+      window.malmoOutlines[feature.properties.id] = layer;
+    }
+  };
+})();

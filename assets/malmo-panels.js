@@ -1,0 +1,215 @@
+/* The panels beside the map, drawn from the same view model: legend, ranking table, cluster list,
+   UVAS chart and area card (window.malmoPanels). Texts come from the catalogue ("texts" store). */
+(function () {
+  "use strict";
+  const L_ = function () { return window.malmoLib; };
+
+  function legend(vm, method, texts) {
+    const lib = L_(), lang = texts.lang, h = lib.h;
+    const rows = vm.breaks.map(function (upper, i) {
+      const lower = i === 0 ? null : vm.breaks[i - 1];
+      const range = (lower === null ? "≤ " : lib.fmt(lower, lang, 2) + " – ") + lib.fmt(upper, lang, 2);
+      return h("Li", {}, [h("Span", {className: "swatch", style: {background: vm.colours[i]}}), range]);
+    }).reverse();
+    rows.push(h("Li", {}, [h("Span", {className: "swatch", style: {background: lib.NO_DATA}}), texts.t.no_data]));
+    rows.push(h("Li", {}, [h("Span", {className: "swatch outline"}), texts.t.cluster_outline]));
+    rows.push(h("Li", {}, [h("Span", {className: "swatch selected"}), texts.t.selected_legend || ""]));
+    return [h("Strong", {}, texts.t.legend_title), h("Ul", {}, rows.filter(function (r) { return r.props.children[1]; })),
+            h("Small", {}, lib.say(texts, "legend_method", {method: texts.t["class_" + method] || method}))];
+  }
+
+  function clusterList(vm, level, texts) {
+    const lib = L_(), lang = texts.lang, h = lib.h, say = lib.say, fmt = lib.fmt;
+    const out = [];
+    if (level !== texts.index_level) out.push(h("P", {className: "help"}, texts.t.clusters_only_index_level));
+    if (!vm.clusters.length) out.push(h("P", {}, texts.t.no_clusters));
+    vm.clusters.forEach(function (c) {
+      const n = c.members.length;
+      const name = lib.clusterName(c, texts);
+      const places = c.places || {inside: [], nearest: []};
+      const nearest = places.nearest.map(function (p) {
+        const where = p.distance_m === 0 ? texts.t.inside : say(texts, "km", {value: fmt(p.distance_m / 1000, lang, 1)});
+        return h("Li", {}, say(texts, "nearest", {kind: (texts.kinds[p.kind] || p.kind).toLowerCase(), name: p.name, distance: where}));
+      });
+      out.push(h("Article", {className: "cluster", id: "cluster-" + c.id}, [
+        h("H3", {}, h("Button", {type: "button", className: "cluster-zoom", "data-cluster": c.id,
+                                 "aria-label": say(texts, "zoom_cluster", {name: name}), title: say(texts, "zoom_cluster", {name: name})}, name)),
+        h("P", {className: "members"}, c.members.map(function (m) { return m.name; }).join(", ")),
+        h("P", {className: "facts"}, [
+          n === 1 ? texts.t.cluster_area : say(texts, "cluster_areas", {n: n}), " · ",
+          say(texts, "mean_index", {value: fmt(c.mean_index, lang, 2)}), " · ",
+          say(texts, "children", {value: fmt(c.children_0_18, lang, 0)})]),
+        h("P", {className: "places-inside"}, places.inside.length ? say(texts, "places_inside", {names: places.inside.join(", ")}) : texts.t.no_places_inside),
+        h("Ul", {className: "nearest"}, nearest)
+      ]));
+    });
+    return out;
+  }
+
+  let trendKey = null;
+  function trend(vm, info, selected, texts) {
+    const lib = L_(), tr = vm.trend;
+    const i = selected && info ? info.codes.indexOf(selected) : -1;
+    const own = i >= 0 && info.uvas[tr.age_group] ? info.uvas[tr.age_group][selected] : null;
+    const key = JSON.stringify([tr, texts.lang, own ? selected : null]);
+    if (key === trendKey) return lib.noUpdate();  // nothing that the chart shows changed: keep it
+    trendKey = key;
+    const palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"];
+    const clusters = {};
+    vm.clusters.forEach(function (c) { clusters[c.id] = c; });
+    const series = tr.series.map(function (s, k) {
+      let name = s.kind === "cluster" && clusters[s.id] ? lib.clusterName(clusters[s.id], texts) : s.id;
+      let line = {width: 2, color: palette[k % palette.length]};
+      if (s.kind === "all_clusters") { name = texts.t.all_clusters; line = {width: 4, color: "#111111"}; }
+      if (s.kind === "reference") {
+        name = texts.references[s.id] || s.id;
+        line = {width: 3, color: s.id === "SE" ? "#6a6a6a" : "#2166ac", dash: s.id === "SE" ? "dot" : "dash"};
+      }
+      return {name: name, share: s.share, line: line};
+    });
+    if (own) series.push({name: lib.say(texts, "selected_line", {name: info.names[i]}), share: own,
+                          line: {width: 4, color: "#000000", dash: "dashdot"}});
+    // names are data: escaped for plotly, and not spliced into the hover template
+    const data = series.map(function (s) {
+      return {type: "scatter", mode: "lines+markers", name: lib.plotlyText(s.name), x: tr.years, y: s.share, line: s.line,
+              marker: {size: 4}, hovertemplate: "%{y:.1f}\u00a0%<extra>%{fullData.name}</extra>"};
+    });
+    const last = tr.years[tr.years.length - 1];
+    const shapes = tr.follow_up.map(function (year) {
+      return {type: "line", x0: year, x1: year, yref: "paper", y0: 0, y1: 1, line: {color: "#444", width: 1.5, dash: "dash"}};
+    });
+    const annotations = tr.follow_up.map(function (year) {
+      return {x: year, yref: "paper", y: 0.98, yanchor: "top", xanchor: "right", showarrow: false,
+              text: lib.say(texts, "follow_up", {year: year}), font: {size: 12}, bgcolor: "#ffffff"};
+    });
+    const title = lib.say(texts, "trend_title_age", {ages: tr.age_group.replace("-", "–")});
+    return {data: data, layout: {
+      title: {text: lib.plotlyText(title) + (vm.generated ? "<br><span style='font-size:12px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""), font: {size: 15}},
+      separators: texts.lang === "sv" ? ",\u00a0" : ".,",
+      margin: {l: 50, r: 15, t: 70, b: 40}, hovermode: "x unified",
+      xaxis: {range: [tr.years[0] - 0.5, Math.max(last, tr.follow_up[tr.follow_up.length - 1]) + 0.8], dtick: 2},
+      yaxis: {title: {text: texts.t.trend_axis}, rangemode: "tozero"},
+      legend: {orientation: "h", y: -0.15}, shapes: shapes, annotations: annotations,
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff"}};
+  }
+
+  const MAX_ROWS = 400;  // more rows than this are not read by anyone and only slow the page
+  let scrollToSelected = false;  // set when the selection came from the map: bring its row into view
+
+  // The ranking table is plain HTML written straight into its container: a React table of
+  // 136 × 13 cells took most of each slider move; this takes a few milliseconds.
+  function table(vm, info, sort, selected, texts) {
+    const lib = L_(), esc = lib.escapeHtml, fmt = lib.fmt, lang = texts.lang;
+    const box = document.getElementById("ranking-table-container");
+    if (!box) return lib.noUpdate();
+    const t0 = performance.now();
+    const keys = Object.keys(texts.indicators);
+    const withChange = info.level === texts.index_level;  // nothing was published for other levels
+    const columns = JSON.parse(box.getAttribute("data-columns")).filter(function (c) { return withChange || c.id !== "change"; });
+    const rows = info.codes.map(function (code, i) {
+      const row = {code: code, rank: vm.rank[i] || null, name: info.names[i], geso: info.geso_names[i] || "",
+                   index: vm.index[i], change: vm.rank[i] ? vm.rank_change[i] : null};
+      keys.forEach(function (k) { row["value_" + k] = info.values[k][i]; row["scaled_" + k] = vm.scaled[k][i]; });
+      return row;
+    });
+    const col = sort.column, dir = sort.direction === "desc" ? -1 : 1;
+    rows.sort(function (a, b) {
+      const x = a[col], y = b[col];
+      if (x === null || x === undefined || x === "") return (y === null || y === undefined || y === "") ? 0 : 1;
+      if (y === null || y === undefined || y === "") return -1;
+      if (typeof x === "number") return dir * (x - y) || (a.rank || 1e9) - (b.rank || 1e9);
+      return dir * lib.collator[lang].compare(x, y);
+    });
+    const cell = {
+      rank: function (r) { return r.rank === null ? "–" : r.rank; },
+      change: function (r) {
+        if (r.change === null) return "";
+        if (r.change > 0) return "<span class='up'>▲ " + esc(lib.say(texts, "up", {n: r.change})) + "</span>";
+        if (r.change < 0) return "<span class='down'>▼ " + esc(lib.say(texts, "down", {n: -r.change})) + "</span>";
+        return "<span class='same'>– " + esc(texts.t.same) + "</span>";
+      },
+      name: function (r) { return "<button type='button' class='area-link' data-code='" + esc(r.code) + "'>" + esc(r.name) + "</button>"; },
+      geso: function (r) { return esc(r.geso); },
+      index: function (r) { return fmt(r.index, lang, 2); }
+    };
+    keys.forEach(function (k) {
+      cell["value_" + k] = function (r) { return fmt(r["value_" + k], lang, 1); };
+      cell["scaled_" + k] = function (r) { return fmt(r["scaled_" + k], lang, 2); };
+    });
+    const head = columns.map(function (c) {
+      const sorted = c.id === col ? (dir > 0 ? "ascending" : "descending") : "none";
+      return "<th scope='col' aria-sort='" + sorted + "' class='col-" + c.id + "'><button type='button' data-sort='" + c.id + "'>" +
+        esc(c.name) + (sorted === "none" ? "" : sorted === "ascending" ? " ▲" : " ▼") + "</button></th>";
+    }).join("");
+    const shown = rows.slice(0, MAX_ROWS);
+    const body = shown.map(function (r) {
+      return "<tr data-code='" + esc(r.code) + "'" + (r.code === selected ? " class='selected' aria-selected='true'" : "") + ">" +
+        columns.map(function (c) { return "<td class='col-" + c.id + "'>" + cell[c.id](r) + "</td>"; }).join("") + "</tr>";
+    }).join("");
+    const notes = (withChange ? "<p class='help'>" + esc(texts.t.change_help) + "</p>" : "") +
+      (rows.length > shown.length ? "<p class='help'>" + esc(lib.say(texts, "rows_shown", {shown: shown.length, n: rows.length})) + "</p>" : "");
+    box.innerHTML = "<table id='ranking-table' class='ranking-table'><thead><tr>" + head + "</tr></thead><tbody>" + body + "</tbody></table>";
+    const after = document.getElementById("ranking-notes");
+    if (after) after.innerHTML = notes;
+    if (scrollToSelected && selected) {  // scroll inside the table's own box, not the page
+      scrollToSelected = false;
+      const row = box.querySelector("tr.selected");
+      if (row) box.scrollTop = Math.max(0, row.offsetTop - box.clientHeight / 2);
+    }
+    return performance.now() - t0;
+  }
+
+  function card(code, vm, info, texts) {
+    const lib = L_(), h = lib.h, fmt = lib.fmt, say = lib.say, lang = texts.lang;
+    const i = code ? info.codes.indexOf(code) : -1;
+    if (i < 0) return h("P", {className: "help"}, texts.t.area_hint);
+    const keys = Object.keys(texts.indicators);
+    const n = vm.rank.filter(function (r) { return r > 0; }).length;
+    const hasData = info.has_data[i];
+    const contributions = keys.map(function (k) { return (vm.weights[k] || 0) * (vm.scaled[k][i] || 0); });
+    const total = contributions.reduce(function (a, b) { return a + b; }, 0) || 1;
+    const notes = {parent: texts.t.flag_parent, "parent,suppressed": texts.t.flag_parent_suppressed, aggregate: texts.t.flag_aggregate};
+    const rows = keys.map(function (k, j) {
+      const flag = info.flags[k][i];
+      const note = flag === "suppressed" ? say(texts, "flag_suppressed", {limit: fmt(texts.suppress[k], lang, 1)}) : (notes[flag] || "");
+      return h("Tr", {}, [
+        h("Th", {scope: "row"}, [texts.indicators[k], note ? h("Div", {className: "flag"}, note) : null]),
+        h("Td", {}, fmt(info.values[k][i], lang, 1) + "\u00a0%"),
+        h("Td", {}, fmt(vm.scaled[k][i], lang, 2)),
+        h("Td", {className: "bar-cell"}, h("Div", {className: "bar", title: fmt(contributions[j], lang, 3),
+          style: {width: Math.round(100 * contributions[j] / total) + "%"}}))
+      ]);
+    });
+    const uvas = (info.uvas[texts.default_age_group] || {})[code];
+    let spark = null;
+    if (uvas) {
+      const max = Math.max.apply(null, uvas.filter(function (v) { return v !== null; })) || 1;
+      const years = info.uvas_years;
+      spark = h("Div", {className: "sparkline-wrap"}, [
+        h("Span", {}, texts.t.uvas_sparkline + " " + years[0] + "–" + years[years.length - 1] + ": " + fmt(uvas[uvas.length - 1], lang, 1) + "\u00a0%"),
+        h("Div", {className: "sparkline", role: "img", "aria-label": texts.t.uvas_sparkline},
+          uvas.map(function (v, y) { return h("Span", {title: years[y] + ": " + fmt(v, lang, 1) + "\u00a0%", style: {height: Math.round(100 * (v || 0) / max) + "%"}}); }))
+      ]);
+    }
+    const source = !hasData ? h("P", {className: "card-source"}, texts.t.data_none)
+      : h("P", {className: info.generated[i] ? "card-source demo" : "card-source"}, info.generated[i] ? texts.t.data_generated : texts.t.data_real);
+    return [
+      h("H2", {}, info.names[i]),
+      h("P", {className: "card-facts"}, [
+        vm.rank[i] ? say(texts, "rank_of", {rank: vm.rank[i], n: n}) + " · Index " + fmt(vm.index[i], lang, 2) : texts.t.no_index,
+        info.geso_names[i] ? " · GeSO: " + info.geso_names[i] : ""]),
+      hasData ? h("P", {className: "card-facts"}, texts.t.population + ": " + fmt(info.population[i], lang, 0) + " · " + texts.t.children_label + ": " + fmt(info.children[i], lang, 0)) : null,
+      hasData ? h("Table", {className: "card-table"}, [
+        h("Thead", {}, h("Tr", {}, [h("Th", {}, ""), h("Th", {}, texts.t.value), h("Th", {}, texts.t.scaled), h("Th", {}, texts.t.contribution)])),
+        h("Tbody", {}, rows)]) : null,
+      spark,
+      source,
+      h("P", {className: "card-how"}, h("A", {href: "#how-it-works", className: "how-link"}, texts.t.how_link))
+    ];
+  }
+
+  window.malmoPanels = {
+    legend: legend, clusterList: clusterList, trend: trend, table: table, card: card,
+    scrollToSelectedRow: function () { scrollToSelected = true; }
+  };
+})();
