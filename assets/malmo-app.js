@@ -211,7 +211,8 @@
         const area = rest[7 + kinds.length], age = rest[8 + kinds.length], sort = rest[9 + kinds.length];
         const nu = lib().noUpdate;
         // A number the method form cannot use is refused with a notice (server side); the URL keeps the last good state.
-        const noExtension = ext === null || ext === undefined || ext === "";
+        // a cleared number field comes as NaN in the browser (null at the server): for the threshold, "no extension"
+        const noExtension = ext === null || ext === undefined || ext === "" || Number.isNaN(ext);
         if (!inRange(top, texts.limits.top) || !inRange(minb, texts.limits.minb) || (!noExtension && !inRange(ext, texts.limits.ext))) {
           return [nu(), nu(), nu()];
         }

@@ -108,10 +108,13 @@ def search_options(ctx, lang: str) -> list[dict]:
 
 
 def _number_field(id_, label, param, step, value, lang):
+    """A number input with its allowed range shown beside it. No min/max on the input itself: the
+    browser would then hand Dash an empty value for -5, indistinguishable from a cleared field;
+    the range is checked by the same rule as a link (state.check_number), with a notice."""
     _, low, high, _ = LIMITS[param]
     return html.Div(className="field number-field", children=[
         html.Label(t(lang, label), htmlFor=id_),
-        dcc.Input(id=id_, type="number", min=low, max=high, step=step, value=value, debounce=True),
+        dcc.Input(id=id_, type="number", step=step, value=value, debounce=True),
         html.Span(t(lang, "range_hint", low=f"{low:g}", high=f"{high:g}"), className="range-hint"),
     ])
 
