@@ -170,6 +170,10 @@ def test_selection_follows_in_table_map_and_chart(server, browser):
     wait_for(browser, "return window.malmoMap.map().getBounds().contains(window.malmoLayers['25611'].getBounds().getCenter())")
     time.sleep(0.8)
     screenshot(browser, "13-selected-followed")
+    browser.execute_script("document.querySelector('.trend').scrollIntoView()")
+    wait_for(browser, "return Array.from(document.querySelectorAll('#trend-chart .legendtext')).some(e => e.textContent === 'Valt område: Holma')")
+    time.sleep(0.4)
+    screenshot(browser, "13-selected-chart-and-table")
 
 
 def test_words_colours_and_keys(server, browser):
