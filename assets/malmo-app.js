@@ -43,17 +43,17 @@
       if (how) { event.preventDefault(); how.open = true; how.scrollIntoView({block: "start"}); how.querySelector("summary").focus(); }
       return;
     }
-    if (el.closest("#copy-link")) copyLink();
+    if (el.closest("#copy-link")) copyText(window.location.href, "copy-status");
+    if (el.closest("#copy-snippet")) copyText((document.getElementById("embed-snippet") || {}).value || "", "copy-snippet-status");
   });
 
-  function copyLink() {
+  function copyText(text, statusId) {
     const texts = window.malmoTexts;
-    const say = function (key) { const s = document.getElementById("copy-status"); if (s) s.textContent = texts ? texts.t[key] : ""; };
-    const url = window.location.href;
+    const say = function (key) { const s = document.getElementById(statusId); if (s) s.textContent = texts ? texts.t[key] : ""; };
     if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(url).then(function () { say("copied"); }, function () { say(fallbackCopy(url) ? "copied" : "copy_failed"); });
+      navigator.clipboard.writeText(text).then(function () { say("copied"); }, function () { say(fallbackCopy(text) ? "copied" : "copy_failed"); });
     } else {
-      say(fallbackCopy(url) ? "copied" : "copy_failed");
+      say(fallbackCopy(text) ? "copied" : "copy_failed");
     }
   }
   function fallbackCopy(text) {
@@ -148,11 +148,11 @@
         return keys.map(nu).concat([nu()]);
       },
 
-      outlines: function (vm) {
+      outlines: function (vm, texts) {
         if (!vm) return lib().noUpdate();
         // canonical order, so the same clusters give the same URL and the browser's cached outlines
         const groups = vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }).sort().join("."); }).sort();
-        return "/api/outlines?g=" + encodeURIComponent(groups.join("-")).replace(/%2E/g, ".");
+        return texts.base + "api/outlines?g=" + encodeURIComponent(groups.join("-")).replace(/%2E/g, ".");
       },
 
       legend: function (vm, method, texts) {
@@ -187,6 +187,17 @@
         }
         if (trigger.prop_id === "level-info.data" && info && current && info.codes.indexOf(current) < 0) return null;
         return lib().noUpdate();
+      },
+
+      // "Bädda in": an <iframe> for the current state (the page's own query), a view and a size.
+      embedSnippet: function (view, width, height, query, texts) {
+        const w = Math.max(240, Math.min(4000, Math.round(Number(width) || 600)));
+        const hgt = Math.max(200, Math.min(4000, Math.round(Number(height) || 450)));
+        const src = window.location.origin + texts.base + "embed/" + view + window.location.search;
+        const title = texts.t.page_title + " – " + (texts.views[view] || view);
+        const esc = lib().escapeHtml;
+        return "<iframe src=\"" + esc(src) + "\" title=\"" + esc(title) + "\" width=\"" + w + "\" height=\"" + hgt +
+          "\" style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>";
       },
 
       // The search box: "level:code" → switch to that level, select the area and zoom to it.
@@ -228,7 +239,7 @@
         writeUrl(here);
         document.title = texts.t.page_title;  // Dash's own title is fixed at start-up, in Swedish
         const other = texts.lang === "sv" ? "en" : "sv";
-        return [query, "/api/export.csv" + here, query + "&lang=" + other];
+        return [query, texts.base + "api/export.csv" + here, query + "&lang=" + other];
       }
     }
   });

@@ -3,22 +3,28 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+from dataclasses import replace
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import dash
 from dash import Input, Output, dcc, html
 from flask import Response, abort, has_request_context, request
 from flask_caching import Cache
+from flask_talisman import Talisman
 from werkzeug.exceptions import HTTPException
 
 from layers.errors import EngineError
 
+from .accessibility import statement_page
 from .callbacks import register_callbacks
 from .context import AppContext
+from .embed import build_embed, register_embed_callbacks
 from .layout import build_layout
 from .state import parse_query
 from .texts import DEFAULT_LANGUAGE, LANGUAGES, t
+from .urls import EMBED_VIEWS
 
 log = logging.getLogger(__name__)
 
@@ -34,24 +40,57 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     ctx = AppContext.from_package(package)
     app = _Dash(__name__, title=t("sv", "page_title"), update_title=None,
                 assets_folder=str(Path(__file__).resolve().parents[1] / "assets"),
-                serve_locally=True)
+                serve_locally=True, url_base_pathname=ctx.urls.prefix)
     app.ctx = ctx
     cache = Cache(app.server, config=cache_config or {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
 
     # The page is drawn from its own URL (dcc.Location), not from the layout request's Referer,
     # which a proxy or a Referrer-Policy may strip: a shared link opens as it was shared.
     app.layout = html.Div([dcc.Location(id="url", refresh=False), html.Div(id="page-root")])
-    app.validation_layout = html.Div([app.layout, build_layout(ctx, ctx.options.default(), [])])
+    default = ctx.options.default()
+    app.validation_layout = html.Div([app.layout, build_layout(ctx, default, []),
+                                      *[build_embed(ctx, view, replace(default, area=next(iter(ctx.options.area_codes))), [])
+                                        for view in EMBED_VIEWS]])
 
-    @app.callback(Output("page-root", "children"), Input("url", "search"))
-    def draw_page(search):
+    @app.callback(Output("page-root", "children"), Input("url", "pathname"), Input("url", "search"))
+    def draw_page(pathname, search):
         args = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
         state, skipped = parse_query(args, ctx.options)
-        return build_layout(ctx, state, skipped)
+        view = ctx.urls.embed_view(pathname)
+        return build_layout(ctx, state, skipped) if view is None else build_embed(ctx, view, state, skipped)
 
     register_callbacks(app, ctx, cache)
-    _register_routes(app.server, ctx)
+    register_embed_callbacks(app, ctx, cache)
+    _register_routes(app, ctx)
+    _secure(app, ctx)
     return app
+
+
+def frame_ancestors() -> list[str]:
+    """Who may show the app in a frame: FRAME_ANCESTORS (space-separated origins; the intranet's), default 'self'."""
+    return os.environ.get("FRAME_ANCESTORS", "").split() or ["'self'"]
+
+
+def _secure(app, ctx: AppContext) -> None:
+    """Security headers on every response, in one place: a Content-Security-Policy without
+    'unsafe-eval' and with hashes for Dash's own inline scripts, frame-ancestors from the
+    environment, no Referer, nosniff."""
+    basemap = urlsplit(ctx.basemap_url) if ctx.basemap_url else None
+    tiles = [f"{basemap.scheme}://{basemap.netloc.replace('{s}', '*')}"] if basemap else []
+    csp = {
+        "default-src": "'self'",
+        "script-src": ["'self'", *app.csp_hashes()],
+        "style-src": ["'self'", "'unsafe-inline'"],  # React, Leaflet and plotly set inline styles
+        "img-src": ["'self'", "data:", *tiles],
+        "connect-src": "'self'",
+        "font-src": ["'self'", "data:"],
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": frame_ancestors(),
+    }
+    Talisman(app.server, content_security_policy=csp, force_https=False, strict_transport_security=False,
+             frame_options=None, referrer_policy="no-referrer", session_cookie_secure=False, content_security_policy_nonce_in=None)
 
 
 def _lang() -> str:
@@ -59,27 +98,27 @@ def _lang() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-# Set on every response, in one place (a Content-Security-Policy joins them with the embeds).
-SECURITY_HEADERS = {
-    "Referrer-Policy": "no-referrer",  # links carry the whole state; nothing here needs the Referer
-    "X-Content-Type-Options": "nosniff",
-}
+def _register_routes(app, ctx: AppContext) -> None:
+    server, urls = app.server, ctx.urls
 
+    @server.route(urls.route("/embed/<view>"))
+    def embed_page(view: str):
+        """Single views for intranet pages; an unknown view gets the friendly 404."""
+        if view not in EMBED_VIEWS:
+            abort(404)
+        return app.index()
 
-def _register_routes(server, ctx: AppContext) -> None:
-    @server.after_request
-    def security_headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    @server.route(urls.route("/tillganglighet"))
+    def accessibility_statement():
+        return Response(statement_page(urls), mimetype="text/html")
 
-    @server.route("/healthz")
+    @server.route(urls.route("/healthz"))
     def healthz():
         """For the proxy and the container platform: the app is up and its package is loaded."""
         return Response(json.dumps({"status": "ok", "package": ctx.pkg.manifest.name}), mimetype="application/json",
                         headers={"Cache-Control": "no-store"})
 
-    @server.route("/api/geometry/<level>.geojson")
+    @server.route(urls.route("/api/geometry/<level>.geojson"))
     def level_geometry(level: str):
         if level not in ctx.geometry:
             abort(404)
@@ -88,7 +127,7 @@ def _register_routes(server, ctx: AppContext) -> None:
         response.headers["Cache-Control"] = "public, max-age=86400"
         return response
 
-    @server.route("/api/outlines")
+    @server.route(urls.route("/api/outlines"))
     def cluster_outlines():
         known = ctx.pkg.boundaries[ctx.pkg.manifest.index_level].index
         groups = tuple(tuple(c for c in g.split(".") if c in known) for g in request.args.get("g", "").split("-") if g)
@@ -96,7 +135,7 @@ def _register_routes(server, ctx: AppContext) -> None:
         response.headers["Cache-Control"] = "public, max-age=86400"
         return response
 
-    @server.route("/api/export.csv")
+    @server.route(urls.route("/api/export.csv"))
     def export_csv():
         from .export import ranking_csv
         lang = _lang()
@@ -118,5 +157,5 @@ def _register_routes(server, ctx: AppContext) -> None:
             log.exception("unhandled error")
             status, text = 500, t(lang, "error_text")
         page = f"<!doctype html><html lang='{lang}'><meta charset='utf-8'><title>{t(lang, 'error_title')}</title>" \
-               f"<body style='font-family:sans-serif;margin:3rem'><h1>{t(lang, 'error_title')}</h1><p>{text}</p><p><a href='/'>Malmö</a></p></body></html>"
+               f"<body style='font-family:sans-serif;margin:3rem'><h1>{t(lang, 'error_title')}</h1><p>{text}</p><p><a href='{urls.page()}'>Malmö</a></p></body></html>"
         return Response(page, status=status, mimetype="text/html")

@@ -91,13 +91,16 @@ def register_callbacks(app, ctx, cache) -> None:
                             State("preset-select", "value"), State("texts", "data"))
     app.clientside_callback(cs("paint"), Output("painted", "data"), Input("view-model", "data"),
                             Input("level-info", "data"), Input("selected-area", "data"), State("texts", "data"))
-    app.clientside_callback(cs("outlines"), Output("cluster-outlines", "url"), Input("view-model", "data"))
+    app.clientside_callback(cs("outlines"), Output("cluster-outlines", "url"), Input("view-model", "data"), State("texts", "data"))
     app.clientside_callback(cs("legend"), Output("map-legend", "children"), Input("view-model", "data"),
                             State("classification-select", "value"), State("texts", "data"))
     app.clientside_callback(cs("clusterList"), Output("cluster-list", "children"), Input("view-model", "data"),
                             Input("level-select", "value"), State("texts", "data"))
     app.clientside_callback(cs("trend"), Output("trend-chart", "figure"), Input("view-model", "data"),
                             Input("level-info", "data"), Input("selected-area", "data"), State("texts", "data"))
+    app.clientside_callback(cs("embedSnippet"), Output("embed-snippet", "value"), Input("embed-view", "value"),
+                            Input("embed-width", "value"), Input("embed-height", "value"), Input("url-sync", "data"),
+                            State("texts", "data"))
     app.clientside_callback(cs("search"), Output("level-select", "value"), Output("selected-area", "data", allow_duplicate=True),
                             Output("area-search", "value"), Input("area-search", "value"), prevent_initial_call=True)
     app.clientside_callback(cs("table"), Output("table-drawn", "data"),

@@ -13,6 +13,7 @@ from layers.trends import DEFAULT_AGE_GROUP
 from layers.viewmodel import ViewModels, ViewSettings
 
 from .state import Options
+from .urls import Urls
 
 DEFAULT_PACKAGE = Path(__file__).resolve().parents[1] / "data" / "malmo"
 CANVAS_ABOVE = 1500  # features on one level; SVG gets slow beyond this
@@ -28,9 +29,10 @@ class AppContext:
     basemap_attribution: str
     prefer_canvas: bool
     geometry: dict[str, bytes] = field(default_factory=dict)  # level id → GeoJSON as served
+    urls: Urls = field(default_factory=Urls)
 
     def geometry_url(self, level: str) -> str:
-        return f"/api/geometry/{level}.geojson?v={hashlib.sha1(self.geometry[level]).hexdigest()[:10]}"
+        return self.urls.api(f"geometry/{level}.geojson", f"?v={hashlib.sha1(self.geometry[level]).hexdigest()[:10]}")
 
     @property
     def center(self) -> list[float]:
@@ -57,7 +59,7 @@ class AppContext:
                    os.environ.get("BASEMAP_URL") or None,
                    os.environ.get("BASEMAP_ATTRIBUTION", ""),
                    max(len(g) for g in pkg.boundaries.values()) > CANVAS_ABOVE,
-                   {lv.id: served_geometry(pkg.path / lv.path) for lv in m.levels})
+                   {lv.id: served_geometry(pkg.path / lv.path) for lv in m.levels}, Urls.from_environment())
 
 
 def served_geometry(path: Path) -> bytes:

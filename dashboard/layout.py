@@ -12,6 +12,7 @@ from layers.facilities import drawable
 from .presets import presets_for
 from .state import LIMITS, State, skipped_text, to_query
 from .texts import TEXTS, t
+from .urls import EMBED_VIEWS
 
 KIND_SYMBOL = {"library": "B", "familjecentral": "F", "allaktivitetshus": "A"}
 JS_TEXT_KEYS = [
@@ -43,6 +44,8 @@ def client_texts(lang: str, ctx) -> dict:
         "index_level": m.index_level,
         "presets": presets_for(m.indicator_keys),
         "limits": {param: [low, high] for param, (_, low, high, _) in LIMITS.items()},
+        "base": ctx.urls.prefix,
+        "views": {v: t(lang, f"view_{v}") for v in EMBED_VIEWS},
         "default_age_group": ctx.options.age_groups[0],
     }
 
@@ -193,7 +196,8 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                 ]),
                 how_it_works(lang),
                 _places_legend(ctx, state, lang),
-                html.A(t(lang, "export"), id="export-link", className="button export", href="/api/export.csv" + to_query(state)),
+                html.A(t(lang, "export"), id="export-link", className="button export", href=ctx.urls.api("export.csv", to_query(state))),
+                embed_dialog(ctx, lang),
             ]),
             html.Section(className="map-area", **{"aria-label": t(lang, "map_label")}, children=[
                 dl.Map(id="map", center=ctx.center, zoom=11.5, eventHandlers={"zoomend": {"variable": "malmo.onZoom"}}, minZoom=9, maxZoom=17, preferCanvas=ctx.prefer_canvas, zoomSnap=0.25,
@@ -231,7 +235,28 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                 html.Div(id="ranking-notes"),
             ]),
         ]),
-        html.Footer(t(lang, "footer"), className="footer"),
+        html.Footer(className="footer", children=[
+            t(lang, "footer"), " ", html.A(t(lang, "accessibility"), href=ctx.urls.page("tillganglighet"), lang="sv")]),
+    ])
+
+
+def embed_dialog(ctx, lang: str) -> html.Details:
+    """'Bädda in': an <iframe> snippet for the current state, a chosen view and size (built in the browser)."""
+    return html.Details(id="embed-dialog", className="embed-dialog", children=[
+        html.Summary(t(lang, "embed_title")),
+        html.P(t(lang, "embed_help"), className="help"),
+        html.Div(className="field", children=[
+            html.Label(t(lang, "embed_view"), htmlFor="embed-view"),
+            dcc.RadioItems(id="embed-view", value="map", options=[{"label": t(lang, f"view_{v}"), "value": v} for v in EMBED_VIEWS]),
+        ]),
+        html.Div(className="field embed-size", children=[
+            html.Label([t(lang, "embed_width"), dcc.Input(id="embed-width", type="number", value=600, step=10, debounce=True)]),
+            html.Label([t(lang, "embed_height"), dcc.Input(id="embed-height", type="number", value=450, step=10, debounce=True)]),
+        ]),
+        html.Label(t(lang, "embed_code"), htmlFor="embed-snippet"),
+        dcc.Textarea(id="embed-snippet", readOnly=True, className="embed-snippet", value=""),
+        html.Button(t(lang, "embed_copy"), id="copy-snippet", className="button", n_clicks=0),
+        html.Span(id="copy-snippet-status", className="copy-status", role="status"),
     ])
 
 

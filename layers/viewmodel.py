@@ -147,6 +147,7 @@ class ViewModels:
             "rank_change": [int(c) for c in change],
             "class": [int(c) for c in classes_of(result.index, breaks)],
             "breaks": [round(b, 4) for b in breaks],
+            "classification": m.classification,
             "colours": COLOURS[-len(breaks):] if breaks else [],
             "scaled": {k: _round(result.scaled[:, j], 2) for j, k in enumerate(result.keys)},
             "weights": {k: round(v, 4) for k, v in result.weights.items()},

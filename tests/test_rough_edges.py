@@ -214,7 +214,7 @@ def test_notice_closes_copy_link_confirms_and_how_it_works_opens(server, browser
     wait_for(browser, "return document.getElementById('url-notice').hidden")
     browser.find_element(By.ID, "copy-link").click()
     wait_for(browser, "return document.getElementById('copy-status').innerText.length > 0")
-    assert browser.find_element(By.ID, "copy-status").text in ("Länken är kopierad.", "Kunde inte kopiera – markera adressen och kopiera den.")
+    assert browser.find_element(By.ID, "copy-status").text in ("Kopierat till urklipp.", "Kunde inte kopiera – markera adressen och kopiera den.")
     browser.find_element(By.CSS_SELECTOR, "#data-notice a.how-link").click()
     wait_for(browser, "return document.getElementById('how-it-works').open")
     assert "fyra indikatorerna" in browser.find_element(By.ID, "how-it-works").text

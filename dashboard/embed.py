@@ -1,0 +1,83 @@
+"""Single views for intranet pages: /embed/map, /embed/ranking, /embed/trend, /embed/clusters, /embed/card.
+
+Each reads the same URL state as the dashboard (one parser), is computed by the same view model and
+drawn by the same browser functions (assets/malmo-map.js, malmo-panels.js; wired in malmo-embed.js).
+Each carries the demo-data label when values are generated, and a link to the full tool with the
+same state. Embedded views never write the browser's history.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs
+
+from dash import ClientsideFunction, Input, Output, State, dcc, html
+import dash_leaflet as dl
+
+from .layout import _table_columns, client_texts, place_markers
+from .state import parse_query, to_query, view_settings
+from .texts import t
+
+
+def build_embed(ctx, view: str, state, skipped) -> html.Div:
+    lang = state.lang
+    if not view:  # /embed/<unknown> reached through the page's own routing: say so, as the 404 does
+        return html.Div(className="embed embed-missing", lang=lang, children=[html.H1(t(lang, "error_title")), html.P(t(lang, "not_found"))])
+    m = ctx.pkg.manifest
+    head = [html.A(t(lang, "open_in_tool"), href=ctx.urls.page(to_query(state)), target="_blank", rel="noopener", className="embed-open")]
+    if ctx.pkg.is_generated():
+        head.insert(0, html.Span(t(lang, "demo_label"), className="embed-demo", role="status"))
+    stores = [dcc.Store(id="embed-texts", data=client_texts(lang, ctx)),
+              dcc.Store(id="embed-settings", data=to_query(state)),
+              dcc.Store(id="embed-vm"), dcc.Store(id="embed-info"),
+              dcc.Store(id="embed-selected", data=state.area), dcc.Store(id="embed-drawn")]
+    title = {"map": "map_label", "ranking": "ranking", "trend": "trend_title", "clusters": "clusters", "card": "card_title"}[view]
+    if view == "map":
+        kinds = [k["id"] for k in m.raw.get("facility_kinds", []) if k["id"] in state.layers]
+        body = [html.Div(className="embed-map", role="region", **{"aria-label": t(lang, "map_label")}, children=[
+                    dl.Map(id="embed-map", center=ctx.center, zoom=11, minZoom=9, maxZoom=17, zoomSnap=0.25,
+                           preferCanvas=ctx.prefer_canvas, style={"height": "100%", "width": "100%"},
+                           eventHandlers={"zoomend": {"variable": "malmo.onZoom"}}, children=[
+                        dl.GeoJSON(id="embed-areas", url=ctx.geometry_url(state.level),
+                                   style={"variable": "malmo.areaStyle"}, onEachFeature={"variable": "malmo.areaFeature"}),
+                        dl.Pane(name="outlines", style={"zIndex": 450, "pointerEvents": "none"}, children=[
+                            dl.GeoJSON(id="embed-outlines", style={"variable": "malmo.outlineStyle"}, interactive=False,
+                                       pane="outlines", onEachFeature={"variable": "malmo.outlineFeature"})]),
+                        *[dl.LayerGroup(id=f"embed-places-{k}", children=place_markers(ctx, k, lang)) for k in kinds]])]),
+                html.Div(id="embed-legend", className="legend embed-legend")]
+    elif view == "ranking":
+        body = [html.Div(id="ranking-table-container", className="table-wrap embed-table", tabIndex="0",
+                         **{"data-columns": json.dumps(_table_columns(ctx, lang), ensure_ascii=False), "aria-label": t(lang, "ranking")}),
+                html.Div(id="ranking-notes")]
+    elif view == "trend":
+        body = [dcc.Graph(id="embed-trend", className="embed-graph", config={"displayModeBar": False, "locale": lang, "responsive": True},
+                          style={"height": "100%"})]
+    elif view == "clusters":
+        body = [html.Div(id="embed-clusters", className="embed-scroll", tabIndex="0")]
+    else:
+        body = [html.Div(id="embed-card", className="card embed-scroll", tabIndex="0")] if state.area else \
+               [html.P(t(lang, "embed_card_needs_area"), className="help")]
+    return html.Div(className=f"embed embed-{view}", lang=lang, children=[
+        *stores,
+        html.H1(t(lang, title), className="visually-hidden"),
+        html.Div(className="embed-head", children=head),
+        html.Main(className="embed-body", children=body),
+    ])
+
+
+def register_embed_callbacks(app, ctx, cache) -> None:
+    @cache.memoize()
+    def embed_view_model(settings):
+        return ctx.views.view_model(settings)
+
+    @app.callback(Output("embed-vm", "data"), Output("embed-info", "data"), Input("embed-settings", "data"))
+    def embed_data(query):
+        state, _ = parse_query(parse_qs((query or "").lstrip("?"), keep_blank_values=True), ctx.options)
+        return embed_view_model(view_settings(state)), ctx.views.level_info(state.level)
+
+    cs = lambda name: ClientsideFunction(namespace="malmoEmbed", function_name=name)  # noqa: E731
+    data = [Input("embed-vm", "data"), Input("embed-info", "data"), State("embed-selected", "data"), State("embed-texts", "data")]
+    app.clientside_callback(cs("map"), Output("embed-legend", "children"), Output("embed-outlines", "url"), *data)
+    app.clientside_callback(cs("table"), Output("embed-drawn", "data"), *data, State("embed-settings", "data"))
+    app.clientside_callback(cs("trend"), Output("embed-trend", "figure"), *data)
+    app.clientside_callback(cs("clusters"), Output("embed-clusters", "children"), *data)
+    app.clientside_callback(cs("card"), Output("embed-card", "children"), *data)
