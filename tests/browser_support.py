@@ -24,7 +24,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(env: dict | None = None, timeout: float = 90):
+def running_app(env: dict | None = None, timeout: float = 90, ready_path: str = "/"):
     """Start `python app.py` on a free loopback port; yield its base URL; stop it."""
     port = free_port()
     full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **(env or {})}
@@ -37,7 +37,7 @@ def running_app(env: dict | None = None, timeout: float = 90):
             if proc.poll() is not None:
                 raise RuntimeError(f"app.py exited with {proc.returncode}")
             try:
-                if requests.get(url + "/", timeout=2).status_code == 200:
+                if requests.get(url + ready_path, timeout=2).status_code == 200:
                     break
             except requests.RequestException:
                 time.sleep(0.3)

@@ -53,7 +53,7 @@ def running_gunicorn(env: dict | None = None, timeout: float = 120):
 
 
 @contextmanager
-def running_nginx(upstream: str):
+def running_nginx(upstream: str, health_path: str = "/healthz"):
     """nginx with the project's server block in front of `upstream` (host:port); yields its URL."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +76,7 @@ http {{
         proc = subprocess.Popen([NGINX, "-p", tmp, "-c", f"{tmp}/nginx.conf"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_until_up(url + "/healthz", proc, 20, "nginx")
+            wait_until_up(url + health_path, proc, 20, "nginx")
             yield url
         finally:
             proc.terminate()
