@@ -24,7 +24,12 @@ browser:
 run: setup
 	$(PY) app.py
 
-test: setup browser
+# axe-core (npm) for the accessibility tests; the app itself needs no Node.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: setup browser node_modules/.installed
 	$(PY) -m pytest
 
 bench: setup browser
@@ -36,4 +41,4 @@ data: setup
 	$(PY) scripts/build_malmo.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache screenshots
+	rm -rf $(VENV) .pytest_cache screenshots node_modules

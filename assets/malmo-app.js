@@ -43,6 +43,8 @@
       if (how) { event.preventDefault(); how.open = true; how.scrollIntoView({block: "start"}); how.querySelector("summary").focus(); }
       return;
     }
+    const hit = el.closest("button.search-hit");
+    if (hit) { chooseArea(hit.getAttribute("data-area")); return; }
     if (el.closest("#copy-link")) copyText(window.location.href, "copy-status");
     if (el.closest("#copy-snippet")) copyText((document.getElementById("embed-snippet") || {}).value || "", "copy-snippet-status");
   });
@@ -70,11 +72,36 @@
     return ok;
   }
 
+  function fold(text) {
+    return String(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  // A search result: switch to its level, select it and zoom to it (once its level is drawn).
+  function chooseArea(value) {
+    const at = value.indexOf(":");
+    const level = value.slice(0, at), code = value.slice(at + 1);
+    window.malmoMap.focus([code], "zoom");
+    window.malmoPanels.scrollToSelectedRow();
+    setProps("level-select", {value: level});
+    setProps("selected-area", {data: code});
+    setProps("area-search", {value: ""});
+  }
+
   // Radio buttons of one group share a name, so arrow keys move between them.
   function nameRadioGroups() {
-    document.querySelectorAll("#level-select input[type=radio], #uvas-age input[type=radio]").forEach(function (input) {
+    document.querySelectorAll(".choice-items input[type=radio], #level-select input[type=radio], #uvas-age input[type=radio], #embed-view input[type=radio]").forEach(function (input) {
       const group = input.closest("[id]").id;
       if (input.name !== group) input.name = group;
+    });
+  }
+
+  // The sliders' handles are named after their indicator, and say their share (not a bare position).
+  function nameSliders(texts) {
+    Object.keys(texts.indicators).forEach(function (key) {
+      const handle = document.querySelector("#weight-" + key + " .rc-slider-handle");
+      if (handle && handle.getAttribute("aria-label") !== texts.indicators[key]) handle.setAttribute("aria-label", texts.indicators[key]);
+      const share = document.getElementById("share-" + key);
+      if (handle && share && share.textContent && handle.getAttribute("aria-valuetext") !== share.textContent) handle.setAttribute("aria-valuetext", share.textContent);
     });
   }
 
@@ -130,6 +157,7 @@
         }
         window.malmoMap.paint(vm, info, selected, texts);
         nameRadioGroups();
+        nameSliders(texts);
         window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
         return window.malmoPainted.at;
       },
@@ -200,14 +228,22 @@
           "\" style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>";
       },
 
-      // The search box: "level:code" → switch to that level, select the area and zoom to it.
-      search: function (value) {
-        const nu = lib().noUpdate;
-        if (!value) return [nu(), nu(), nu()];
-        const level = value.slice(0, value.indexOf(":")), code = value.slice(value.indexOf(":") + 1);
-        window.malmoMap.focus([code], "zoom");
-        window.malmoPanels.scrollToSelectedRow();
-        return [level, code, null];
+      // The search box: matches ignore case and diacritics ("sodra" finds Södra); names that start
+      // with the text first; each result is a button (keyboard and screen readers as usual).
+      searchList: function (text, index, texts) {
+        const lib_ = lib(), h = lib_.h;
+        const q = fold(text || "").trim();
+        if (q.length < 2) return [[], ""];
+        const starts = [], contains = [];
+        index.forEach(function (o) {
+          const at = o[2].indexOf(q);
+          if (at === 0 || o[2].indexOf(" " + q) >= 0) starts.push(o); else if (at > 0) contains.push(o);
+        });
+        const hits = starts.concat(contains);
+        const items = hits.slice(0, 8).map(function (o) {
+          return h("Li", {}, h("Button", {type: "button", className: "search-hit", "data-area": o[1]}, o[0]));
+        });
+        return [items, hits.length ? lib_.say(texts, "search_count", {n: hits.length}) : texts.t.search_none];
       },
 
       syncUrl: function () {

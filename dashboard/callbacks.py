@@ -101,8 +101,8 @@ def register_callbacks(app, ctx, cache) -> None:
     app.clientside_callback(cs("embedSnippet"), Output("embed-snippet", "value"), Input("embed-view", "value"),
                             Input("embed-width", "value"), Input("embed-height", "value"), Input("url-sync", "data"),
                             State("texts", "data"))
-    app.clientside_callback(cs("search"), Output("level-select", "value"), Output("selected-area", "data", allow_duplicate=True),
-                            Output("area-search", "value"), Input("area-search", "value"), prevent_initial_call=True)
+    app.clientside_callback(cs("searchList"), Output("area-search-results", "children"), Output("area-search-status", "children"),
+                            Input("area-search", "value"), State("search-index", "data"), State("texts", "data"))
     app.clientside_callback(cs("table"), Output("table-drawn", "data"),
                             Input("view-model", "data"), Input("level-info", "data"), Input("table-sort", "data"),
                             Input("selected-area", "data"), State("texts", "data"))

@@ -23,7 +23,7 @@ JS_TEXT_KEYS = [
     "data_real", "uvas_sparkline", "no_index", "up", "down", "same", "trend_title", "demo_label",
     "class_quantiles", "class_equal_interval", "class_natural_breaks", "rows_shown", "page_title",
     "data_none", "cluster_name", "zoom_cluster", "copied", "copy_failed", "selected_line",
-    "age_group", "change_help", "how_link", "trend_title_age", "selected_legend",
+    "age_group", "change_help", "how_link", "trend_title_age", "selected_legend", "search_count", "search_none",
 ]
 
 
@@ -85,11 +85,12 @@ def _table_columns(ctx, lang: str) -> list[dict]:
     return cols
 
 
-def _select(id_, label, options, value, lang) -> html.Div:
-    return html.Div(className="field", children=[
-        html.Label(t(lang, label), htmlFor=id_),
-        dcc.Dropdown(id=id_, options=[{"label": t(lang, text), "value": v} for v, text in options],
-                     value=value, clearable=False, searchable=False),
+def _select(id_, label, options, value, lang) -> html.Fieldset:
+    """A choice among a few options: native radio buttons in a named group (every option visible,
+    no text cut, keyboard and screen readers work as they do everywhere)."""
+    return html.Fieldset(className="field choice", children=[
+        html.Legend(t(lang, label)),
+        dcc.RadioItems(id=id_, className="choice-items", options=[{"label": t(lang, text), "value": v} for v, text in options], value=value),
     ])
 
 
@@ -99,14 +100,14 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
-def search_options(ctx, lang: str) -> list[dict]:
-    """Every area of every level for the search box: label 'Name (level)', searched with and without diacritics."""
+def search_options(ctx, lang: str) -> list[list[str]]:
+    """Every area of every level for the search box: [label 'Name (level)', 'level:code', folded text to match]."""
     m = ctx.pkg.manifest
     out = []
     for lv in m.levels:
         level_label = _label(lv.labels, lang)
         for code, name in ctx.pkg.boundaries[lv.id]["name"].items():
-            out.append({"label": f"{name} ({level_label})", "value": f"{lv.id}:{code}", "search": f"{name} {_fold(name)} {code}"})
+            out.append([f"{name} ({level_label})", f"{lv.id}:{code}", f"{_fold(name)} {code}"])
     return out
 
 
@@ -157,10 +158,12 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
         html.Header(className="top", children=[
             html.Div([html.H1(t(lang, "title")), html.P(t(lang, "subtitle"), className="subtitle")]),
             html.Div(className="top-tools", children=[
-                html.Div(className="search", children=[
+                html.Div(className="search", role="search", children=[
                     html.Label(t(lang, "search_label"), htmlFor="area-search", className="visually-hidden"),
-                    dcc.Dropdown(id="area-search", options=search_options(ctx, lang), placeholder=t(lang, "search_placeholder"),
-                                 searchable=True, clearable=True, optionHeight=40),
+                    dcc.Input(id="area-search", type="search", placeholder=t(lang, "search_placeholder"), autoComplete="off", debounce=False),
+                    dcc.Store(id="search-index", data=search_options(ctx, lang)),
+                    html.Ul(id="area-search-results", className="search-results"),
+                    html.Span(id="area-search-status", className="visually-hidden", role="status"),
                 ]),
                 html.Button(t(lang, "copy_link"), id="copy-link", className="button", n_clicks=0),
                 html.Span(id="copy-status", className="copy-status", role="status"),

@@ -235,7 +235,7 @@ def test_zooming_in_names_every_area(server, browser):
 def test_presets_reset_and_own_weights(server, browser):
     open_page(browser, server + "/")
     value = "return document.querySelector('#weight-inte_behorig .rc-slider-handle').getAttribute('aria-valuenow')"
-    preset = "return document.querySelector('#preset-select').innerText"
+    preset = "return document.querySelector('#preset-select input:checked').parentElement.innerText"
     time.sleep(0.5)  # past the moment the page names the preset its sliders match
     browser.execute_script("window.dash_clientside.set_props('preset-select', {value: 'school'})")
     wait_for(browser, value + " === '100'")

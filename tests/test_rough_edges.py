@@ -132,22 +132,22 @@ def test_a_click_at_an_areas_centre_opens_the_area(server, browser, pkg):
 def test_search_finds_sofielund_and_follows_it(server, browser):
     open_page(browser, server + "/?level=geso", rows=14)
     before = map_zoom(browser)
-    box = browser.find_element(By.CSS_SELECTOR, "#area-search input")
+    box = browser.find_element(By.ID, "area-search")
     box.send_keys("sofielund")
-    wait_for(browser, "return Array.from(document.querySelectorAll('#area-search .VirtualizedSelectOption')).some(o => o.innerText.indexOf('Södra Sofielund') >= 0)")
-    options = browser.execute_script("return Array.from(document.querySelectorAll('#area-search .VirtualizedSelectOption')).map(o => o.innerText)")
-    assert any(o.startswith("Södra Sofielund") for o in options) and any(o.startswith("Norra Sofielund") for o in options)
-    option = [o for o in browser.find_elements(By.CSS_SELECTOR, "#area-search .VirtualizedSelectOption")
-              if o.text.startswith("Södra Sofielund (Delområde)")][0]
-    option.click()
+    hits = "return Array.from(document.querySelectorAll('#area-search-results .search-hit')).map(b => b.innerText)"
+    wait_for(browser, hits + ".some(t => t.indexOf('Södra Sofielund') === 0)")
+    options = browser.execute_script(hits)
+    assert "Södra Sofielund (Delområde)" in options and "Norra Sofielund (Delområde)" in options
+    [b for b in browser.find_elements(By.CSS_SELECTOR, "#area-search-results .search-hit") if b.text == "Södra Sofielund (Delområde)"][0].click()
     wait_for(browser, "return document.querySelector('#area-card h2') && document.querySelector('#area-card h2').innerText === 'Södra Sofielund'")
     wait_for(browser, "return location.search.indexOf('level=delomrade') >= 0 && location.search.indexOf('area=11319') >= 0")
     wait_for(browser, f"return window.malmoMap.map().getZoom() > {before}")
-    # diacritics do not matter either way
-    box = browser.find_element(By.CSS_SELECTOR, "#area-search input")
+    # diacritics do not matter either way, and the keyboard reaches the results
+    box = browser.find_element(By.ID, "area-search")
     box.send_keys("sodra sofie")
-    wait_for(browser, "return Array.from(document.querySelectorAll('#area-search .VirtualizedSelectOption')).some(o => o.innerText.indexOf('Södra Sofielund') >= 0)")
-    box.send_keys(Keys.ESCAPE)
+    wait_for(browser, hits + ".some(t => t.indexOf('Södra Sofielund') === 0)")
+    box.send_keys(Keys.TAB)
+    assert browser.execute_script("return document.activeElement.classList.contains('search-hit')")
 
 
 def test_selection_follows_in_table_map_and_chart(server, browser):
