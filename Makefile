@@ -15,10 +15,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 # Debian's packages the tests start for real: Chromium and its driver (browser tests), nginx (the
-# production shape's buffering front, started by the tests on a free port; never as a service).
-DEBS := chromium chromium-driver nginx
+# production shape's buffering front, started by the tests on a free port; never as a service),
+# poppler-utils (the tests read the PDF report with pdftoppm and pdftotext).
+DEBS := chromium chromium-driver nginx poppler-utils
 browser:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! test -x /usr/sbin/nginx; then \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! test -x /usr/sbin/nginx || ! command -v pdftoppm >/dev/null; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBS); fi
 
 run: setup

@@ -35,8 +35,9 @@ if __name__ == "__main__" and DEBUG and not is_loopback(HOST):
     print(f"Refusing DASH_DEBUG=1 on HOST={HOST}: the debugger runs any code sent to it; use a loopback HOST.", file=sys.stderr)
     sys.exit(1)
 
-app = _create()
-server = app.server
+if __name__ != "__mp_main__":  # a drawing process (dashboard/pictures.py, 'spawn') re-imports this file: it needs no app
+    app = _create()
+    server = app.server
 
 if __name__ == "__main__":
     from werkzeug.serving import WSGIRequestHandler

@@ -273,6 +273,9 @@
         const query = "?" + parts.join("&");
         const here = "?" + parts.concat(["lang=" + texts.lang]).join("&");
         writeUrl(here);
+        document.querySelectorAll("a.export-other").forEach(function (a) {  // the other exports follow the view too
+          a.setAttribute("href", texts.base + "api/export." + a.getAttribute("data-format") + here);
+        });
         document.title = texts.t.page_title;  // Dash's own title is fixed at start-up, in Swedish
         const other = texts.lang === "sv" ? "en" : "sv";
         return [query, texts.base + "api/export.csv" + here, query + "&lang=" + other];

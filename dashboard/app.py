@@ -19,6 +19,7 @@ from layers.errors import EngineError
 
 from .accessibility import statement_page
 from .callbacks import register_callbacks
+from .export import FORMATS, export_data, filename
 from .context import AppContext
 from .embed import build_embed, register_embed_callbacks
 from .layout import build_layout
@@ -135,17 +136,19 @@ def _register_routes(app, ctx: AppContext) -> None:
         response.headers["Cache-Control"] = "public, max-age=86400"
         return response
 
-    @server.route(urls.route("/api/export.csv"))
-    def export_csv():
-        from .export import ranking_csv
+    @server.route(urls.route("/api/export.<fmt>"))
+    def export(fmt: str):
+        """Every export from one registry (dashboard/export.py); the state is read by the page's own parser."""
+        if fmt not in FORMATS:
+            abort(404)
         lang = _lang()
         state, skipped = parse_query(request.args, ctx.options)
         try:
-            body, filename = ranking_csv(ctx, state, skipped)
+            body = FORMATS[fmt].render(ctx, export_data(ctx, state, skipped))
         except EngineError as err:
-            return Response(f"{t(lang, 'error_title')}: {err}\n", status=400, mimetype="text/plain; charset=utf-8")
-        response = Response(body, content_type="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return Response(f"{t(lang, 'error_title')}: {err}\n", status=400, mimetype="text/plain")
+        response = Response(body, content_type=FORMATS[fmt].content_type)
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename(ctx, state, fmt)}"'
         return response
 
     @server.errorhandler(Exception)

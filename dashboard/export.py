@@ -1,12 +1,23 @@
-"""The ranking as CSV for analysts: Swedish Excel conventions in Swedish (';' and decimal comma)."""
+"""Exports in one registry (after datasette's output renderers): CSV, XLSX, GeoJSON, PNG and PDF.
+
+Each renderer takes the same `ExportData` (the state's ranking, clusters and trend from the view
+model, and one shared header: demo label, skipped link parts, weights and method, date, sources)
+and returns bytes. The route `/api/export.<format>` looks the format up here. Text from data is
+neutralised against spreadsheet formulas in CSV and XLSX (layers/cells.py).
+"""
 from __future__ import annotations
 
 import io
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
 
 import numpy as np
 import pandas as pd
+import shapely
 
-from layers.cells import neutralise_frame
+from layers.cells import neutralise, neutralise_frame
 
 from .state import State, skipped_text, view_settings
 from .texts import t
@@ -14,46 +25,172 @@ from .texts import t
 DECIMALS = {"index": 4, "value": 2, "scaled": 4}  # per kind of column, the same on every row
 
 
-def ranking_csv(ctx, state: State, skipped: list | None = None) -> tuple[bytes, str]:
-    lang = state.lang
-    m = ctx.pkg.manifest
+@dataclass
+class ExportData:
+    """Everything an export shows for one state, computed once."""
+
+    state: State
+    lang: str
+    labels: dict[str, str]  # indicator key → label in the export's language
+    frame: pd.DataFrame  # one row per area, ranked: typed values (numbers stay numbers)
+    header: list[str]  # demo label, skipped parts, weights and method, date, sources
+    vm: dict
+    info: dict
+    generated: bool
+
+    def column(self, key: str, **values) -> str:
+        return t(self.lang, key, **values)
+
+
+def export_data(ctx, state: State, skipped: list | None = None) -> ExportData:
+    lang, m = state.lang, ctx.pkg.manifest
     settings = view_settings(state)
     result = ctx.engine.index(dict(settings.weights), state.level, state.method.normalisation, state.method.aggregation)
     info = ctx.views.level_info(state.level)
     vm = ctx.views.view_model(settings)
-    frame = result.frame()
-    position = np.array([info["codes"].index(c) for c in frame["code"]])
+    ranked = result.frame()
+    position = np.array([info["codes"].index(c) for c in ranked["code"]])
     labels = {i.key: (i.labels.get(lang) or i.labels["sv"]) for i in m.indicators}
-    at_index_level = state.level == m.index_level
-
-    out = pd.DataFrame({t(lang, "col_rank"): frame["rank"], t(lang, "col_code"): frame["code"], t(lang, "col_name"): frame["name"],
-                        t(lang, "col_geso"): [info["geso_names"][p] for p in position]})
-    numbers = {t(lang, "col_index"): (frame["index"], DECIMALS["index"])}
-    for key in result.keys:
-        numbers[t(lang, "col_value", label=labels[key])] = (frame[f"value_{key}"], DECIMALS["value"])
-        numbers[t(lang, "col_scaled", label=labels[key])] = (frame[f"scaled_{key}"], DECIMALS["scaled"])
-    if at_index_level:  # nothing was published for other levels, and clusters are found at this level
+    frame = pd.DataFrame({"rank": ranked["rank"], "code": ranked["code"], "name": ranked["name"],
+                          "geso": [info["geso_names"][p] for p in position], "index": ranked["index"]})
+    if state.level == m.index_level:  # nothing was published for other levels, and clusters are found at this one
         change = np.asarray(vm["rank_change"])[position]
-        out[t(lang, "col_change_csv")] = pd.array([int(c) if r else None for c, r in zip(change, frame["rank"].notna())], dtype="Int64")
-        cluster_of = {mem["code"]: t(lang, "cluster_name", name=c["lead"]) if len(c["members"]) > 1 else c["lead"]
-                      for c in vm["clusters"] for mem in c["members"]}
-        out[t(lang, "col_cluster")] = [cluster_of.get(c, "") for c in frame["code"]]
-    out[t(lang, "col_demo")] = [t(lang, "yes") if info["generated"][p] else t(lang, "no") for p in position]
-    out = neutralise_frame(out)  # text from data: a formula must not run in the spreadsheet
-    decimal = "," if lang == "sv" else "."
-    for name, (values, digits) in numbers.items():  # numbers as text with a fixed number of decimals
-        out.insert(len(out.columns) - 1, name, [f"{v:.{digits}f}".replace(".", decimal) if pd.notna(v) else "" for v in values])
-    out.columns = [c if not c.startswith(("=", "+", "-", "@")) else "'" + c for c in out.columns]
+        frame["change"] = pd.array([int(c) if r is not pd.NA else None for c, r in zip(change, ranked["rank"])], dtype="Int64")
+        cluster_of = {mem["code"]: cluster_name(c, lang) for c in vm["clusters"] for mem in c["members"]}
+        frame["cluster"] = [cluster_of.get(c, "") for c in ranked["code"]]
+    for key in result.keys:
+        frame[f"value_{key}"] = ranked[f"value_{key}"]
+        frame[f"scaled_{key}"] = ranked[f"scaled_{key}"]
+    frame["generated"] = [bool(info["generated"][p]) for p in position]
 
-    buffer = io.StringIO()
+    header = []
     if ctx.pkg.is_generated():
-        buffer.write(f"# {t(lang, 'demo_label')}\n")
+        header.append(t(lang, "demo_label"))
     if skipped:
-        buffer.write(f"# {t(lang, 'url_notice', items=skipped_text(lang, skipped, labels))}\n")
+        header.append(t(lang, "url_notice", items=skipped_text(lang, skipped, labels)))
     weights = ", ".join(f"{labels[k]} {round(100 * w)} %" for k, w in result.weights.items())
-    # one cell in Excel: no ';' (the Swedish separator) in the comment lines
-    buffer.write(f"# {t(lang, 'weights')}: {weights} · {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)} · "
-                 f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)}\n".replace(";", ","))
-    out.to_csv(buffer, index=False, sep=";" if lang == "sv" else ",", lineterminator="\n")
-    suffix = "-DEMO" if ctx.pkg.is_generated() else ""
-    return buffer.getvalue().encode("utf-8-sig"), f"malmo-index-{state.level}{suffix}.csv"
+    level_label = next(lv.labels.get(lang) or lv.labels["sv"] for lv in m.levels if lv.id == state.level)
+    header.append(f"{t(lang, 'weights')}: {weights} · {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)} · "
+                  f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)} · {t(lang, 'level')}: {level_label}")
+    header.append(f"{t(lang, 'export_date')}: {date.today().isoformat()}")
+    header.append(f"{t(lang, 'export_sources')}: " + "; ".join(s["title"] for s in m.raw.get("sources", [])))
+    return ExportData(state, lang, labels, frame, header, vm, info, ctx.pkg.is_generated())
+
+
+def cluster_name(cluster: dict, lang: str) -> str:
+    return t(lang, "cluster_name", name=cluster["lead"]) if len(cluster["members"]) > 1 else cluster["lead"]
+
+
+def table_columns(d: ExportData) -> list[tuple[str, str, int | None]]:
+    """(frame column, heading, decimals) in export order; decimals None for text and whole numbers."""
+    cols = [("rank", d.column("col_rank"), None), ("code", d.column("col_code"), None), ("name", d.column("col_name"), None),
+            ("geso", d.column("col_geso"), None)]
+    if "change" in d.frame:
+        cols += [("change", d.column("col_change_csv"), None), ("cluster", d.column("col_cluster"), None)]
+    cols.append(("index", d.column("col_index"), DECIMALS["index"]))
+    for key, label in d.labels.items():
+        cols.append((f"value_{key}", d.column("col_value", label=label), DECIMALS["value"]))
+        cols.append((f"scaled_{key}", d.column("col_scaled", label=label), DECIMALS["scaled"]))
+    return cols
+
+
+def render_csv(d: ExportData) -> bytes:
+    """Swedish Excel conventions in Swedish (';' and decimal comma); fixed decimals per column."""
+    decimal = "," if d.lang == "sv" else "."
+    out = pd.DataFrame()
+    for column, heading, digits in table_columns(d):
+        values = d.frame[column]
+        out[heading] = [f"{v:.{digits}f}".replace(".", decimal) if pd.notna(v) else "" for v in values] if digits is not None else values
+    out[d.column("col_demo")] = [d.column("yes") if g else d.column("no") for g in d.frame["generated"]]
+    text = [h for h, (_, _, digits) in zip(out.columns, table_columns(d)) if digits is None] + [d.column("col_demo")]
+    out[text] = neutralise_frame(out[text])  # text from data: a formula must not run in the spreadsheet
+    out.columns = [neutralise(c) for c in out.columns]
+    buffer = io.StringIO()
+    for line in d.header:  # one cell in Excel: no ';' (the Swedish separator) in the comment lines
+        buffer.write("# " + line.replace(";", ",") + "\n")
+    out.to_csv(buffer, index=False, sep=";" if d.lang == "sv" else ",", lineterminator="\n")
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def render_xlsx(d: ExportData) -> bytes:
+    """The ranking on one sheet (numbers as numbers), the method, weights, sources and demo note on another."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = d.column("ranking")[:31]
+    columns = table_columns(d)
+    sheet.append([neutralise(h) for _, h, _ in columns] + [d.column("col_demo")])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in d.frame.itertuples(index=False):
+        values = []
+        for column, _, digits in columns:
+            v = getattr(row, column)
+            if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+                values.append(None)
+            elif digits is not None:
+                values.append(round(float(v), digits))
+            elif isinstance(v, (int, np.integer)):
+                values.append(int(v))
+            else:
+                values.append(neutralise(str(v)))
+        values.append(d.column("yes") if row.generated else d.column("no"))
+        sheet.append(values)
+    for column, (_, _, digits) in enumerate(columns, start=1):
+        if digits:
+            for cells in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+                cells[0].number_format = "0." + "0" * digits
+    sheet.freeze_panes = "A2"
+    about = book.create_sheet(d.column("method")[:31])
+    for line in d.header:
+        about.append([neutralise(line)])
+    if d.generated:
+        about["A1"].font = Font(bold=True, color="7A3E00")
+    about.column_dimensions["A"].width = 140
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def render_geojson(ctx, d: ExportData) -> bytes:
+    """The index per area with its geometry (EPSG:4326); the header as a foreign member `metadata`."""
+    areas = ctx.pkg.boundaries[d.state.level]
+    features = []
+    for row in d.frame.itertuples(index=False):
+        props = {}
+        for column in d.frame.columns:
+            v = getattr(row, column)
+            props[column] = None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else \
+                (int(v) if isinstance(v, (np.integer,)) else float(v) if isinstance(v, np.floating) else v)
+        features.append({"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(areas.geometry[row.code]))})
+    collection = {"type": "FeatureCollection", "metadata": {"lines": d.header, "generated": d.generated}, "features": features}
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Format:
+    content_type: str
+    render: Callable  # (ctx, ExportData) -> bytes
+    heavy: bool = False  # drawn in a separate process, so slider moves of other users are not held up
+
+
+def _pictures(kind: str):
+    def render(ctx, d):
+        from . import pictures
+        return pictures.render(ctx, kind, d)
+    return render
+
+
+FORMATS: dict[str, Format] = {
+    "csv": Format("text/csv; charset=utf-8", lambda ctx, d: render_csv(d)),
+    "xlsx": Format("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", lambda ctx, d: render_xlsx(d)),
+    "geojson": Format("application/geo+json", render_geojson),
+    "png": Format("image/png", _pictures("png"), heavy=True),
+    "pdf": Format("application/pdf", _pictures("pdf"), heavy=True),
+}
+
+
+def filename(ctx, state: State, fmt: str) -> str:
+    return f"malmo-index-{state.level}{'-DEMO' if ctx.pkg.is_generated() else ''}.{fmt}"

@@ -200,6 +200,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                 how_it_works(lang),
                 _places_legend(ctx, state, lang),
                 html.A(t(lang, "export"), id="export-link", className="button export", href=ctx.urls.api("export.csv", to_query(state))),
+                html.Ul(id="export-links", className="export-links", children=export_links(ctx, to_query(state), lang)),
                 embed_dialog(ctx, lang),
             ]),
             html.Section(className="map-area", **{"aria-label": t(lang, "map_label")}, children=[
@@ -241,6 +242,15 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
         html.Footer(className="footer", children=[
             t(lang, "footer"), " ", html.A(t(lang, "accessibility"), href=ctx.urls.page("tillganglighet"), lang="sv")]),
     ])
+
+
+OTHER_EXPORTS = ("xlsx", "pdf", "png", "geojson")
+
+
+def export_links(ctx, query: str, lang: str) -> list:
+    """Links to the other exports for a state (the browser keeps their query in step with the view)."""
+    return [html.Li(html.A(t(lang, f"export_{fmt}"), href=ctx.urls.api(f"export.{fmt}", query), className="export-other",
+                           **{"data-format": fmt})) for fmt in OTHER_EXPORTS]
 
 
 def embed_dialog(ctx, lang: str) -> html.Details:

@@ -1,0 +1,111 @@
+"""Exports a politician can put in a committee paper: PNG, PDF, XLSX and GeoJSON (and the CSV), each
+matching the engine for the given weights, labelled as demo data, and safe against formulas."""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hostile import AREA_NAMES, build_hostile_package
+from layers.classify import class_breaks, classes_of
+from layers.viewmodel import COLOURS
+
+WEIGHTS = {"inte_behorig": 3, "trangboddhet": 1, "ekonomiskt_bistand": 1, "lag_inkomststandard": 1}
+QUERY = "?w=" + ",".join(f"{k}:{v}" for k, v in WEIGHTS.items())
+
+
+@pytest.fixture(scope="module")
+def expected(engine):
+    return engine.index(WEIGHTS).frame()
+
+
+def test_png_is_print_quality_and_shows_the_engines_map(client, expected, engine):
+    response = client.get("/api/export.png" + QUERY)
+    assert response.status_code == 200 and response.headers["Content-Type"] == "image/png"
+    assert "DEMO" in response.headers["Content-Disposition"]
+    image = Image.open(io.BytesIO(response.data))
+    assert image.size[0] >= 2000
+    info = image.info
+    assert info["Disclaimer"].startswith("EXEMPELDATA") and "Trångboddhet 17 %" in info["Description"]
+    top = [part.split(":") for part in info["Ranking"].split(";")]
+    assert [code for _, code, _ in top[:11]] == list(expected["code"].head(11))
+    np.testing.assert_allclose([float(i) for _, _, i in top[:11]], expected["index"].head(11), atol=1e-4)
+    # the colours drawn are the engine's classes for these weights: every class colour is on the map
+    result = engine.index(WEIGHTS)
+    breaks = class_breaks(result.index, "quantiles", len(COLOURS))
+    used = {COLOURS[-len(breaks):][k] for k in classes_of(result.index, breaks) if k >= 0}
+    pixels = {"#%02x%02x%02x" % p[:3] for p in image.convert("RGB").resize((image.size[0] // 2, image.size[1] // 2), Image.NEAREST).getdata()}
+    assert used <= pixels
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by `make test`")
+def test_pdf_report_is_one_a4_page_with_the_ranking_and_the_demo_label(client, expected, tmp_path):
+    response = client.get("/api/export.pdf" + QUERY)
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(response.data)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "EXEMPELDATA" in text and "De 15 högsta områdena" in text and "Hur räknas det?" in text and "Källor" in text
+    for name in expected["name"].head(15):
+        assert name in text, name
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Pages:          1\n" in info and "(A4)" in info
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
+    page = Image.open(tmp_path / "page.png")
+    assert page.size[1] > page.size[0]  # portrait
+    from conftest import ROOT
+    (ROOT / "screenshots").mkdir(exist_ok=True)
+    shutil.copy(tmp_path / "page.png", ROOT / "screenshots" / "6-report-page-1.png")
+    english = client.get("/api/export.pdf" + QUERY + "&lang=en")
+    (tmp_path / "en.pdf").write_bytes(english.data)
+    text_en = subprocess.run(["pdftotext", str(tmp_path / "en.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert "DEMO DATA" in text_en and "The 15 highest areas" in text_en
+
+
+def test_xlsx_has_numbers_the_method_sheet_and_the_demo_note(client, expected):
+    from openpyxl import load_workbook
+    response = client.get("/api/export.xlsx" + QUERY)
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content if hasattr(response, "content") else response.data))
+    ranking, method = book.worksheets
+    rows = list(ranking.iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:3] == ("Rang", "kod", "Område") and header[-1] == "Exempeldata"
+    index_col = header.index("Index")
+    assert [r[1] for r in rows[1:12]] == list(expected["code"].head(11))
+    assert all(isinstance(r[index_col], float) for r in rows[1:12])  # numbers, not text
+    np.testing.assert_allclose([r[index_col] for r in rows[1:12]], expected["index"].head(11), atol=1e-4)
+    notes = [c[0] for c in method.iter_rows(values_only=True)]
+    assert notes[0].startswith("EXEMPELDATA") and any(n.startswith("Vikter:") for n in notes) and any(n.startswith("Källor:") for n in notes)
+
+
+def test_geojson_carries_the_index_and_the_demo_label(client, expected):
+    data = json.loads(client.get("/api/export.geojson" + QUERY).data)
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == 136 and data["metadata"]["generated"] is True
+    assert data["metadata"]["lines"][0].startswith("EXEMPELDATA")
+    by_code = {f["properties"]["code"]: f for f in data["features"]}
+    for row in expected.head(11).itertuples():
+        props = by_code[row.code]["properties"]
+        assert props["rank"] == row.rank and props["index"] == pytest.approx(row.index) and props["generated"] is True
+    assert by_code["48208"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_xlsx_neutralises_formulas_from_the_data(tmp_path):
+    from openpyxl import load_workbook
+    from dashboard.app import create_app
+    client = create_app(str(build_hostile_package(tmp_path / "pkg"))).server.test_client()
+    book = load_workbook(io.BytesIO(client.get("/api/export.xlsx").data))
+    names = [r[2] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert "'" + AREA_NAMES["48205"] in names and "'" + AREA_NAMES["11319"] in names and AREA_NAMES["48208"] in names
+    cells = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+    assert all(cell.data_type != "f" for row in book.worksheets[0].iter_rows() for cell in row)  # no formula cells at all
+
+
+def test_unknown_export_format_is_a_404(client):
+    assert client.get("/api/export.docx").status_code == 404
