@@ -36,6 +36,7 @@ test: setup browser node_modules/.installed
 bench: setup browser
 	$(PY) bench/engine.py
 	$(PY) bench/dashboard.py
+	$(PY) bench/exports.py
 
 # Rebuild data/malmo from ../shared/data (real parts) and the demo generator.
 data: setup

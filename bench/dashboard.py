@@ -55,7 +55,8 @@ def slider_body(weights: list[float]) -> dict:
                {"id": "classification-select", "property": "value", "value": "quantiles"},
                {"id": "top-n-input", "property": "value", "value": 11},
                {"id": "extend-input", "property": "value", "value": 0.55},
-               {"id": "min-shared-input", "property": "value", "value": 25}]
+               {"id": "min-shared-input", "property": "value", "value": 25},
+               {"id": "uvas-age", "property": "value", "value": "16-29"}]
     return {"output": "..view-model.data...method-notice.children..",
             "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"}],
             "inputs": inputs, "changedPropIds": ["weight-inte_behorig.value"],

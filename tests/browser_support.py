@@ -52,7 +52,7 @@ def running_app(env: dict | None = None, timeout: float = 90, ready_path: str = 
             proc.kill()
 
 
-def chromium(width: int = 1500, height: int = 1600, lang: str = "sv-SE"):
+def chromium(width: int = 1500, height: int = 1600, lang: str = "sv-SE", performance_log: bool = False):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -62,7 +62,7 @@ def chromium(width: int = 1500, height: int = 1600, lang: str = "sv-SE"):
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 f"--window-size={width},{height}", f"--lang={lang}"):
         options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", **({"performance": "ALL"} if performance_log else {})})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
