@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import dash
 from dash import Input, Output, dcc, html
+import dash_leaflet as dl
 from flask import Response, abort, has_request_context, request
 from flask_caching import Cache
 from flask_talisman import Talisman
@@ -49,9 +50,9 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     # which a proxy or a Referrer-Policy may strip: a shared link opens as it was shared.
     app.layout = html.Div([dcc.Location(id="url", refresh=False), html.Div(id="page-root")])
     default = ctx.options.default()
-    app.validation_layout = html.Div([app.layout, build_layout(ctx, default, []),
-                                      *[build_embed(ctx, view, replace(default, area=next(iter(ctx.options.area_codes))), [])
-                                        for view in EMBED_VIEWS]])
+    app.validation_layout = _skeleton(html.Div([app.layout, build_layout(ctx, default, []),
+                                                *[build_embed(ctx, view, replace(default, area=next(iter(ctx.options.area_codes))), [])
+                                                  for view in EMBED_VIEWS]]))
 
     @app.callback(Output("page-root", "children"), Input("url", "pathname"), Input("url", "search"))
     def draw_page(pathname, search):
@@ -65,6 +66,22 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     _register_routes(app, ctx)
     _secure(app, ctx)
     return app
+
+
+def _skeleton(component):
+    """A layout with the ids and props callbacks refer to, without the data: Dash sends the validation
+    layout to every page in its config, so stores' data and place markers would only add weight."""
+    if isinstance(component, dcc.Store):
+        component.data = None
+    children = getattr(component, "children", None)
+    if isinstance(component, dl.LayerGroup):
+        component.children = []
+    elif isinstance(children, (list, tuple)):
+        for child in children:
+            _skeleton(child)
+    elif children is not None and hasattr(children, "to_plotly_json"):
+        _skeleton(children)
+    return component
 
 
 def frame_ancestors() -> list[str]:

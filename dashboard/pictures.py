@@ -143,21 +143,29 @@ def _legend(ax, job, fontsize: float) -> None:
               frameon=True, framealpha=0.95)
 
 
+def _header(fig, job, x: float, y: float, sizes: tuple[float, float, float], width: int) -> float:
+    """Title, demo label and the shared export header (weights, method, date, sources); returns the y below it."""
+    import textwrap
+    title, demo, body = sizes
+    fig.text(x, y, job["title"], fontsize=title, fontweight="bold", va="top")
+    y -= 0.0012 * title + 0.012
+    if job["generated"]:
+        fig.text(x, y, job["demo"], fontsize=demo, fontweight="bold", color="#7a3e00", va="top",
+                 bbox={"fc": "#fff1d6", "ec": "#e0a040", "boxstyle": "round,pad=0.25"})
+        y -= 0.0023 * demo
+    for line in job["header"][1 if job["generated"] else 0:]:
+        wrapped = textwrap.wrap(line, width)
+        fig.text(x, y, "\n".join(wrapped), fontsize=body, va="top", color="#222222")
+        y -= 0.0017 * body * len(wrapped) + 0.003
+    return y
+
+
 def _map_png(job, plt) -> bytes:
     fig = plt.figure(figsize=(10, 11.2), dpi=220)  # 2 200 px wide
     ax = fig.add_axes([0.02, 0.08, 0.96, 0.78])
     _draw_map(ax, job)
     _legend(ax, job, 9)
-    fig.text(0.02, 0.975, job["title"], fontsize=17, fontweight="bold", va="top")
-    y = 0.945
-    if job["generated"]:
-        fig.text(0.02, y, job["demo"], fontsize=12, fontweight="bold", color="#7a3e00", va="top",
-                 bbox={"fc": "#fff1d6", "ec": "#e0a040", "boxstyle": "round,pad=0.3"})
-        y -= 0.035
-    import textwrap
-    for line in job["header"][1 if job["generated"] else 0:]:
-        fig.text(0.02, y, "\n".join(textwrap.wrap(line, 150)), fontsize=8.5, va="top", color="#222222")
-        y -= 0.016 * (1 + len(line) // 150)
+    _header(fig, job, x=0.02, y=0.975, sizes=(17, 12, 8.5), width=150)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=220, metadata=job["metadata"])
     plt.close(fig)
@@ -167,16 +175,7 @@ def _map_png(job, plt) -> bytes:
 def _report_pdf(job, plt) -> bytes:
     import textwrap
     fig = plt.figure(figsize=(8.27, 11.69))  # A4
-    fig.text(0.05, 0.975, job["title"], fontsize=15, fontweight="bold", va="top")
-    y = 0.952
-    if job["generated"]:
-        fig.text(0.05, y, job["demo"], fontsize=9.5, fontweight="bold", color="#7a3e00", va="top",
-                 bbox={"fc": "#fff1d6", "ec": "#e0a040", "boxstyle": "round,pad=0.25"})
-        y -= 0.022
-    for line in job["header"][1 if job["generated"] else 0:]:
-        wrapped = textwrap.wrap(line, 125)
-        fig.text(0.05, y, "\n".join(wrapped), fontsize=6.5, va="top")
-        y -= 0.011 * len(wrapped) + 0.003
+    y = _header(fig, job, x=0.05, y=0.975, sizes=(15, 9.5, 6.5), width=125)
     ax = fig.add_axes([0.03, 0.43, 0.56, y - 0.44])
     _draw_map(ax, job, label_size=0, marker_size=14)  # the clusters are named in the list beside the map
     _legend(ax, job, 5.5)

@@ -42,3 +42,22 @@ def dash_app():
 def client(dash_app):
     """The real Flask app (default package) through its test client: the whole HTTP surface, no browser."""
     return dash_app.server.test_client()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """`python app.py` on a free port, once per test module (the browser tests' server)."""
+    from browser_support import running_app
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    """Headless Chromium, once per test module; a module sets WINDOW = (width, height) for another size."""
+    from browser_support import chromium
+    width, height = getattr(request.module, "WINDOW", (1500, 1600))
+    driver = chromium(width, height)
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()

@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from browser_support import ROOT, chromium, running_app, wait_for
+from browser_support import ROOT, wait_for
 
 pytestmark = pytest.mark.browser
+WINDOW = (1400, 1000)
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DASHBOARD = "return window.malmoPainted && document.querySelectorAll('#ranking-table tbody tr').length > 5 && document.querySelectorAll('#cluster-list .cluster').length > 0"
@@ -25,20 +26,6 @@ PAGES = {
     "embed card": ("/embed/card?area=48208", "return document.querySelector('#embed-card h2')"),
     "accessibility statement": ("/tillganglighet", "return document.querySelector('h1')"),
 }
-
-
-@pytest.fixture(scope="module")
-def server():
-    with running_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium(1400, 1000)
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is installed by `make test` (npm ci)")

@@ -11,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 
 from layers.classify import class_breaks, classes_of
 from layers.viewmodel import COLOURS
-from browser_support import SCREENSHOTS, chromium, running_app, wait_for
+from browser_support import SCREENSHOTS, wait_for
 
 pytestmark = pytest.mark.browser
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
@@ -19,19 +19,6 @@ OUTLINE = "#08306b"
 FILLS = """return Object.fromEntries(Object.entries(window.malmoLayers).filter(([c, l]) => l._map)
     .map(([c, l]) => [c, l.options.fillColor]))"""
 DRAWN = "return Array.from(document.querySelectorAll('.leaflet-overlay-pane path')).filter(p => p.getAttribute('stroke') !== '%s').length" % OUTLINE
-
-
-@pytest.fixture(scope="module")
-def server():
-    with running_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
 
 
 def severe_errors(driver) -> list[str]:

@@ -12,10 +12,11 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from browser_support import chromium, free_port, running_app, wait_for, SCREENSHOTS
+from browser_support import SCREENSHOTS, running_app, wait_for
 from services import NGINX, running_nginx
 
 pytestmark = pytest.mark.browser
+WINDOW = (1400, 1000)
 VIEWS = ["map", "ranking", "trend", "clusters", "card"]
 READY = {  # what each view shows once drawn
     "map": "document.querySelectorAll('.leaflet-overlay-pane path').length > 100 && document.querySelector('#embed-legend li')",
@@ -52,13 +53,6 @@ def host_page(page: dict):
 def iframes(app_url: str, query: str) -> str:
     frames = "".join(f'<iframe id="f-{v}" title="{v}" src="{app_url}/embed/{v}{query}" width="600" height="420"></iframe>' for v in VIEWS)
     return f"<!doctype html><html lang='sv'><title>Intranät</title><body>{frames}</body></html>"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium(1400, 1000)
-    yield driver
-    driver.quit()
 
 
 def test_each_embed_view_renders_alone_in_an_iframe_from_an_allowed_origin(browser):

@@ -12,23 +12,11 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from browser_support import SCREENSHOTS, chromium, running_app, wait_for
+from browser_support import SCREENSHOTS, wait_for
 
 pytestmark = pytest.mark.browser
+WINDOW = (1920, 1080)
 CARD = "return (document.querySelector('#area-card') || {}).innerText || ''"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with running_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    driver = chromium(1920, 1080)
-    yield driver
-    driver.quit()
 
 
 def open_page(driver, url: str, rows: int = 5):

@@ -107,7 +107,7 @@ def injected(driver) -> dict:
     return driver.execute_script("""return {
         alerts: window.__alerts,
         img: document.querySelectorAll('img[src="x"], img[src$="/x"]').length,
-        script: Array.from(document.querySelectorAll('script')).filter(s => s.textContent.indexOf('alert(2)') >= 0).length,
+        script: Array.from(document.querySelectorAll('script')).filter(s => s.type !== 'application/json' && s.textContent.indexOf('alert(2)') >= 0).length,
         bold: document.querySelectorAll('b[onmouseover], .leaflet-tooltip b, #ranking-table b').length};""")
 
 

@@ -56,7 +56,8 @@ import pytest  # noqa: E402
 def page_for(client, query: str) -> dict:
     """The page the app draws for a URL's query (the callback on dcc.Location), as Dash's JSON."""
     body = {"output": "page-root.children", "outputs": {"id": "page-root", "property": "children"},
-            "inputs": [{"id": "url", "property": "search", "value": query}], "changedPropIds": ["url.search"], "state": []}
+            "inputs": [{"id": "url", "property": "pathname", "value": "/"}, {"id": "url", "property": "search", "value": query}],
+            "changedPropIds": ["url.search"], "state": []}
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.data[:300]
     return response.get_json()["response"]["page-root"]["children"]
