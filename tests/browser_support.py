@@ -45,11 +45,16 @@ def running_app(env: dict | None = None, timeout: float = 90, ready_path: str = 
             raise RuntimeError("app.py did not answer in time")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """Stop a server the tests started: politely, then for sure."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def chromium(width: int = 1500, height: int = 1600, lang: str = "sv-SE", performance_log: bool = False):

@@ -14,7 +14,7 @@ from string import Template
 
 import requests
 
-from browser_support import ROOT, free_port
+from browser_support import ROOT, free_port, stop
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -45,11 +45,7 @@ def running_gunicorn(env: dict | None = None, timeout: float = 120):
         wait_until_up(url + "/", proc, timeout, "gunicorn")
         yield url, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @contextmanager
