@@ -172,7 +172,9 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
         ]),
         *notices,
         html.Main(className="grid", children=[
-            html.Aside(className="controls", children=[
+            html.Aside(className="controls", children=html.Details(open=True, className="controls-fold", children=[
+                # on a phone the controls follow the map and can be folded away (the summary shows there only)
+                html.Summary(t(lang, "controls_title"), className="controls-summary"),
                 html.Div(className="field", children=[
                     html.H3(t(lang, "level"), id="level-heading"),
                     dcc.RadioItems(id="level-select", className="level-select", value=state.level,
@@ -202,7 +204,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                 html.A(t(lang, "export"), id="export-link", className="button export", href=ctx.urls.api("export.csv", to_query(state))),
                 html.Ul(id="export-links", className="export-links", children=export_links(ctx, to_query(state), lang)),
                 embed_dialog(ctx, lang),
-            ]),
+            ])),
             html.Section(className="map-area", **{"aria-label": t(lang, "map_label")}, children=[
                 dl.Map(id="map", center=ctx.center, zoom=11.5, eventHandlers={"zoomend": {"variable": "malmo.onZoom"}}, minZoom=9, maxZoom=17, preferCanvas=ctx.prefer_canvas, zoomSnap=0.25,
                        style={"height": "100%", "width": "100%"}, children=basemap + [

@@ -137,9 +137,26 @@ def test_phone_and_tablet_layout(browser, size):
             tops = browser.execute_script("return ['.map-area', '.controls', '.ranking'].map(s => document.querySelector(s).getBoundingClientRect().top)")
             assert tops[0] < tops[1] < tops[2]  # the map first, the controls after it
             assert browser.execute_script("return document.querySelector('.map-area').getBoundingClientRect().height") >= 300
+            browser.find_element(By.CSS_SELECTOR, ".controls-summary").click()  # the controls fold away
+            wait_for(browser, "return !document.querySelector('.controls-fold').open")
             table = browser.execute_script("const b = document.getElementById('ranking-table-container'); return [b.scrollWidth > b.clientWidth, b.getBoundingClientRect().right <= window.innerWidth]")
             assert table[1]  # the table scrolls inside its own box
             SCREENSHOTS.mkdir(exist_ok=True)
             browser.save_screenshot(str(SCREENSHOTS / f"6-phone-{width}.png"))
         finally:
             browser.set_window_size(1400, 1000)
+
+
+@pytest.mark.parametrize("view", ["map", "ranking", "card?area=48208"])
+def test_embeds_stay_readable_at_320_by_240(server, browser, view):
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 320, "height": 240, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        browser.get(f"{server}/embed/{view}")
+        ready = {"map": READY["map"], "ranking": READY["ranking"], "card?area=48208": READY["card"]}[view]
+        wait_for(browser, "return " + ready, timeout=40)
+        assert browser.execute_script("return document.documentElement.scrollWidth <= 320")
+        box = browser.execute_script("const e = document.querySelector('.embed-body').firstElementChild.getBoundingClientRect(); return [e.top, e.height]")
+        assert box[0] < 120 and box[1] >= 80  # the element itself is on the first screen
+        assert "EXEMPELDATA" in browser.find_element(By.TAG_NAME, "body").text
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
