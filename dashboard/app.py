@@ -18,7 +18,9 @@ from werkzeug.exceptions import HTTPException
 
 from layers.errors import EngineError
 
+from . import guard
 from .accessibility import statement_page
+from .guard import text
 from .callbacks import register_callbacks
 from .export import FORMATS, export_data, filename
 from .context import AppContext
@@ -56,13 +58,14 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
 
     @app.callback(Output("page-root", "children"), Input("url", "pathname"), Input("url", "search"))
     def draw_page(pathname, search):
-        args = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
+        args = parse_qs(text(search).lstrip("?"), keep_blank_values=True)
         state, skipped = parse_query(args, ctx.options)
-        view = ctx.urls.embed_view(pathname)
+        view = ctx.urls.embed_view(text(pathname))
         return build_layout(ctx, state, skipped) if view is None else build_embed(ctx, view, state, skipped)
 
     register_callbacks(app, ctx, cache)
     register_embed_callbacks(app, ctx, cache)
+    guard.install(app, ctx.urls.route("/_dash-update-component"))
     _register_routes(app, ctx)
     _secure(app, ctx)
     return app
@@ -116,6 +119,9 @@ def _lang() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+MAX_OUTLINE_GROUPS = 200  # clusters at once (the page sends a handful)
+
+
 def _register_routes(app, ctx: AppContext) -> None:
     server, urls = app.server, ctx.urls
 
@@ -148,7 +154,12 @@ def _register_routes(app, ctx: AppContext) -> None:
     @server.route(urls.route("/api/outlines"))
     def cluster_outlines():
         known = ctx.pkg.boundaries[ctx.pkg.manifest.index_level].index
-        groups = tuple(tuple(c for c in g.split(".") if c in known) for g in request.args.get("g", "").split("-") if g)
+        parts = [g for g in request.args.get("g", "").split("-") if g]
+        if len(parts) > MAX_OUTLINE_GROUPS:
+            return guard.client_error(400, f"at most {MAX_OUTLINE_GROUPS} groups of areas")
+        groups = tuple(tuple(c for c in g.split(".") if c in known) for g in parts)
+        if any(len(g) > len(known) for g in groups):
+            return guard.client_error(400, "a group names an area more than once")
         response = Response(json.dumps(ctx.views.outlines(groups), separators=(",", ":")), mimetype="application/geo+json")
         response.headers["Cache-Control"] = "public, max-age=86400"
         return response
@@ -172,10 +183,13 @@ def _register_routes(app, ctx: AppContext) -> None:
     def friendly_error(err):
         lang = _lang()
         if isinstance(err, HTTPException):
-            status, text = err.code, (t(lang, "not_found") if err.code == 404 else t(lang, "error_text"))
-        else:
-            log.exception("unhandled error")
-            status, text = 500, t(lang, "error_text")
+            status, message = err.code, (t(lang, "not_found") if err.code == 404 else t(lang, "error_text"))
+            if status != 404:
+                guard.log.warning("client error %s %s %s: %s [request %s]", status, request.method, request.path, err.name, guard.request_id())
+        else:  # a real server error: the only case with a traceback in the log
+            log.exception("server error %s %s [request %s]", request.method, request.path, guard.request_id())
+            status, message = 500, t(lang, "error_text")
         page = f"<!doctype html><html lang='{lang}'><meta charset='utf-8'><title>{t(lang, 'error_title')}</title>" \
-               f"<body style='font-family:sans-serif;margin:3rem'><h1>{t(lang, 'error_title')}</h1><p>{text}</p><p><a href='{urls.page()}'>Malmö</a></p></body></html>"
+               f"<body style='font-family:sans-serif;margin:3rem'><h1>{t(lang, 'error_title')}</h1><p>{message}</p>" \
+               f"<p>{t(lang, 'error_id')}: {guard.request_id()}</p><p><a href='{urls.page()}'>Malmö</a></p></body></html>"
         return Response(page, status=status, mimetype="text/html")

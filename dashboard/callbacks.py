@@ -9,7 +9,7 @@ from layers.viewmodel import Method, ViewSettings
 
 from .layout import place_markers
 from .state import CLASSIFICATIONS, NORMALISATIONS, AGGREGATIONS, check_number, check_weight, skipped_text
-from .texts import LANGUAGES, t
+from .texts import DEFAULT_LANGUAGE, LANGUAGES, t
 
 
 def settings_from_inputs(options, weights, level, normalisation, aggregation, classification, top_n, extend,
@@ -41,6 +41,11 @@ def settings_from_inputs(options, weights, level, normalisation, aggregation, cl
                                                    numbers["ext"], numbers["minb"]), age_group), []
 
 
+def known_lang(lang) -> str:
+    """The page's language as sent by a client: one of ours, else the default."""
+    return lang if isinstance(lang, str) and lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
 def register_callbacks(app, ctx, cache) -> None:
     keys = ctx.engine.keys
     kinds = ctx.options.kinds
@@ -59,6 +64,7 @@ def register_callbacks(app, ctx, cache) -> None:
     def update_view_model(*args):
         weights, rest = args[:len(keys)], args[len(keys):]
         level, normalisation, aggregation, classification, top_n, extend, min_shared, age_group, lang = rest
+        lang = known_lang(lang)
         settings, problems = settings_from_inputs(ctx.options, weights, level, normalisation, aggregation, classification,
                                                   top_n, extend, min_shared, age_group)
         if problems:
@@ -74,12 +80,14 @@ def register_callbacks(app, ctx, cache) -> None:
 
     @app.callback(Output("level-info", "data"), Output("areas", "url"), Input("level-select", "value"))
     def update_level(level):
+        if not isinstance(level, str) or level not in ctx.options.levels:
+            return no_update, no_update
         return ctx.views.level_info(level), ctx.geometry_url(level)
 
     for kind in kinds:
         @app.callback(Output(f"places-{kind}", "children"), Input(f"layer-{kind}", "value"), State("page", "lang"))
         def toggle_places(value, lang, kind=kind):
-            return place_markers(ctx, kind, lang) if value else []
+            return place_markers(ctx, kind, known_lang(lang)) if value else []
 
     cs = lambda name: ClientsideFunction(namespace="malmo", function_name=name)  # noqa: E731
     # In the browser, and without the sliders as inputs: anything a slider move must wait for

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 from dash import ClientsideFunction, Input, Output, State, dcc, html
 import dash_leaflet as dl
 
+from .guard import text
 from .layout import _table_columns, client_texts, place_markers
 from .state import parse_query, to_query, view_settings
 from .texts import t
@@ -71,7 +72,7 @@ def register_embed_callbacks(app, ctx, cache) -> None:
 
     @app.callback(Output("embed-vm", "data"), Output("embed-info", "data"), Input("embed-settings", "data"))
     def embed_data(query):
-        state, _ = parse_query(parse_qs((query or "").lstrip("?"), keep_blank_values=True), ctx.options)
+        state, _ = parse_query(parse_qs(text(query).lstrip("?"), keep_blank_values=True), ctx.options)
         return embed_view_model(view_settings(state)), ctx.views.level_info(state.level)
 
     cs = lambda name: ClientsideFunction(namespace="malmoEmbed", function_name=name)  # noqa: E731

@@ -115,13 +115,17 @@ def render_csv(d: ExportData) -> bytes:
 def render_xlsx(d: ExportData) -> bytes:
     """The ranking on one sheet (numbers as numbers), the method, weights, sources and demo note on another."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
+
+    def cell_text(text: str) -> str:  # XLSX cannot hold control characters (a link can carry them into the notice)
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
 
     book = Workbook()
     sheet = book.active
     sheet.title = d.column("ranking")[:31]
     columns = table_columns(d)
-    sheet.append([neutralise(h) for _, h, _ in columns] + [d.column("col_demo")])
+    sheet.append([cell_text(h) for _, h, _ in columns] + [d.column("col_demo")])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in d.frame.itertuples(index=False):
@@ -135,7 +139,7 @@ def render_xlsx(d: ExportData) -> bytes:
             elif isinstance(v, (int, np.integer)):
                 values.append(int(v))
             else:
-                values.append(neutralise(str(v)))
+                values.append(cell_text(str(v)))
         values.append(d.column("yes") if row.generated else d.column("no"))
         sheet.append(values)
     for column, (_, _, digits) in enumerate(columns, start=1):
@@ -145,7 +149,7 @@ def render_xlsx(d: ExportData) -> bytes:
     sheet.freeze_panes = "A2"
     about = book.create_sheet(d.column("method")[:31])
     for line in d.header:
-        about.append([neutralise(line)])
+        about.append([cell_text(line)])
     if d.generated:
         about["A1"].font = Font(bold=True, color="7A3E00")
     about.column_dimensions["A"].width = 140
