@@ -283,6 +283,48 @@
     }
   });
 
+  // When the server stops answering (restart, network), say so; when it answers again, say nothing
+  // more and catch up with the controls as they are now (the catch-up store re-runs the view model).
+  const realFetch = window.fetch.bind(window);
+  const SLOW_MS = 10000;
+  let down = false;
+  function serverNotice(show) {
+    const el = document.getElementById("server-notice");
+    if (el) el.hidden = !show;
+  }
+  function serverDown() {
+    if (down) return;
+    down = true;
+    serverNotice(true);
+    const probe = function () {
+      const base = (window.malmoTexts && window.malmoTexts.base) || "/";
+      setTimeout(function () {
+        realFetch(base + "healthz", {cache: "no-store"}).then(function (r) { if (r.ok) serverBack(); else probe(); }, probe);
+      }, 1500);
+    };
+    probe();
+  }
+  function serverBack() {
+    if (!down) return;
+    down = false;
+    serverNotice(false);
+    if (window.dash_clientside && window.dash_clientside.set_props) window.dash_clientside.set_props("catch-up", {data: Date.now()});
+  }
+  window.fetch = function (input, init) {
+    const url = typeof input === "string" ? input : (input && input.url) || "";
+    if (url.indexOf("_dash-update-component") < 0) return realFetch(input, init);
+    const slow = setTimeout(serverDown, SLOW_MS);
+    return realFetch(input, init).then(function (response) {
+      clearTimeout(slow);
+      if (response.status >= 502 && response.status <= 504) serverDown(); else serverBack();
+      return response;
+    }, function (error) {
+      clearTimeout(slow);
+      serverDown();
+      throw error;
+    });
+  };
+
   // Back and forward: the URL is the state, so show the page for that URL.
   window.addEventListener("popstate", function () { window.location.reload(); });
 })();

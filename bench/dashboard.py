@@ -56,7 +56,8 @@ def slider_body(weights: list[float]) -> dict:
                {"id": "top-n-input", "property": "value", "value": 11},
                {"id": "extend-input", "property": "value", "value": 0.55},
                {"id": "min-shared-input", "property": "value", "value": 25},
-               {"id": "uvas-age", "property": "value", "value": "16-29"}]
+               {"id": "uvas-age", "property": "value", "value": "16-29"},
+               {"id": "catch-up", "property": "data", "value": None}]
     return {"output": "..view-model.data...method-notice.children..",
             "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"}],
             "inputs": inputs, "changedPropIds": ["weight-inte_behorig.value"],

@@ -60,10 +60,10 @@ def register_callbacks(app, ctx, cache) -> None:
                   *sliders, Input("level-select", "value"), Input("normalisation-select", "value"),
                   Input("aggregation-select", "value"), Input("classification-select", "value"),
                   Input("top-n-input", "value"), Input("extend-input", "value"), Input("min-shared-input", "value"),
-                  Input("uvas-age", "value"), State("page", "lang"))
+                  Input("uvas-age", "value"), Input("catch-up", "data"), State("page", "lang"))
     def update_view_model(*args):
         weights, rest = args[:len(keys)], args[len(keys):]
-        level, normalisation, aggregation, classification, top_n, extend, min_shared, age_group, lang = rest
+        level, normalisation, aggregation, classification, top_n, extend, min_shared, age_group, _catch_up, lang = rest
         lang = known_lang(lang)
         settings, problems = settings_from_inputs(ctx.options, weights, level, normalisation, aggregation, classification,
                                                   top_n, extend, min_shared, age_group)

@@ -155,6 +155,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
         dcc.Store(id="selected-area", data=state.area),
         dcc.Store(id="url-sync"),
         dcc.Store(id="painted"),
+        dcc.Store(id="catch-up"),  # set by the page when the server answers again: recompute for the current controls
         html.Header(className="top", children=[
             html.Div([html.H1(t(lang, "title")), html.P(t(lang, "subtitle"), className="subtitle")]),
             html.Div(className="top-tools", children=[
@@ -171,6 +172,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
             ]),
         ]),
         *notices,
+        html.Div(t(lang, "server_gone"), id="server-notice", className="notice server", role="alert", hidden=True),
         html.Main(className="grid", children=[
             html.Aside(className="controls", children=html.Details(open=True, className="controls-fold", children=[
                 # on a phone the controls follow the map and can be folded away (the summary shows there only)
