@@ -17,6 +17,7 @@ from layers.facilities import drawable
 from layers.geography import METRIC_CRS
 from layers.viewmodel import NO_DATA_COLOUR
 
+from .export import cluster_name
 from .texts import t
 
 PLACE_STYLE = {"library": ("o", "#2166ac"), "familjecentral": ("s", "#1b7837"), "allaktivitetshus": ("D", "#762a83")}
@@ -83,10 +84,6 @@ def job(ctx, kind: str, d) -> dict:
 def fmt(value, lang: str, decimals: int) -> str:
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u00a0").replace(".", ",") if lang == "sv" else text
-
-
-def cluster_name(cluster: dict, lang: str) -> str:
-    return t(lang, "cluster_name", name=cluster["lead"]) if len(cluster["members"]) > 1 else cluster["lead"]
 
 
 # --- in the drawing process ---------------------------------------------------------------------
