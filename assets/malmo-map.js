@@ -76,6 +76,7 @@
   // What the map should show next: {codes, how: "zoom" | "pan" | "fit"}; applied once the layers exist.
   let pendingFocus = null;
   let fitted = false;
+  let focusQueued = false;
   function focus(codes, how) { pendingFocus = {codes: codes, how: how}; applyFocus(); }
   function applyFocus() {
     const map = someMap();
@@ -145,7 +146,10 @@
       layer._malmoName = p.name;
       bindLabel(layer, p.name, window.malmoView.labels[p.code] || (window.malmoView.allLabels ? p.name : null));
       window.malmoLayers[p.code] = layer;
-      setTimeout(function () { if (applyFocus()) queueDeclutter(); }, 0);  // once the level's layers are in
+      if (!focusQueued) {  // once the level's layers are in: one check per load, not one per area
+        focusQueued = true;
+        setTimeout(function () { focusQueued = false; if (applyFocus()) queueDeclutter(); }, 0);
+      }
     },
     // Zoomed in far enough, every area is named on the map (overlapping names are hidden).
     onZoom: function (event) {

@@ -13,8 +13,8 @@
     }).reverse();
     rows.push(h("Li", {}, [h("Span", {className: "swatch", style: {background: lib.NO_DATA}}), texts.t.no_data]));
     rows.push(h("Li", {}, [h("Span", {className: "swatch outline"}), texts.t.cluster_outline]));
-    rows.push(h("Li", {}, [h("Span", {className: "swatch selected"}), texts.t.selected_legend || ""]));
-    return [h("Strong", {}, texts.t.legend_title), h("Ul", {}, rows.filter(function (r) { return r.props.children[1]; })),
+    rows.push(h("Li", {}, [h("Span", {className: "swatch selected"}), texts.t.selected_legend]));
+    return [h("Strong", {}, texts.t.legend_title), h("Ul", {}, rows),
             h("Small", {}, lib.say(texts, "legend_method", {method: texts.t["class_" + method] || method}))];
   }
 

@@ -97,12 +97,15 @@ def table_columns(d: ExportData) -> list[tuple[str, str, int | None]]:
 def render_csv(d: ExportData) -> bytes:
     """Swedish Excel conventions in Swedish (';' and decimal comma); fixed decimals per column."""
     decimal = "," if d.lang == "sv" else "."
-    out = pd.DataFrame()
+    out, text = pd.DataFrame(), []
     for column, heading, digits in table_columns(d):
         values = d.frame[column]
-        out[heading] = [f"{v:.{digits}f}".replace(".", decimal) if pd.notna(v) else "" for v in values] if digits is not None else values
+        if digits is None:
+            out[heading] = values
+            text.append(heading)
+        else:
+            out[heading] = [f"{v:.{digits}f}".replace(".", decimal) if pd.notna(v) else "" for v in values]
     out[d.column("col_demo")] = [d.column("yes") if g else d.column("no") for g in d.frame["generated"]]
-    text = [h for h, (_, _, digits) in zip(out.columns, table_columns(d)) if digits is None] + [d.column("col_demo")]
     out[text] = neutralise_frame(out[text])  # text from data: a formula must not run in the spreadsheet
     out.columns = [neutralise(c) for c in out.columns]
     buffer = io.StringIO()

@@ -20,10 +20,10 @@ JS_TEXT_KEYS = [
     "cluster_areas", "cluster_area", "mean_index", "children", "places_inside", "no_places_inside", "nearest", "inside",
     "km", "trend_axis", "follow_up", "all_clusters", "area_hint", "rank_of", "population", "children_label",
     "contribution", "value", "scaled", "flag_parent", "flag_suppressed", "flag_parent_suppressed", "flag_aggregate", "data_generated",
-    "data_real", "uvas_sparkline", "no_index", "up", "down", "same", "trend_title", "demo_label",
+    "data_real", "uvas_sparkline", "no_index", "up", "down", "same", "demo_label",
     "class_quantiles", "class_equal_interval", "class_natural_breaks", "rows_shown", "page_title",
     "data_none", "cluster_name", "zoom_cluster", "copied", "copy_failed", "selected_line",
-    "age_group", "change_help", "how_link", "trend_title_age", "selected_legend", "search_count", "search_none",
+    "change_help", "how_link", "trend_title_age", "selected_legend", "search_count", "search_none",
 ]
 
 
