@@ -156,8 +156,7 @@
           if (selected) window.malmoMap.focus([selected], "zoom");
         }
         window.malmoMap.paint(vm, info, selected, texts);
-        nameRadioGroups();
-        nameSliders(texts);
+        lib().afterPaint(function () { nameRadioGroups(); nameSliders(texts); });  // not on the map's critical path
         window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
         return window.malmoPainted.at;
       },
