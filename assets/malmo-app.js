@@ -177,9 +177,7 @@
 
       outlines: function (vm, texts) {
         if (!vm) return lib().noUpdate();
-        // canonical order, so the same clusters give the same URL and the browser's cached outlines
-        const groups = vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }).sort().join("."); }).sort();
-        return texts.base + "api/outlines?g=" + encodeURIComponent(groups.join("-")).replace(/%2E/g, ".");
+        return lib().outlinesUrl(vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }); }), texts);
       },
 
       legend: function (vm, method, texts) {
@@ -269,9 +267,15 @@
         if (area) parts.push("area=" + encodeURIComponent(area));
         if (age && age !== texts.default_age_group) parts.push("age=" + encodeURIComponent(age));
         if (sort && (sort.column !== "rank" || sort.direction !== "asc")) parts.push("sort=" + encodeURIComponent(sort.column) + ":" + sort.direction);
-        const query = "?" + parts.join("&");
+        const query = "?" + parts.join("&") + (texts.mode ? "&mode=" + texts.mode : "");
         const here = "?" + parts.concat(["lang=" + texts.lang]).join("&");
-        writeUrl(here);
+        window.malmoQuery = parts.join("&");  // what "Spara scenario" saves
+        const compare = document.getElementById("compare-link");  // A: this view; B: a copy to move
+        if (compare) compare.setAttribute("href", texts.base + "compare?a=" + encodeURIComponent(parts.join("&")) + "&b=" +
+                                          encodeURIComponent(parts.join("&")) + "&lang=" + texts.lang);
+        const present = document.getElementById("present-link");
+        if (present) present.setAttribute("href", here + (texts.mode ? "" : "&mode=present"));
+        writeUrl(here + (texts.mode ? "&mode=" + texts.mode : ""));
         document.querySelectorAll("a.export-other").forEach(function (a) {  // the other exports follow the view too
           a.setAttribute("href", texts.base + "api/export." + a.getAttribute("data-format") + here);
         });

@@ -54,6 +54,13 @@
     return cluster.members.length > 1 ? say(texts, "cluster_name", {name: cluster.lead}) : cluster.lead;
   }
 
+  // The outlines of groups of areas (/api/outlines), in canonical order: the same groups give the
+  // same URL, so the browser's cache serves a repeat.
+  function outlinesUrl(groups, texts) {
+    const g = groups.map(function (codes) { return codes.slice().sort().join("."); }).sort();
+    return texts.base + "api/outlines?g=" + encodeURIComponent(g.join("-")).replace(/%2E/g, ".");
+  }
+
   function noUpdate() { return window.dash_clientside.no_update; }
 
   // Run `fn` once the browser has drawn the frame with the recoloured map (two animation frames):
@@ -68,7 +75,7 @@
 
   window.malmoLib = {
     h: h, fmt: fmt, say: say, textElement: textElement, escapeHtml: escapeHtml, plotlyText: plotlyText,
-    clusterName: clusterName, noUpdate: noUpdate, afterPaint: afterPaint,
+    clusterName: clusterName, outlinesUrl: outlinesUrl, noUpdate: noUpdate, afterPaint: afterPaint,
     collator: {sv: new Intl.Collator("sv"), en: new Intl.Collator("en")},
     NO_DATA: "#d9d9d9", OUTLINE: "#08306b"
   };

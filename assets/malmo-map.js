@@ -16,7 +16,10 @@
   function areaStyle(code) {
     const view = window.malmoView;
     const selected = view.selected === code;
-    return {fillColor: view.fill[code] || lib().NO_DATA, fillOpacity: 0.82,
+    const mark = view.stroke && view.stroke[code];  // compare: entering (solid) or leaving (dotted) the top N
+    if (mark && !selected) return {fillColor: view.fill[code] || lib().NO_DATA, fillOpacity: 0.82, color: "#000000", weight: 4,
+                                   dashArray: mark === "leave" ? "2 6" : null, lineCap: "round", opacity: 1};
+    return {fillColor: view.fill[code] || lib().NO_DATA, fillOpacity: 0.82, dashArray: null,
             color: selected ? "#000000" : "#4d4d4d", weight: selected ? 4 : 0.7, opacity: 1};
   }
   function outlineStyle(id) {
@@ -115,9 +118,14 @@
     if (info.codes.length <= 20) {
       info.codes.forEach(function (code, i) { labels[code] = info.names[i]; });
     } else if (info.level === vm.index_level) {
+      if (texts.present) {  // on the wall: the top areas are named too, after the clusters
+        info.codes.forEach(function (code, i) { if (vm.rank[i] > 0 && vm.rank[i] <= (vm.top_n || 11)) labels[code] = info.names[i]; });
+      }
       vm.clusters.forEach(function (c, k) { labels[c.members[0].code] = lib().clusterName(c, texts); priority[c.members[0].code] = -100 + k; });
     }
-    window.malmoView = {fill: fill, labels: labels, priority: priority, selected: selected, allLabels: window.malmoView.allLabels};
+    Object.keys(vm.labels || {}).forEach(function (code) { labels[code] = vm.labels[code]; priority[code] = -200 + (priority[code] || 0) / 1e7; });
+    window.malmoView = {fill: fill, labels: labels, priority: priority, selected: selected, allLabels: window.malmoView.allLabels,
+                        stroke: vm.stroke || null};
     Object.keys(window.malmoLayers).forEach(function (code) {  // layers of a level no longer shown
       const layer = window.malmoLayers[code];
       if (!layer._map) { layer.unbindTooltip(); delete window.malmoLayers[code]; }

@@ -70,6 +70,12 @@
     if (own) series.push({name: lib.say(texts, "selected_line", {name: info.names[i]}), share: own,
                           line: {width: 4, color: "#000000", dash: "dashdot"}});
     // names are data: escaped for plotly, and not spliced into the hover template
+    return trendFigure(tr, series, vm.generated, texts);
+  }
+
+  // A UVAS chart: lines (name, share, line style) over the years, the follow-up years marked.
+  function trendFigure(tr, series, generated, texts) {
+    const lib = L_();
     const data = series.map(function (s) {
       return {type: "scatter", mode: "lines+markers", name: lib.plotlyText(s.name), x: tr.years, y: s.share, line: s.line,
               marker: {size: 4}, hovertemplate: "%{y:.1f}\u00a0%<extra>%{fullData.name}</extra>"};
@@ -84,7 +90,7 @@
     });
     const title = lib.say(texts, "trend_title_age", {ages: tr.age_group.replace("-", "–")});
     return {data: data, layout: {
-      title: {text: lib.plotlyText(title) + (vm.generated ? "<br><span style='font-size:12px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""), font: {size: 15}},
+      title: {text: lib.plotlyText(title) + (generated ? "<br><span style='font-size:12px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""), font: {size: 15}},
       separators: texts.lang === "sv" ? ",\u00a0" : ".,",
       margin: {l: 50, r: 15, t: 70, b: 40}, hovermode: "x unified",
       xaxis: {range: [tr.years[0] - 0.5, Math.max(last, tr.follow_up[tr.follow_up.length - 1]) + 0.8], dtick: 2},
@@ -209,7 +215,7 @@
   }
 
   window.malmoPanels = {
-    legend: legend, clusterList: clusterList, trend: trend, table: table, card: card,
+    legend: legend, clusterList: clusterList, trend: trend, trendFigure: trendFigure, table: table, card: card,
     scrollToSelectedRow: function () { scrollToSelected = true; }
   };
 })();

@@ -18,12 +18,13 @@ from werkzeug.exceptions import HTTPException
 
 from layers.errors import EngineError
 
-from . import guard
+from . import guard, scenario_api
 from .accessibility import statement_page
 from .guard import text
 from .callbacks import register_callbacks
 from .export import FORMATS, export_data, filename
 from .context import AppContext
+from .compare import build_compare, parse_compare, register_compare_callbacks
 from .embed import build_embed, register_embed_callbacks
 from .layout import build_layout
 from .state import parse_query
@@ -54,19 +55,24 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     default = ctx.options.default()
     app.validation_layout = _skeleton(html.Div([app.layout, build_layout(ctx, default, []),
                                                 *[build_embed(ctx, view, replace(default, area=next(iter(ctx.options.area_codes))), [])
-                                                  for view in EMBED_VIEWS]]))
+                                                  for view in EMBED_VIEWS],
+                                                build_compare(ctx, parse_compare({}, ctx)[0], [])]))
 
     @app.callback(Output("page-root", "children"), Input("url", "pathname"), Input("url", "search"))
     def draw_page(pathname, search):
         args = parse_qs(text(search).lstrip("?"), keep_blank_values=True)
-        state, skipped = parse_query(args, ctx.options)
+        if ctx.urls.is_compare(text(pathname)):
+            return build_compare(ctx, *parse_compare(args, ctx))
+        state, skipped = parse_query(args, ctx.options, ctx.scenario_state)
         view = ctx.urls.embed_view(text(pathname))
         return build_layout(ctx, state, skipped) if view is None else build_embed(ctx, view, state, skipped)
 
     register_callbacks(app, ctx, cache)
     register_embed_callbacks(app, ctx, cache)
+    register_compare_callbacks(app, ctx, cache)
     guard.install(app, ctx.urls.route("/_dash-update-component"))
     _register_routes(app, ctx)
+    scenario_api.register(app, ctx)
     _secure(app, ctx)
     return app
 
@@ -132,6 +138,11 @@ def _register_routes(app, ctx: AppContext) -> None:
             abort(404)
         return app.index()
 
+    @server.route(urls.route("/compare"))
+    def compare_page():
+        """A and B side by side (dashboard/compare.py), drawn by the page's own routing."""
+        return app.index()
+
     @server.route(urls.route("/tillganglighet"))
     def accessibility_statement():
         return Response(statement_page(urls), mimetype="text/html")
@@ -170,7 +181,7 @@ def _register_routes(app, ctx: AppContext) -> None:
         if fmt not in FORMATS:
             abort(404)
         lang = _lang()
-        state, skipped = parse_query(request.args, ctx.options)
+        state, skipped = parse_query(request.args, ctx.options, ctx.scenario_state)
         try:
             body = FORMATS[fmt].render(ctx, export_data(ctx, state, skipped))
         except EngineError as err:

@@ -118,6 +118,10 @@ def register_callbacks(app, ctx, cache) -> None:
                             Input("level-info", "data"), State("selected-area", "data"))
     app.clientside_callback(cs("card"), Output("area-card", "children"), Input("selected-area", "data"),
                             Input("view-model", "data"), Input("level-info", "data"), State("texts", "data"))
+    scenarios = lambda name: ClientsideFunction(namespace="malmoScenarios", function_name=name)  # noqa: E731
+    app.clientside_callback(scenarios("importFile"), Output("scenario-status", "children"), Input("scenario-import", "contents"),
+                            prevent_initial_call=True)
+    app.clientside_callback(scenarios("init"), Output("scenarios-ready", "data"), Input("texts", "data"))
     app.clientside_callback(cs("syncUrl"), Output("url-sync", "data"), Output("export-link", "href"), Output("language-link", "href"),
                             *sliders, Input("level-select", "value"), Input("normalisation-select", "value"),
                             Input("aggregation-select", "value"), Input("classification-select", "value"),

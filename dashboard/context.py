@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from layers.engine import Engine
+from layers.scenarios import ScenarioError, ScenarioStore, database_url
 from layers.package import DataPackage, load_package
 from layers.trends import DEFAULT_AGE_GROUP
 from layers.viewmodel import ViewModels, ViewSettings
@@ -16,6 +17,7 @@ from .state import Options
 from .urls import Urls
 
 DEFAULT_PACKAGE = Path(__file__).resolve().parents[1] / "data" / "malmo"
+DEFAULT_SCENARIO_DB = Path(__file__).resolve().parents[1] / "data" / "scenarios.sqlite3"
 CANVAS_ABOVE = 1500  # features on one level; SVG gets slow beyond this
 
 
@@ -30,6 +32,14 @@ class AppContext:
     prefer_canvas: bool
     geometry: dict[str, bytes] = field(default_factory=dict)  # level id → GeoJSON as served
     urls: Urls = field(default_factory=Urls)
+    scenarios: ScenarioStore = field(default_factory=lambda: ScenarioStore(database_url(os.environ.get("SCENARIO_DB"), DEFAULT_SCENARIO_DB)))
+
+    def scenario_state(self, sid: str) -> str | None:
+        """A saved scenario's query string, for `?s=<id>` (None when unknown or the database cannot be used)."""
+        try:
+            return self.scenarios.get(sid).state
+        except ScenarioError:
+            return None
 
     def geometry_url(self, level: str) -> str:
         return self.urls.api(f"geometry/{level}.geojson", f"?v={hashlib.sha1(self.geometry[level]).hexdigest()[:10]}")

@@ -72,7 +72,7 @@ def register_embed_callbacks(app, ctx, cache) -> None:
 
     @app.callback(Output("embed-vm", "data"), Output("embed-info", "data"), Input("embed-settings", "data"))
     def embed_data(query):
-        state, _ = parse_query(parse_qs(text(query).lstrip("?"), keep_blank_values=True), ctx.options)
+        state, _ = parse_query(parse_qs(text(query).lstrip("?"), keep_blank_values=True), ctx.options, ctx.scenario_state)
         return embed_view_model(view_settings(state)), ctx.views.level_info(state.level)
 
     cs = lambda name: ClientsideFunction(namespace="malmoEmbed", function_name=name)  # noqa: E731

@@ -10,7 +10,7 @@ import dash_leaflet as dl
 from layers.facilities import drawable
 
 from .presets import presets_for
-from .state import LIMITS, State, skipped_text, to_query
+from .state import LIMITS, State, scenario_query, skipped_text, to_query
 from .texts import TEXTS, t
 from .urls import EMBED_VIEWS
 
@@ -24,6 +24,13 @@ JS_TEXT_KEYS = [
     "class_quantiles", "class_equal_interval", "class_natural_breaks", "rows_shown", "page_title",
     "data_none", "cluster_name", "zoom_cluster", "copied", "copy_failed", "selected_line",
     "change_help", "how_link", "trend_title_age", "selected_legend", "search_count", "search_none",
+]
+
+
+SCENARIO_TEXT_KEYS = [
+    "scenario_saved", "scenario_failed", "scenario_name_needed", "scenario_open", "scenario_delete", "scenario_deleted",
+    "scenario_pin", "scenario_unpin", "scenarios_none", "scenarios_workshop_none", "scenario_compare", "scenario_imported",
+    "present_none", "present_position", "scenario_confirm_delete",
 ]
 
 
@@ -47,15 +54,17 @@ def client_texts(lang: str, ctx) -> dict:
         "base": ctx.urls.prefix,
         "views": {v: t(lang, f"view_{v}") for v in EMBED_VIEWS},
         "default_age_group": ctx.options.age_groups[0],
+        "scenario": {k: TEXTS[lang][k] for k in SCENARIO_TEXT_KEYS},
     }
 
 
-def _slider(key: str, label: str, value: float) -> html.Div:
+def _slider(key: str, label: str, value: float, prefix: str = "") -> html.Div:
+    """A weight's slider with its share beside it (`prefix` for a second set on the compare page)."""
     return html.Div(className="weight", children=[
         html.Div(className="weight-head", children=[
-            html.Label(label, htmlFor=f"weight-{key}", className="weight-label"),
-            html.Span(id=f"share-{key}", className="weight-share", **{"aria-live": "polite"})]),
-        dcc.Slider(id=f"weight-{key}", min=0, max=100, step=1, value=value, updatemode="drag", marks=None),
+            html.Label(label, htmlFor=f"{prefix}weight-{key}", className="weight-label"),
+            html.Span(id=f"{prefix}share-{key}", className="weight-share", **{"aria-live": "polite"})]),
+        dcc.Slider(id=f"{prefix}weight-{key}", min=0, max=100, step=1, value=value, updatemode="drag", marks=None),
     ])
 
 
@@ -139,7 +148,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                ("housing", "preset_housing"), ("custom", "preset_custom")]
     notices = []
     if ctx.pkg.is_generated():
-        notices.append(html.Div(id="data-notice", className="notice demo", role="status", children=[
+        notices.append(html.Div(id="data-notice", className="notice demo", role="status", children=[t(lang, "demo_label")] if state.mode else [
             t(lang, "demo_notice"), " ", html.A(t(lang, "how_link"), href="#how-it-works", className="how-link")]))
     if skipped:
         items = skipped_text(lang, skipped, {i.key: _label(i.labels, lang) for i in m.indicators})
@@ -148,8 +157,9 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
             html.Button("×", className="notice-close", title=t(lang, "close"), **{"aria-label": t(lang, "close")})]))
     basemap = [dl.TileLayer(url=ctx.basemap_url, attribution=ctx.basemap_attribution)] if ctx.basemap_url else []
     age_label = {g: t(lang, "age_group", ages=g.replace("-", "–")) for g in ctx.options.age_groups}
-    return html.Div(id="page", lang=lang, className=f"lang-{lang}", children=[
-        dcc.Store(id="texts", data=client_texts(lang, ctx)),
+    return html.Div(id="page", lang=lang, className=f"lang-{lang}" + (" present" if state.mode == "present" else ""), children=[
+        dcc.Store(id="texts", data={**client_texts(lang, ctx), "mode": state.mode, "present": state.mode == "present",
+                                        "scenario_id": state.scenario_id}),
         dcc.Store(id="level-info"),
         dcc.Store(id="view-model"),
         dcc.Store(id="selected-area", data=state.area),
@@ -167,6 +177,9 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                     html.Span(id="area-search-status", className="visually-hidden", role="status"),
                 ]),
                 html.Button(t(lang, "copy_link"), id="copy-link", className="button", n_clicks=0),
+                html.A(t(lang, "compare_button"), id="compare-link", className="button", href=ctx.urls.compare(_compare_query(state))),
+                html.A(t(lang, "present_button") if not state.mode else t(lang, "present_exit"), id="present-link", className="button",
+                       href=ctx.urls.page(to_query(replace(state, mode="" if state.mode else "present")))),
                 html.Span(id="copy-status", className="copy-status", role="status"),
                 html.A(t(lang, "other_language"), id="language-link", href=to_query(replace(state, lang=other)), lang=other, className="language"),
             ]),
@@ -182,6 +195,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                     dcc.RadioItems(id="level-select", className="level-select", value=state.level,
                                    options=[{"label": _label(lv.labels, lang), "value": lv.id} for lv in m.levels]),
                 ]),
+                *([present_bar(lang)] if state.mode == "present" else []),
                 html.H3(t(lang, "weights")),
                 html.P(t(lang, "weights_help"), className="help"),
                 _select("preset-select", "preset", presets, "equal" if len(set(state.weights.values())) == 1 else "custom", lang),
@@ -202,6 +216,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                     ]),
                 ]),
                 how_it_works(lang),
+                scenario_panel(lang),
                 _places_legend(ctx, state, lang),
                 html.A(t(lang, "export"), id="export-link", className="button export", href=ctx.urls.api("export.csv", to_query(state))),
                 html.Ul(id="export-links", className="export-links", children=export_links(ctx, to_query(state), lang)),
@@ -245,6 +260,48 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
         ]),
         html.Footer(className="footer", children=[
             t(lang, "footer"), " ", html.A(t(lang, "accessibility"), href=ctx.urls.page("tillganglighet"), lang="sv")]),
+    ])
+
+
+def _compare_query(state: State) -> str:
+    """The compare page for the current view: A is this view, B starts as a copy to move."""
+    from urllib.parse import quote
+    query = quote(scenario_query(state).lstrip("?"), safe=":,")
+    return f"?a={query}&b={query}&lang={state.lang}"
+
+
+def scenario_panel(lang: str) -> html.Details:
+    """'Scenarier': save the view under a name; this browser's scenarios and the workshop's list
+    (drawn by assets/malmo-scenarios.js from the API; names are set as text)."""
+    return html.Details(id="scenarios", className="scenarios", children=[
+        html.Summary(t(lang, "scenarios_title")),
+        dcc.Store(id="scenarios-ready"),
+        html.P(t(lang, "scenarios_help"), className="help"),
+        html.Label(t(lang, "scenario_name"), htmlFor="scenario-name"),
+        dcc.Input(id="scenario-name", type="text", maxLength=80, autoComplete="off"),
+        html.Label(t(lang, "scenario_note"), htmlFor="scenario-note"),
+        dcc.Textarea(id="scenario-note", maxLength=2000, className="scenario-note"),
+        html.Button(t(lang, "scenario_save"), id="scenario-save", className="button", n_clicks=0, type="button"),
+        html.P(id="scenario-status", className="copy-status", role="status"),
+        html.H3(t(lang, "scenarios_mine")),
+        html.Ul(id="my-scenarios", className="scenario-list"),
+        html.H3(t(lang, "scenarios_workshop")),
+        html.P(t(lang, "scenarios_workshop_help"), className="help"),
+        html.Ul(id="workshop-scenarios", className="scenario-list"),
+        html.A(t(lang, "scenarios_export"), id="scenario-export", className="button", href="#", download="scenarier.json"),
+        html.Label(t(lang, "scenarios_import"), htmlFor="scenario-import-file"),
+        dcc.Upload(id="scenario-import", children=html.Button(t(lang, "scenarios_import_choose"), id="scenario-import-file",
+                                                              className="button", type="button"), accept=".json,application/json"),
+    ])
+
+
+def present_bar(lang: str) -> html.Div:
+    """The wall's slim bar: step through the workshop's scenarios (← →), compare with the previous one (C)."""
+    return html.Div(id="present-bar", className="present-bar", children=[
+        html.Button("←", id="present-prev", className="button present-step", type="button", **{"aria-label": t(lang, "present_prev")}),
+        html.Span(t(lang, "present_none"), id="present-name", className="present-name", **{"aria-live": "polite"}),
+        html.Button("→", id="present-next", className="button present-step", type="button", **{"aria-label": t(lang, "present_next")}),
+        html.Span(t(lang, "present_keys"), className="present-keys"),
     ])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from layers.classify import METHODS as CLASSIFICATIONS
 from layers.trends import DEFAULT_AGE_GROUP
@@ -33,6 +33,8 @@ class State:
     method: Method = Method()
     age_group: str = DEFAULT_AGE_GROUP  # of the UVAS chart
     sort: tuple[str, str] = ("rank", "asc")  # ranking table: column id, asc|desc
+    mode: str = ""  # "present": the wall's presentation mode
+    scenario_id: str = ""  # the saved scenario the link opened (?s=), if any; not part of the query
 
 
 @dataclass
@@ -60,7 +62,9 @@ LIMITS: dict[str, tuple[str, float, float, bool]] = {
     "minb": ("min_shared_m", 0, 5000, False),
 }
 WEIGHT_RANGE = (1e-6, 1e6)  # a weight is 0 or within this (relative weights; shares are what count)
-PARAMS = ("w", "level", "layers", "area", "lang", "norm", "agg", "classes", "age", "sort", *LIMITS)
+PARAMS = ("w", "level", "layers", "area", "lang", "norm", "agg", "classes", "age", "sort", "mode", "s", *LIMITS)
+MODES = ("present",)
+SCENARIO_PARAMS = tuple(p for p in PARAMS if p not in ("s", "mode", "lang"))  # what a saved scenario holds
 
 
 def _number(text) -> float | None:
@@ -108,11 +112,12 @@ def single_values(args) -> tuple[dict[str, str], list[tuple[str, dict]]]:
 
 
 def slider_positions(weights: dict[str, float]) -> dict[str, float]:
-    """Relative weights → slider positions: as given when they already fit 0–100 (and are not
-    all ≤ 1), else scaled so the mean is 50 (and none is above 100). Shares are unchanged."""
+    """Relative weights → slider positions: as given when they already fit 10–100 at the top (a
+    slider at 3 of 100 could hardly be seen or moved), else scaled so the mean is 50 (and none is
+    above 100). Shares are unchanged."""
     values = list(weights.values())
     top = max(values)
-    if 1 < top <= SLIDER_MAX:
+    if 10 <= top <= SLIDER_MAX:
         return dict(weights)
     factor = DEFAULT_SLIDER / (sum(values) / len(values))
     if top * factor > SLIDER_MAX:
@@ -120,12 +125,24 @@ def slider_positions(weights: dict[str, float]) -> dict[str, float]:
     return {k: round(v * factor, 1) for k, v in weights.items()}
 
 
-def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
+def parse_query(args, options: Options, scenario=None) -> tuple[State, list[tuple[str, dict]]]:
     """State from query parameters and the list of skipped parts as (text key, values) for the notice.
 
     The one parser of the state: the page, the exports and the API call it. Anything that cannot be
-    used is skipped and reported, never an error."""
+    used is skipped and reported, never an error. `s=<id>` starts from a saved scenario's state
+    (`scenario(id)` gives its query string, or None when there is none); the link's other
+    parameters override it."""
     args, skipped = single_values(args)
+    opened = ""
+    if "s" in args:
+        sid = args.pop("s")
+        saved = scenario(sid) if scenario else None
+        if saved is None:
+            skipped.append(("url_unknown_scenario", {"value": sid}))
+        else:
+            base, _ = single_values(parse_qs(saved.lstrip("?"), keep_blank_values=True))
+            args = {**{k: v for k, v in base.items() if k in SCENARIO_PARAMS}, **args}
+            opened = sid
     lang = args.get("lang", DEFAULT_LANGUAGE)
     if lang not in LANGUAGES:
         skipped.append(("url_bad_value", {"name": "lang", "value": lang}))
@@ -162,6 +179,7 @@ def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
                 skipped.append(("url_bad_value", {"name": param, "value": args[param]}))
 
     choice("level", options.levels, "level", changes)
+    choice("mode", MODES, "mode", changes)
     choice("age", options.age_groups, "age_group", changes)
     if "sort" in args:
         column, _, direction = args["sort"].partition(":")
@@ -194,7 +212,7 @@ def parse_query(args, options: Options) -> tuple[State, list[tuple[str, dict]]]:
             skipped.append(problem)
         else:
             method[attr] = value
-    return replace(state, **changes, method=replace(state.method, **method)), skipped
+    return replace(state, **changes, scenario_id=opened, method=replace(state.method, **method)), skipped
 
 
 def view_settings(state: State) -> ViewSettings:
@@ -239,4 +257,12 @@ def to_query(state: State) -> str:
         params["age"] = state.age_group
     if state.sort != ("rank", "asc"):
         params["sort"] = ":".join(state.sort)
+    if state.mode:
+        params["mode"] = state.mode
     return "?" + urlencode(params, safe=":,")
+
+
+def scenario_query(state: State) -> str:
+    """What a saved scenario keeps of a state: everything but the language and the mode (it opens
+    in the viewer's language, on any screen)."""
+    return to_query(replace(state, lang=DEFAULT_LANGUAGE, mode="")).replace(f"&lang={DEFAULT_LANGUAGE}", "")

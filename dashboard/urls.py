@@ -39,6 +39,12 @@ class Urls:
     def api(self, path: str, query: str = "") -> str:
         return self.prefix + "api/" + path.lstrip("/") + query
 
+    def compare(self, query: str = "") -> str:
+        return self.prefix + "compare" + query
+
+    def is_compare(self, pathname: str | None) -> bool:
+        return (pathname or "").rstrip("/") == self.prefix + "compare"
+
     def embed_view(self, pathname: str | None) -> str | None:
         """The embed view a page path asks for ('…/embed/map' → 'map'), '' for an unknown one, None for the dashboard."""
         rest = (pathname or "")[len(self.prefix):] if (pathname or "").startswith(self.prefix) else ""

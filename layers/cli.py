@@ -79,6 +79,21 @@ def cmd_trend(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    """Per area: ranks, index and cluster ids under weightings A and B, and who enters and leaves the top N."""
+    from .compare import compare, side
+    engine = Engine(load_package(args.package))
+    settings = _cluster_settings(args)
+    sides = [side(engine, parse_weights(w, engine.keys) if w else None, args.level, args.normalisation, args.aggregation, settings)
+             for w in (args.a, args.b)]
+    result = compare(*sides, top_n=args.top_n)  # the top N is also the clusters' core, as in the cluster rule
+    if args.format == "json":
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=float))
+    else:
+        neutralise_frame(result.areas).to_csv(sys.stdout, index=False, float_format="%.4f", lineterminator="\n")
+    return 0
+
+
 def cmd_disclosure(args) -> int:
     engine = Engine(load_package(args.package))
     levels = [args.level] if args.level else engine.pkg.manifest.level_ids
@@ -133,6 +148,15 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--cluster", help="cluster id as printed by 'clusters' (e.g. k48104)")
     t.add_argument("--age-group", default="16-29")
     t.set_defaults(func=cmd_trend)
+
+    cmp = sub.add_parser("compare", help="two weightings side by side: per area rank_a, rank_b, index_a, index_b, "
+                                         "in_top_a, in_top_b and cluster ids; JSON adds who enters and leaves the top N")
+    engine_options(cmp)
+    cluster_options(cmp)
+    cmp.add_argument("--a", default="", help="weighting A (default: equal weights, as published)")
+    cmp.add_argument("--b", default="", help="weighting B (default: equal weights)")
+    cmp.add_argument("--format", choices=["json", "csv"], default="json")
+    cmp.set_defaults(func=cmd_compare)
 
     r = sub.add_parser("disclosure", help="every cell whose shown value differs from its raw value (parent's value, shown as 0, "
                                           "or an aggregate without protected cells), at every level, as CSV")

@@ -154,6 +154,7 @@ class ViewModels:
             "clusters": [self._cluster_summary(c) for c in clusters],
             "trend": self.trend(tuple(tuple(c.members) for c in clusters), s.age_group),
             "generated": self.pkg.is_generated(),
+            "top_n": m.top_n,
         }
 
     def _cluster_summary(self, c) -> dict:

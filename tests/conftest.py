@@ -1,5 +1,7 @@
+import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,8 @@ from layers.engine import Engine  # noqa: E402
 from layers.package import load_package  # noqa: E402
 
 PACKAGE = ROOT / "data" / "malmo"
+# Scenarios saved by the tests go to a database of their own (servers started by the tests inherit it), never the repo's.
+os.environ["SCENARIO_DB"] = str(Path(tempfile.mkdtemp(prefix="malmo-scenarios-")) / "scenarios.sqlite3")
 SHARED = ROOT.parent / "shared" / "data"
 
 

@@ -52,13 +52,13 @@ def still_answers(client):
 def test_every_server_callback_is_covered(dash_app):
     keys = set(server_callbacks(dash_app))
     assert any("view-model" in k for k in keys) and any("page-root" in k for k in keys) and any("embed-vm" in k for k in keys)
-    assert any("level-info" in k for k in keys) and sum("places-" in k for k in keys) == 3
+    assert any("level-info" in k for k in keys) and sum("places-" in k for k in keys) == 3 and any("cmp-model" in k for k in keys)
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(8))
 def test_callbacks_never_fail_on_crafted_values(dash_app, client, index):
     callbacks = sorted(server_callbacks(dash_app).items())
-    assert len(callbacks) == 7
+    assert len(callbacks) == 8
     key, spec = callbacks[index]
 
     @SETTINGS
@@ -95,12 +95,13 @@ def test_malformed_callback_bodies_are_client_errors(dash_app, client, data):
 
 
 QUERY_KEYS = st.sampled_from(["w", "level", "layers", "area", "lang", "norm", "agg", "classes", "top", "ext", "minb",
-                              "age", "sort", "lvl", "s", "g", ""])
+                              "age", "sort", "lvl", "s", "g", "", "a", "b", "n", "diff", "mode", "ids"])
 QUERY_VALUES = st.one_of(WORDS, TEXT, NUMBERS.map(str), st.lists(WORDS, max_size=4).map(",".join),
                          st.lists(st.tuples(WORDS, NUMBERS.map(str)), max_size=5).map(lambda p: ",".join(f"{k}:{v}" for k, v in p)))
 QUERIES = st.lists(st.tuples(QUERY_KEYS, QUERY_VALUES), max_size=8)
 ENDPOINTS = ["/", "/embed/map", "/embed/card", "/embed/nothing", "/api/export.csv", "/api/export.xlsx", "/api/export.geojson",
-             "/api/outlines", "/api/geometry/delomrade.geojson", "/api/geometry/kommun.geojson", "/healthz", "/tillganglighet"]
+             "/api/outlines", "/api/geometry/delomrade.geojson", "/api/geometry/kommun.geojson", "/healthz", "/tillganglighet",
+             "/compare", "/api/scenarios", "/api/scenarios/export", "/api/workshop", "/api/scenarios/abc"]
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
@@ -128,6 +129,23 @@ def test_picture_exports_never_fail_on_crafted_parameters(client, fmt):
     def run(query):
         assert_fine(client.get(f"/api/export.{fmt}?" + urlencode(query)), query)
     run()
+
+
+SCENARIO_BODIES = st.one_of(VALUES, st.fixed_dictionaries(
+    {"name": st.one_of(TEXT, SCALARS, st.text(min_size=70, max_size=90)), "state": st.one_of(QUERIES.map(lambda q: "&".join(f"{k}={v}" for k, v in q)), SCALARS)},
+    optional={"note": SCALARS, "extra": SCALARS}))
+
+
+@settings(SETTINGS, max_examples=300)
+@given(SCENARIO_BODIES, st.sampled_from(["/api/scenarios", "/api/scenarios/import", "/api/scenarios/abc"]),
+       st.sampled_from(["POST", "PATCH", "DELETE", "PUT"]), st.one_of(st.none(), st.text(alphabet="abcXYZ019-_ åé", max_size=40)))
+def test_scenario_api_never_fails_on_crafted_bodies(client, body, path, method, token):
+    """Every write to the scenarios' API with generated bodies and tokens: a 2xx or a one-line 4xx."""
+    headers = {"X-Edit-Token": token} if token else {}
+    response = client.open(path, method=method, data=json.dumps(body, allow_nan=True), content_type="application/json", headers=headers)
+    assert_fine(response, (path, method, body))
+    if 400 <= response.status_code < 500 and response.status_code != 405:
+        assert response.data.count(b"\n") <= 1 or b"<html" in response.data
 
 
 def test_limits(client):

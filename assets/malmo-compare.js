@@ -1,0 +1,122 @@
+/* The compare page (/compare): A fixed, B's sliders live. The difference map is drawn by the
+   dashboard's own map functions (malmoMap.paint, with the compare model's classes, labels and
+   strokes); lists and charts are Dash components built here (text, never markup). */
+(function () {
+  "use strict";
+  const lib = function () { return window.malmoLib; };
+
+  // A's clusters: dashed dark grey; B's clusters: solid black, heavier. Told apart by pattern, not colour.
+  window.malmoCompare = {
+    outlineA: function () { return {color: "#3a3a3a", weight: 3, opacity: 0.95, fill: false, dashArray: "10 7", lineCap: "butt"}; },
+    outlineB: function () { return {color: "#000000", weight: 5, opacity: 0.85, fill: false}; }
+  };
+
+  function say(texts, key, values) {
+    return lib().say({t: texts.compare}, key, values);
+  }
+
+  function rowsList(rows, texts, empty) {
+    const h = lib().h;
+    if (!rows.length) return h("P", {className: "help"}, texts.compare.compare_none);
+    return h("Ol", {className: "moves"}, rows.map(function (r) {
+      return h("Li", {"data-code": r[0]}, [h("Strong", {}, r[1]), " ",
+        h("Span", {className: "ranks"}, say(texts, "compare_rank_ab", {a: r[2] || "–", b: r[3] || "–"}))]);
+    }));
+  }
+
+  function lineSample(style) {
+    return lib().h("Span", {className: "swatch line-sample", style: style});
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    malmoCompare: {
+      shares: function () {
+        const args = Array.prototype.slice.call(arguments);
+        const texts = args.pop();
+        const total = args.reduce(function (a, b) { return a + (Number(b) || 0); }, 0);
+        return args.map(function (w) {
+          return lib().say(texts, "share", {pct: (total > 0 ? Math.round(100 * (Number(w) || 0) / total) : 0) + "\u00a0%"});
+        });
+      },
+
+      paint: function (vm, info, texts) {
+        const nu = lib().noUpdate;
+        if (!vm || !info || vm.level !== info.level) return [nu(), nu(), nu(), nu()];
+        const t0 = performance.now();
+        window.malmoMap.paint(vm, info, null, texts);
+        window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
+        const h = lib().h;
+        const items = vm.legend.map(function (label, i) {
+          return h("Li", {}, [h("Span", {className: "swatch", style: {background: vm.colours[i]}}), label]);
+        }).reverse();
+        items.push(h("Li", {}, [h("Span", {className: "swatch", style: {background: lib().NO_DATA}}), texts.t.no_data]));
+        items.push(h("Li", {}, [lineSample({borderTop: "4px solid #000"}), say(texts, "compare_entering_outline", {n: vm.top_n})]));
+        items.push(h("Li", {}, [lineSample({borderTop: "4px dotted #000"}), say(texts, "compare_leaving_outline", {n: vm.top_n})]));
+        items.push(h("Li", {}, [lineSample({borderTop: "3px dashed #3a3a3a"}), say(texts, "compare_outline_a", {name: vm.names.a})]));
+        items.push(h("Li", {}, [lineSample({borderTop: "5px solid #000"}), say(texts, "compare_outline_b", {name: vm.names.b})]));
+        const title = vm.mode === "rank" ? say(texts, "compare_legend_rank", {b: vm.names.b, a: vm.names.a})
+                                         : say(texts, "compare_legend_index", {b: vm.names.b, a: vm.names.a});
+        return [window.malmoPainted.at, [h("Strong", {}, title), h("Ul", {}, items)],
+                lib().outlinesUrl(vm.groups_a, texts), lib().outlinesUrl(vm.groups_b, texts)];
+      },
+
+      lists: function (vm, texts) {
+        if (!vm) return lib().noUpdate();
+        const h = lib().h;
+        return [
+          h("H3", {}, say(texts, "compare_enter", {n: vm.top_n})), rowsList(vm.entering, texts),
+          h("H3", {}, say(texts, "compare_leave", {n: vm.top_n})), rowsList(vm.leaving, texts),
+          h("H3", {}, texts.compare.compare_enter_clusters), rowsList(vm.entering_clusters, texts),
+          h("H3", {}, texts.compare.compare_leave_clusters), rowsList(vm.leaving_clusters, texts)
+        ];
+      },
+
+      // Ranks in A and B for the union of both top-20 lists: a line per area, rank 1 at the top.
+      slope: function (vm, texts) {
+        if (!vm) return lib().noUpdate();
+        const L = lib();
+        const x = [vm.names.a, vm.names.b].map(L.plotlyText);
+        const worst = Math.max.apply(null, vm.slope.map(function (r) { return Math.max(r[1], r[2]); }).concat([20]));
+        const data = vm.slope.map(function (r) {
+          const enter = r[4] && !r[3], leave = r[3] && !r[4];
+          const colour = enter ? "#b35806" : leave ? "#542788" : "#8c8c8c";
+          return {type: "scatter", mode: "lines+markers+text", x: x, y: [r[1], r[2]], name: L.plotlyText(r[0]), showlegend: false,
+                  text: [r[1] <= 20 ? L.plotlyText(r[0]) : "", r[2] <= 20 ? L.plotlyText(r[0]) : ""], textposition: ["middle left", "middle right"], cliponaxis: false,
+                  textfont: {size: 11, color: enter || leave ? "#111" : "#555"},
+                  line: {color: colour, width: enter || leave ? 3 : 1.5, dash: leave ? "dot" : "solid"}, marker: {size: 6, color: colour},
+                  hovertemplate: "%{y}<extra>%{fullData.name}</extra>"};
+        });
+        return {data: data, layout: {
+          title: {text: L.plotlyText(say(texts, "compare_slope_title", {n: vm.top_n})) +
+                        (vm.generated ? "<br><span style='font-size:12px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""), font: {size: 15}},
+          margin: {l: 170, r: 170, t: 70, b: 30}, showlegend: false,
+          xaxis: {type: "category", fixedrange: true},
+          yaxis: {autorange: false, range: [worst + 1, 0], title: {text: texts.compare.compare_slope_axis}, dtick: 5, fixedrange: true},
+          shapes: [{type: "line", xref: "paper", x0: 0, x1: 1, y0: vm.top_n + 0.5, y1: vm.top_n + 0.5, line: {color: "#444", width: 1, dash: "dash"}}],
+          paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff"}};
+      },
+
+      // UVAS for A's clusters (dashed) and B's (solid) together, with Malmö and Sweden.
+      trend: function (vm, texts) {
+        if (!vm) return lib().noUpdate();
+        const L = lib();
+        const series = [];
+        [["a", "dash"], ["b", "solid"]].forEach(function (side) {
+          const clusters = {};
+          vm["clusters_" + side[0]].forEach(function (c) { clusters[c.id] = c; });
+          vm["trend_" + side[0]].series.forEach(function (s) {
+            if (s.kind !== "cluster" || !clusters[s.id]) return;
+            series.push({name: vm.names[side[0]] + ": " + L.clusterName(clusters[s.id], texts), share: s.share,
+                         line: {width: side[0] === "b" ? 3 : 2, color: side[0] === "b" ? "#b35806" : "#542788", dash: side[1]}});
+          });
+        });
+        vm.trend_a.series.forEach(function (s) {
+          if (s.kind !== "reference") return;
+          series.push({name: texts.references[s.id] || s.id, share: s.share,
+                       line: {width: 3, color: s.id === "SE" ? "#6a6a6a" : "#2166ac", dash: s.id === "SE" ? "dot" : "dashdot"}});
+        });
+        return window.malmoPanels.trendFigure(vm.trend_a, series, vm.generated, texts);
+      }
+    }
+  });
+})();

@@ -1,0 +1,235 @@
+/* Scenarios (the "Scenarier" panel) and the wall's presentation mode.
+   - Save the current view under a name (POST /api/scenarios); this browser keeps each id with its
+     edit token in localStorage ("Mina scenarier"): only it can rename, delete or pin them.
+   - "Workshop": the shared list (GET /api/workshop), pinned by a scenario's creator.
+   - Presentation mode (?mode=present): ← → step through the workshop's scenarios by setting the
+     controls (the map recolours in place, with a transition); C opens the comparison with the
+     previous scenario, and C there comes back.
+   Names are data: they are set as textContent, never as markup. */
+(function () {
+  "use strict";
+  const STORE = "malmo.scenarios.v1";
+  const texts = function () { return window.malmoTexts || window.malmoCompareTexts || null; };
+  const base = function () { return (texts() && texts().base) || "/"; };
+  const say = function (key, values) { const tx = texts(); return tx ? window.malmoLib.say({t: tx.scenario}, key, values) : key; };
+
+  function mine() {
+    try { const list = JSON.parse(window.localStorage.getItem(STORE) || "[]"); return Array.isArray(list) ? list : []; }
+    catch (e) { return []; }
+  }
+  function keep(list) { try { window.localStorage.setItem(STORE, JSON.stringify(list)); } catch (e) { /* private mode: kept for this page only */ } }
+  function tokenOf(id) { const s = mine().find(function (x) { return x.id === id; }); return s ? s.token : null; }
+
+  function el(tag, props, text) {
+    const node = document.createElement(tag);
+    Object.keys(props || {}).forEach(function (k) { if (k === "className") node.className = props[k]; else node.setAttribute(k, props[k]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function status(text) { const s = document.getElementById("scenario-status"); if (s) s.textContent = text; }
+  function lang() { return (texts() && texts().lang) || "sv"; }
+  function openUrl(id, extra) { return base() + "?s=" + encodeURIComponent(id) + "&lang=" + lang() + (extra || ""); }
+  function currentState() { return (window.malmoQuery || window.location.search).replace(/^\?/, ""); }
+
+  function api(method, path, body, token) {
+    const headers = {"Content-Type": "application/json"};
+    if (token) headers["X-Edit-Token"] = token;
+    return fetch(base() + "api/" + path, {method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body),
+                                          cache: "no-store"})
+      .then(function (r) {
+        if (r.status === 204) return {};
+        return r.text().then(function (body) {
+          if (!r.ok) throw new Error(body.trim() || String(r.status));
+          return body ? JSON.parse(body) : {};
+        });
+      });
+  }
+
+  let workshopIds = [];
+  function render() {
+    const list = document.getElementById("my-scenarios");
+    if (list) {
+      list.replaceChildren();
+      const items = mine();
+      if (!items.length) list.appendChild(el("li", {className: "help"}, say("scenarios_none")));
+      items.forEach(function (s) {
+        const li = el("li", {"data-scenario": s.id});
+        li.appendChild(el("a", {href: openUrl(s.id)}, s.name));
+        const tools = el("span", {className: "scenario-tools"});
+        tools.appendChild(el("a", {href: base() + "compare?a=" + encodeURIComponent(s.id) + "&b=" + encodeURIComponent(currentState()) + "&lang=" + lang(),
+                                   className: "scenario-compare"}, say("scenario_compare")));
+        const pinned = workshopIds.indexOf(s.id) >= 0;
+        tools.appendChild(el("button", {type: "button", className: "link-button scenario-pin", "data-id": s.id, "data-pinned": pinned ? "1" : "0"},
+                             say(pinned ? "scenario_unpin" : "scenario_pin")));
+        tools.appendChild(el("button", {type: "button", className: "link-button scenario-delete", "data-id": s.id,
+                                        "aria-label": say("scenario_delete") + ": " + s.name}, say("scenario_delete")));
+        li.appendChild(tools);
+        list.appendChild(li);
+      });
+    }
+    const exp = document.getElementById("scenario-export");
+    if (exp) exp.setAttribute("href", base() + "api/scenarios/export?ids=" + mine().map(function (s) { return s.id; }).join(","));
+  }
+  function renderWorkshop(scenarios) {
+    workshopIds = scenarios.map(function (s) { return s.id; });
+    const list = document.getElementById("workshop-scenarios");
+    if (list) {
+      list.replaceChildren();
+      if (!scenarios.length) list.appendChild(el("li", {className: "help"}, say("scenarios_workshop_none")));
+      scenarios.forEach(function (s) {
+        const li = el("li", {"data-scenario": s.id});
+        li.appendChild(el("a", {href: openUrl(s.id)}, s.name));
+        list.appendChild(li);
+      });
+    }
+    render();
+  }
+  function loadWorkshop() {
+    return api("GET", "workshop").then(function (data) { renderWorkshop(data.scenarios); return data.scenarios; },
+                                       function () { return []; });
+  }
+
+  function save() {
+    const name = (document.getElementById("scenario-name") || {}).value || "";
+    const note = (document.getElementById("scenario-note") || {}).value || "";
+    if (!name.trim()) { status(say("scenario_name_needed")); return; }
+    api("POST", "scenarios", {name: name, note: note, state: currentState()}).then(function (s) {
+      keep(mine().concat([{id: s.id, token: s.edit_token, name: s.name}]));
+      status(say("scenario_saved", {name: s.name, id: s.id}));
+      render();
+    }, function (err) { status(say("scenario_failed", {reason: err.message})); });
+  }
+
+  function remove(id) {
+    const s = mine().find(function (x) { return x.id === id; });
+    if (!s || !window.confirm(say("scenario_confirm_delete", {name: s.name}))) return;
+    api("DELETE", "scenarios/" + encodeURIComponent(id), undefined, s.token).then(function () {
+      keep(mine().filter(function (x) { return x.id !== id; }));
+      status(say("scenario_deleted", {name: s.name}));
+      loadWorkshop();
+    }, function (err) { status(say("scenario_failed", {reason: err.message})); });
+  }
+
+  function pin(id, pinned) {
+    api(pinned ? "DELETE" : "PUT", "workshop/" + encodeURIComponent(id), undefined, tokenOf(id))
+      .then(function (data) { renderWorkshop(data.scenarios); }, function (err) { status(say("scenario_failed", {reason: err.message})); });
+  }
+
+  document.addEventListener("click", function (event) {
+    const target = event.target.closest ? event.target : null;
+    if (!target) return;
+    if (target.closest("#scenario-save")) { save(); return; }
+    const del = target.closest("button.scenario-delete");
+    if (del) { remove(del.getAttribute("data-id")); return; }
+    const p = target.closest("button.scenario-pin");
+    if (p) { pin(p.getAttribute("data-id"), p.getAttribute("data-pinned") === "1"); return; }
+    const step = target.closest("button.present-step");
+    if (step) present.step(step.id === "present-next" ? 1 : -1);
+  });
+  // The panel's lists are drawn when it is opened (the toggle event does not bubble: capture it).
+  document.addEventListener("toggle", function (event) {
+    if (event.target && event.target.id === "scenarios" && event.target.open) loadWorkshop();
+  }, true);
+
+  // --- presentation mode ----------------------------------------------------------------------
+  const present = {
+    list: null, at: -1,
+    load: function () {
+      if (present.list) return Promise.resolve(present.list);
+      return loadWorkshop().then(function (scenarios) {
+        // the workshop's list; without one, this browser's own scenarios
+        present.list = scenarios.length ? scenarios : null;
+        if (present.list) return present.list;
+        const ids = mine().map(function (s) { return s.id; });
+        if (!ids.length) { present.list = []; return []; }
+        return api("GET", "scenarios?ids=" + ids.join(",")).then(function (d) { present.list = d.scenarios; return d.scenarios; },
+                                                                 function () { present.list = []; return []; });
+      });
+    },
+    step: function (delta) {
+      present.load().then(function (list) {
+        if (!list.length) return;
+        present.at = present.at < 0 ? (delta > 0 ? 0 : list.length - 1) : (present.at + delta + list.length) % list.length;
+        present.apply(list[present.at], present.at, list.length);
+      });
+    },
+    apply: function (s, at, count) {
+      const set = window.dash_clientside.set_props, st = s.settings;
+      Object.keys(st.weights).forEach(function (k) { set("weight-" + k, {value: st.weights[k]}); });
+      set("level-select", {value: st.level});
+      set("normalisation-select", {value: st.norm});
+      set("aggregation-select", {value: st.agg});
+      set("classification-select", {value: st.classes});
+      set("top-n-input", {value: st.top});
+      set("extend-input", {value: st.ext});
+      set("min-shared-input", {value: st.minb});
+      const name = document.getElementById("present-name");
+      if (name) name.textContent = say("present_position", {n: at + 1, count: count, name: s.name});
+      window.sessionStorage.setItem("malmo.present", JSON.stringify({id: s.id, previous: present.previous || null}));
+      present.previous = s.id;
+      present.current = s;
+    },
+    // C: the comparison of the previous scenario (A) with the current one (B), on the wall too.
+    compare: function () {
+      const list = present.list || [];
+      if (!present.current || list.length < 2) return;
+      const prev = list[(present.at - 1 + list.length) % list.length];
+      window.location.assign(base() + "compare?a=" + encodeURIComponent(prev.id) + "&b=" + encodeURIComponent(present.current.id) +
+                             "&mode=present&lang=" + lang());
+    }
+  };
+  window.malmoPresent = present;
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const tag = (event.target && event.target.tagName) || "";
+    if (/^(INPUT|TEXTAREA|SELECT)$/.test(tag) && !(event.target.type === "radio")) return;
+    const onWall = document.querySelector("#page.present");
+    const onCompareWall = document.querySelector(".compare-page.present");
+    if (onWall && (event.key === "ArrowRight" || event.key === "ArrowLeft") && !(event.target.closest && event.target.closest(".rc-slider, .choice-items, .level-select"))) {
+      event.preventDefault();
+      present.step(event.key === "ArrowRight" ? 1 : -1);
+    } else if (onWall && (event.key === "c" || event.key === "C")) {
+      present.compare();
+    } else if (onCompareWall && (event.key === "c" || event.key === "C")) {
+      const m = /[?&]b=([^&]*)/.exec(window.location.search);
+      if (m) window.location.assign(base() + "?s=" + m[1] + "&mode=present&lang=" + lang());
+    }
+  });
+
+  // Imports a file of scenarios (from "Exportera"): new ids and tokens here, kept as this browser's own.
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    malmoScenarios: {
+      importFile: function (contents) {
+        if (!contents) return window.dash_clientside.no_update;
+        let doc;
+        try { doc = JSON.parse(decodeURIComponent(escape(window.atob(contents.split(",")[1] || "")))); }
+        catch (e) { return say("scenario_failed", {reason: "JSON"}); }
+        return api("POST", "scenarios/import", doc).then(function (data) {
+          keep(mine().concat(data.scenarios.map(function (s) { return {id: s.id, token: s.edit_token, name: s.name}; })));
+          render();
+          return say("scenario_imported", {n: data.scenarios.length});
+        }, function (err) { return say("scenario_failed", {reason: err.message}); });
+      },
+      // On the wall, the workshop's scenario named in the page (?s=) is where the arrows start.
+      init: function (texts_) {
+        window.malmoTexts = window.malmoTexts || texts_;
+        render();
+        if (texts_ && texts_.present) {
+          present.load().then(function (list) {
+            let saved = null;
+            try { saved = JSON.parse(window.sessionStorage.getItem("malmo.present") || "null"); } catch (e) { saved = null; }
+            const id = texts_.scenario_id || (saved && saved.id);
+            const at = list.findIndex(function (s) { return s.id === id; });
+            if (at >= 0) {
+              present.at = at; present.current = list[at]; present.previous = id;
+              const name = document.getElementById("present-name");
+              if (name) name.textContent = say("present_position", {n: at + 1, count: list.length, name: list[at].name});
+            }
+          });
+        }
+        return window.dash_clientside.no_update;
+      }
+    }
+  });
+})();

@@ -1,0 +1,308 @@
+"""/compare?a=<scenario id or query>&b=<…>: two weightings side by side, for the workshop's "what if".
+
+A stays fixed; B's sliders move live. The comparison itself is `layers.compare` (the CLI's
+`compare` calls the same); this module turns it into what the page shows, in the page's language:
+a difference map (rank change or index difference, diverging and centred on 0), who enters and
+leaves the top N and the clusters, a slope chart of ranks, the weights side by side with the
+differences in words, and UVAS for A's and B's clusters. Drawn in the browser by
+assets/malmo-compare.js with the dashboard's own map functions.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+from urllib.parse import parse_qs
+
+import numpy as np
+from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
+import dash_leaflet as dl
+
+from layers.compare import DEFAULT_TOP_N, compare, side
+from layers.errors import EngineError
+
+from .callbacks import known_lang
+from .guard import text
+from .layout import _label, _slider, client_texts
+from .state import LIMITS, parse_query, slider_positions, to_query, check_weight
+from .texts import t
+
+DIFF_COLOURS = ["#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806"]  # ColorBrewer PuOr, colour-blind safe
+MODES = ("rank", "index")
+SIDE_PARAMS = ("a", "b")
+COMPARE_PARAMS = ("a", "b", "n", "diff", "lang", "mode")
+
+
+def _side_query(value: str, ctx) -> tuple[str, str | None]:
+    """A side given as a scenario id or as a query string → (query, scenario name or None)."""
+    value = value.strip()
+    if value and value.isalnum() and "=" not in value:
+        try:
+            saved = ctx.scenarios.get(value)
+            return saved.state, saved.name
+        except Exception:  # unknown id or no database: said on the page as a skipped part
+            return "", None
+    return ("?" + value.lstrip("?")) if value else "", None
+
+
+def parse_compare(args, ctx) -> tuple[dict, list]:
+    """The compare page's own parameters; each side's state goes through the one parser."""
+    skipped: list = []
+    flat = {}
+    for key in args:
+        values = args.getlist(key) if hasattr(args, "getlist") else args[key]
+        values = [values] if isinstance(values, str) else list(values)
+        if key not in COMPARE_PARAMS:
+            skipped.append(("url_unknown_param", {"name": key}))
+        elif values:
+            flat[key] = values[0]
+    out = {"lang": flat.get("lang") if flat.get("lang") in ("sv", "en") else "sv", "mode": "present" if flat.get("mode") == "present" else ""}
+    for name in SIDE_PARAMS:
+        query, title = _side_query(flat.get(name, ""), ctx)
+        if flat.get(name) and not query:
+            skipped.append(("url_unknown_scenario", {"value": flat[name]}))
+        state, problems = parse_query(parse_qs(query.lstrip("?"), keep_blank_values=True), ctx.options)
+        skipped += problems
+        out[name] = replace(state, lang=out["lang"], mode="")
+        out[name + "_title"] = title
+    n = flat.get("n", str(DEFAULT_TOP_N))
+    value, problem = _top(n)
+    if problem:
+        skipped.append(problem)
+    out["n"] = value or DEFAULT_TOP_N
+    out["diff"] = flat.get("diff") if flat.get("diff") in MODES else "rank"
+    return out, skipped
+
+
+def _top(value):
+    from .state import check_number
+    return check_number("top", value)
+
+
+def build_compare(ctx, parsed: dict, skipped: list) -> html.Div:
+    lang, m = parsed["lang"], ctx.pkg.manifest
+    a, b = parsed["a"], parsed["b"]
+    title_a = parsed["a_title"] or "A"
+    title_b = parsed["b_title"] or "B"
+    texts = {**client_texts(lang, ctx), "compare": {k: t(lang, k) for k in COMPARE_TEXT_KEYS}}
+    notices = []
+    if ctx.pkg.is_generated():
+        notices.append(html.Div(t(lang, "demo_label"), id="data-notice", className="notice demo corner-label", role="status"))
+    if skipped:
+        from .state import skipped_text
+        items = skipped_text(lang, skipped, {i.key: _label(i.labels, lang) for i in m.indicators})
+        notices.append(html.Div(t(lang, "url_notice", items=items), id="url-notice", className="notice url", role="alert"))
+    present = parsed["mode"] == "present"
+    return html.Div(id="cmp-page", lang=lang, className=f"lang-{lang} compare-page" + (" present" if present else ""), children=[
+        dcc.Store(id="cmp-texts", data=texts),
+        dcc.Store(id="cmp-a", data=to_query(a)),
+        dcc.Store(id="cmp-b", data=to_query(b)),
+        dcc.Store(id="cmp-titles", data={"a": title_a, "b": title_b, "present": present}),
+        dcc.Store(id="cmp-model"),
+        dcc.Store(id="cmp-info", data=ctx.views.level_info(a.level)),
+        dcc.Store(id="cmp-painted"),
+        html.Header(className="top", children=[
+            html.Div([html.H1(t(lang, "compare_title")),
+                      html.P(t(lang, "compare_subtitle", a=_named("A", parsed["a_title"]), b=_named("B", parsed["b_title"])), className="subtitle")]),
+            html.Div(className="top-tools", children=[
+                html.A(t(lang, "compare_open_a"), href=ctx.urls.page(to_query(a)), className="button", id="cmp-open-a"),
+                html.A(t(lang, "compare_open_b"), href=ctx.urls.page(to_query(b)), className="button", id="cmp-open-b"),
+            ]),
+        ]),
+        *notices,
+        html.Main(className="grid compare-grid", children=[
+            html.Aside(className="controls", children=[
+                html.H2("A" if title_a == "A" else t(lang, "compare_side_a", name=title_a)),
+                html.Ul(id="cmp-weights-a", className="weights-fixed",
+                        children=[html.Li(f"{_label(i.labels, lang)}: {_share(a.weights, i.key, lang)}") for i in m.indicators]),
+                html.H2("B" if title_b == "B" else t(lang, "compare_side_b", name=title_b)),
+                html.P(t(lang, "compare_b_help"), className="help"),
+                *[_slider(i.key, _label(i.labels, lang), slider_positions(b.weights)[i.key], prefix="cmp-") for i in m.indicators],
+                html.Fieldset(className="field choice", children=[
+                    html.Legend(t(lang, "compare_show")),
+                    dcc.RadioItems(id="cmp-diff", className="choice-items", value=parsed["diff"],
+                                   options=[{"label": t(lang, f"compare_diff_{k}"), "value": k} for k in MODES])]),
+                dcc.Store(id="cmp-n", data=parsed["n"]),
+                html.H3(t(lang, "compare_weights")),
+                html.Div(id="cmp-weights", **{"aria-live": "polite"}),
+            ]),
+            html.Section(className="map-area", **{"aria-label": t(lang, "compare_map_label")}, children=[
+                dl.Map(id="cmp-map", center=ctx.center, zoom=11.5, minZoom=9, maxZoom=17, preferCanvas=ctx.prefer_canvas, zoomSnap=0.25,
+                       eventHandlers={"zoomend": {"variable": "malmo.onZoom"}}, style={"height": "100%", "width": "100%"}, children=[
+                    dl.GeoJSON(id="cmp-areas", url=ctx.geometry_url(a.level), style={"variable": "malmo.areaStyle"},
+                               onEachFeature={"variable": "malmo.areaFeature"}),
+                    dl.Pane(name="outlines", style={"zIndex": 450, "pointerEvents": "none"}, children=[
+                        dl.GeoJSON(id="cmp-outlines-a", style={"variable": "malmoCompare.outlineA"}, interactive=False, pane="outlines"),
+                        dl.GeoJSON(id="cmp-outlines-b", style={"variable": "malmoCompare.outlineB"}, interactive=False, pane="outlines")]),
+                ]),
+            ]),
+            html.Div(id="cmp-legend", className="legend"),
+            html.Section(className="side", children=[
+                html.H2(t(lang, "compare_moves", n=parsed["n"])),
+                html.Div(id="cmp-lists", **{"aria-live": "polite"}),
+            ]),
+            html.Section(className="trend compare-charts", children=[
+                dcc.Graph(id="cmp-slope", config={"displayModeBar": False, "locale": lang}, style={"height": "520px"}),
+                dcc.Graph(id="cmp-trend", config={"displayModeBar": False, "locale": lang}, style={"height": "360px"}),
+            ]),
+        ]),
+    ])
+
+
+def _named(letter: str, name: str | None) -> str:
+    return f"{letter} ({name})" if name else letter
+
+
+def _share(weights: dict, key: str, lang: str) -> str:
+    total = sum(weights.values()) or 1
+    return f"{round(100 * weights[key] / total)}\u00a0%"
+
+
+def _slider_ids(ctx):
+    return [f"cmp-weight-{k}" for k in ctx.engine.keys]
+
+
+def weight_sentences(changes: list[dict], labels: dict, lang: str, a_name: str, b_name: str) -> list[str]:
+    """The weight differences in words: 'B väger skolresultat dubbelt (40 % mot 25 %)'."""
+    out = []
+    for c in changes:
+        label = labels[c["key"]].lower() if lang == "sv" else labels[c["key"]]
+        shares = {"a": f"{round(100 * c['share_a'])}\u00a0%", "b": f"{round(100 * c['share_b'])}\u00a0%", "A": a_name, "B": b_name, "label": label}
+        if c["kind"] == "same":
+            continue
+        if c["kind"] in ("off", "on"):
+            out.append(t(lang, f"weights_{c['kind']}", **shares))
+            continue
+        f = c["factor"]
+        for target, key in ((2, "weights_double"), (3, "weights_triple"), (0.5, "weights_half")):
+            if abs(f - target) <= 0.05 * target:
+                out.append(t(lang, key, **shares))
+                break
+        else:
+            factor = f"{f:.1f}".replace(".", "," if lang == "sv" else ".")
+            out.append(t(lang, "weights_more" if f > 1 else "weights_less", factor=factor, **shares))
+    if not out:
+        out.append(t(lang, "weights_same", A=a_name, B=b_name))
+    return out
+
+
+def diff_classes(values: np.ndarray, mode: str, n_areas: int, lang: str) -> tuple[np.ndarray, list[str]]:
+    """Seven classes centred on 0 (3 = no change) and their legend labels, lowest first."""
+    valid = ~np.isnan(values)
+    if mode == "rank":
+        t2 = max(2, round(n_areas * 0.03))
+        t3 = max(t2 + 1, round(n_areas * 0.075))
+        edges = [-t3 + 0.5, -t2 + 0.5, -0.5, 0.5, t2 - 0.5, t3 - 0.5]
+        labels = [t(lang, "diff_down_more", n=t3), t(lang, "diff_down_range", low=t2, high=t3 - 1),
+                  t(lang, "diff_down_range", low=1, high=t2 - 1), t(lang, "same").capitalize(),
+                  t(lang, "diff_up_range", low=1, high=t2 - 1), t(lang, "diff_up_range", low=t2, high=t3 - 1), t(lang, "diff_up_more", n=t3)]
+    else:
+        top = float(np.nanmax(np.abs(values))) if valid.any() else 0.0
+        top = top or 1e-9
+        edges = [-5 * top / 7, -3 * top / 7, -top / 7, top / 7, 3 * top / 7, 5 * top / 7]
+
+        def num(x):
+            return f"{x:+.3f}".replace(".", "," if lang == "sv" else ".").replace("-", "−")
+        labels = [f"< {num(edges[0])}"] + [f"{num(lo)} – {num(hi)}" for lo, hi in zip(edges, edges[1:])] + [f"> {num(edges[-1])}"]
+    classes = np.digitize(np.nan_to_num(values), edges)
+    return np.where(valid, classes, -1), labels
+
+
+def register_compare_callbacks(app, ctx, cache) -> None:
+    keys = ctx.engine.keys
+    labels = {lang: {i.key: _label(i.labels, lang) for i in ctx.pkg.manifest.indicators} for lang in ("sv", "en")}
+
+    @lru_cache(maxsize=64)
+    def cached_side(query: str, level: str):
+        state, _ = parse_query(parse_qs(query.lstrip("?"), keep_blank_values=True), ctx.options)
+        m = state.method
+        return state, side(ctx.engine, dict(state.weights), level, m.normalisation, m.aggregation, m.cluster_settings)
+
+    @app.callback(Output("cmp-model", "data"), Output("cmp-weights", "children"),
+                  Input("cmp-a", "data"), Input("cmp-b", "data"), *[Input(i, "value") for i in _slider_ids(ctx)],
+                  Input("cmp-diff", "value"), State("cmp-n", "data"), State("cmp-titles", "data"), State("cmp-page", "lang"))
+    def compare_model(a_query, b_query, *rest):
+        weights, (mode, n, titles, lang) = rest[:len(keys)], rest[len(keys):]
+        lang = known_lang(lang)
+        mode = mode if mode in MODES else "rank"
+        top_n, _ = _top(n)
+        clean = {}
+        for key, w in zip(keys, weights):
+            value, bad = check_weight(key, w)
+            if bad:
+                return no_update, t(lang, "input_notice", items=f"{labels[lang][key]}: {w}")
+            clean[key] = value
+        if sum(clean.values()) == 0:
+            return no_update, t(lang, "all_zero")
+        state_a, a = cached_side(text(a_query), _level(text(a_query), ctx))
+        state_b, _ = cached_side(text(b_query), state_a.level)
+        m = state_b.method
+        try:
+            b = side(ctx.engine, clean, state_a.level, m.normalisation, m.aggregation, m.cluster_settings)
+            result = compare(a, b, top_n or DEFAULT_TOP_N)
+        except EngineError as err:
+            return no_update, t(lang, "method_error", detail=str(err))
+        titles = titles if isinstance(titles, dict) else {}
+        name_a, name_b = str(titles.get("a", "A")), str(titles.get("b", "B"))
+        return compare_view(ctx, result, a, b, mode, lang, name_a, name_b, state_a), \
+            [html.P(s) for s in weight_sentences(result.weights, labels[lang], lang, name_a, name_b)] + \
+            [html.Table(className="card-table weights-table", children=[
+                html.Thead(html.Tr([html.Th(t(lang, "indicator")), html.Th(name_a), html.Th(name_b)])),
+                html.Tbody([html.Tr([html.Th(labels[lang][c["key"]], scope="row"), html.Td(f"{round(100 * c['share_a'])}\u00a0%"),
+                                     html.Td(f"{round(100 * c['share_b'])}\u00a0%")]) for c in result.weights])])]
+
+    cs = lambda name: ClientsideFunction(namespace="malmoCompare", function_name=name)  # noqa: E731
+    app.clientside_callback(cs("shares"), *[Output(f"cmp-share-{k}", "children") for k in keys],
+                            *[Input(i, "value") for i in _slider_ids(ctx)], State("cmp-texts", "data"))
+    app.clientside_callback(cs("paint"), Output("cmp-painted", "data"), Output("cmp-legend", "children"),
+                            Output("cmp-outlines-a", "url"), Output("cmp-outlines-b", "url"),
+                            Input("cmp-model", "data"), State("cmp-info", "data"), State("cmp-texts", "data"))
+    app.clientside_callback(cs("lists"), Output("cmp-lists", "children"), Input("cmp-model", "data"), State("cmp-texts", "data"))
+    app.clientside_callback(cs("slope"), Output("cmp-slope", "figure"), Input("cmp-model", "data"), State("cmp-texts", "data"))
+    app.clientside_callback(cs("trend"), Output("cmp-trend", "figure"), Input("cmp-model", "data"), State("cmp-texts", "data"))
+
+
+def _level(query: str, ctx) -> str:
+    state, _ = parse_query(parse_qs(query.lstrip("?"), keep_blank_values=True), ctx.options)
+    return state.level
+
+
+def compare_view(ctx, result, a, b, mode: str, lang: str, name_a: str, name_b: str, state_a) -> dict:
+    """What the compare page draws, compact and aligned to the level's codes (as the dashboard's view model)."""
+    areas = result.areas
+    values = areas["rank_change"].to_numpy(dtype=float) if mode == "rank" else areas["index_change"].to_numpy(dtype=float)
+    if mode == "rank":
+        values = np.where((areas["rank_a"] > 0) & (areas["rank_b"] > 0), values, np.nan)
+    classes, legend = diff_classes(values, mode, int((areas["rank_b"] > 0).sum()), lang)
+    enter, leave = result.entering(), result.leaving()
+    labels = {r.code: "▲ " + r.name for r in enter.itertuples()}
+    labels.update({r.code: "▼ " + r.name for r in leave.itertuples()})
+    stroke = {**{c: "enter" for c in enter["code"]}, **{c: "leave" for c in leave["code"]}}
+
+    def rows(frame):
+        return [[r.code, r.name, int(r.rank_a), int(r.rank_b)] for r in frame.itertuples()]
+
+    def groups(s):
+        return [c.members for c in s.clusters]
+    slope = result.slope()
+    trend_a = ctx.views.trend(tuple(tuple(c.members) for c in a.clusters), state_a.age_group)
+    trend_b = ctx.views.trend(tuple(tuple(c.members) for c in b.clusters), state_a.age_group)
+    return {
+        "level": a.result.level, "index_level": ctx.pkg.manifest.index_level, "mode": mode,
+        "class": [int(c) for c in classes], "colours": DIFF_COLOURS, "legend": legend,
+        "rank": [int(r) if r > 0 else 0 for r in areas["rank_b"]], "clusters": [], "labels": labels, "stroke": stroke,
+        "top_n": result.top_n, "names": {"a": name_a, "b": name_b},
+        "entering": rows(enter), "leaving": rows(leave),
+        "entering_clusters": rows(result.entering_clusters()), "leaving_clusters": rows(result.leaving_clusters()),
+        "slope": [[r.name, int(r.rank_a), int(r.rank_b), bool(r.in_top_a), bool(r.in_top_b)] for r in slope.itertuples()],
+        "groups_a": groups(a), "groups_b": groups(b),
+        "clusters_a": [c.as_dict() for c in a.clusters], "clusters_b": [c.as_dict() for c in b.clusters],
+        "trend_a": trend_a, "trend_b": trend_b, "generated": ctx.pkg.is_generated(),
+    }
+
+
+COMPARE_TEXT_KEYS = [
+    "compare_enter", "compare_leave", "compare_enter_clusters", "compare_leave_clusters", "compare_none", "compare_rank_ab",
+    "compare_legend_rank", "compare_legend_index", "compare_outline_a", "compare_outline_b", "compare_entering_outline",
+    "compare_leaving_outline", "compare_slope_title", "compare_slope_axis", "compare_trend_title", "compare_clusters_of",
+    "compare_up_b", "compare_in_both", "compare_only_a", "compare_only_b",
+]

@@ -1,0 +1,152 @@
+"""The scenarios' HTTP API (layers/scenarios.py stores them; state.py's one parser checks their state).
+
+| request | answer |
+|---|---|
+| POST /api/scenarios  {name, note?, state: "<query string>"} | 201 {id, url, edit_token, …} |
+| GET /api/scenarios/<id> | the scenario, with its state as the controls read it (`settings`) |
+| GET /api/scenarios?ids=a,b,c | those scenarios (unknown ids left out) |
+| PATCH /api/scenarios/<id>  {name}, header X-Edit-Token | renamed |
+| DELETE /api/scenarios/<id>, header X-Edit-Token | 204 |
+| GET /api/scenarios/export?ids=a,b | a JSON file for another server |
+| POST /api/scenarios/import  (that file) | 201 {scenarios: [{id, url, edit_token, …}]} |
+| GET /api/workshop | the shared workshop list |
+| PUT / DELETE /api/workshop/<id>, header X-Edit-Token | pin / unpin |
+
+Every refusal is a 4xx (503 when the database cannot be used) with a one-line message; the rest of
+the app does not depend on the database.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs
+
+from flask import Response, request
+
+from layers.scenarios import MAX_IDS, Scenario, ScenarioError, export_document, read_document
+
+from . import guard
+from .state import SCENARIO_PARAMS, parse_query, scenario_query, slider_positions, skipped_text
+
+
+def _json(data, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json",
+                    headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+def checked_state(ctx, query) -> str:
+    """A scenario's state from a query string, in canonical form; anything the page would skip
+    (unknown keys, bad values) refuses the scenario, with the reason."""
+    if not isinstance(query, str) or len(query) > 2000:
+        raise ScenarioError(400, "state: give the view's query string (at most 2 000 characters)")
+    args = parse_qs(query.lstrip("?"), keep_blank_values=True)
+    extra = sorted(k for k in args if k not in SCENARIO_PARAMS and k not in ("lang", "mode"))
+    if extra:
+        raise ScenarioError(400, f"state: unknown key(s) {', '.join(extra)} (known: {', '.join(SCENARIO_PARAMS)})")
+    state, skipped = parse_query(args, ctx.options)
+    if skipped:
+        labels = {i.key: i.key for i in ctx.pkg.manifest.indicators}
+        raise ScenarioError(400, "state: " + skipped_text("en", skipped, labels))
+    return scenario_query(state)
+
+
+def settings_of(ctx, scenario: Scenario) -> dict:
+    """A scenario's state as the page's controls take it (slider positions, choices, numbers)."""
+    state, _ = parse_query(parse_qs(scenario.state.lstrip("?"), keep_blank_values=True), ctx.options)
+    m = state.method
+    return {"weights": slider_positions(state.weights), "level": state.level, "norm": m.normalisation, "agg": m.aggregation,
+            "classes": m.classification, "top": m.top_n, "ext": m.extend_threshold, "minb": m.min_shared_m,
+            "layers": list(state.layers), "age": state.age_group}
+
+
+def register(app, ctx) -> None:
+    server, urls, store = app.server, ctx.urls, ctx.scenarios
+
+    def public(s: Scenario) -> dict:
+        return {**s.as_dict(), "url": urls.page(f"?s={s.id}"), "settings": settings_of(ctx, s)}
+
+    def created(pairs) -> list[dict]:
+        return [{**public(s), "edit_token": token} for s, token in pairs]
+
+    def body() -> dict:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise ScenarioError(400, "the body is not a JSON object")
+        return data
+
+    def ids_param() -> list[str]:
+        ids = [i for i in request.args.get("ids", "").split(",") if i]
+        if len(ids) > MAX_IDS:
+            raise ScenarioError(400, f"at most {MAX_IDS} ids at once")
+        return ids
+
+    def answer(work):
+        """Run a request's work; a ScenarioError is the client's (or the database's) one-line answer."""
+        try:
+            return work()
+        except ScenarioError as err:
+            if err.status >= 500:
+                guard.log.error("scenario database: %s [request %s]", err.message, guard.request_id())
+                return Response(err.message + "\n", status=err.status, mimetype="text/plain")
+            return guard.client_error(err.status, err.message)
+
+    @server.route(urls.route("/api/scenarios"), methods=["GET", "POST"])
+    def scenarios_collection():
+        def work():
+            if request.method == "GET":
+                return _json({"scenarios": [public(s) for s in store.get_many(ids_param())]})
+            data = body()
+            unknown = sorted(set(data) - {"name", "note", "state"})
+            if unknown:
+                raise ScenarioError(400, f"unknown field(s) {', '.join(unknown)} (known: name, note, state)")
+            pair = store.create(data.get("name"), data.get("note"), checked_state(ctx, data.get("state")))
+            return _json(created([pair])[0], 201)
+        return answer(work)
+
+    @server.route(urls.route("/api/scenarios/export"))
+    def scenarios_export():
+        def work():
+            doc = export_document(store.get_many(ids_param()))
+            return _json(doc, headers={"Content-Disposition": 'attachment; filename="scenarier.json"'})
+        return answer(work)
+
+    @server.route(urls.route("/api/scenarios/import"), methods=["POST"])
+    def scenarios_import():
+        def work():
+            items = read_document(request.get_json(silent=True))
+            rows = []
+            for n, item in enumerate(items, start=1):
+                try:
+                    rows.append((item["name"], item["note"], checked_state(ctx, item["state"]), item["created"]))
+                except ScenarioError as err:
+                    raise ScenarioError(400, f"scenario {n}: {err.message}") from None
+            return _json({"scenarios": created(store.create_many(rows))}, 201)
+        return answer(work)
+
+    @server.route(urls.route("/api/scenarios/<sid>"), methods=["GET", "PATCH", "DELETE"])
+    def scenario_item(sid: str):
+        token = request.headers.get("X-Edit-Token", "")
+
+        def work():
+            if request.method == "GET":
+                return _json(public(store.get(sid)))
+            if request.method == "DELETE":
+                store.delete(sid, token)
+                return Response(status=204)
+            data = body()
+            if set(data) != {"name"}:
+                raise ScenarioError(400, "a scenario is immutable: only its name can change ({\"name\": …})")
+            return _json(public(store.rename(sid, token, data["name"])))
+        return answer(work)
+
+    @server.route(urls.route("/api/workshop"))
+    def workshop_list():
+        return answer(lambda: _json({"scenarios": [public(s) for s in store.workshop()]}))
+
+    @server.route(urls.route("/api/workshop/<sid>"), methods=["PUT", "DELETE"])
+    def workshop_pin(sid: str):
+        token = request.headers.get("X-Edit-Token", "")
+
+        def work():
+            (store.pin if request.method == "PUT" else store.unpin)(sid, token)
+            return _json({"scenarios": [public(s) for s in store.workshop()]})
+        return answer(work)

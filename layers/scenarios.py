@@ -1,0 +1,323 @@
+"""Saved scenarios: named, immutable view states in a SQL database, through SQLAlchemy.
+
+SQLite by default (one file, `SCENARIO_DB`); any SQLAlchemy URL (e.g. PostgreSQL) works the same.
+A scenario is a name (1–80 characters), an optional note, the state as a query string (checked by
+the caller, which owns the state's rules) and its creation time (UTC). It has a short id and an edit
+token; only the token's SHA-256 is stored, and it is needed to rename, delete or pin to the
+workshop list. The schema is versioned: `MIGRATIONS[n]` takes version n to n+1, in one transaction.
+
+Problems are `ScenarioError`s with an HTTP-like status: 400 bad input, 403 wrong token, 404 unknown
+id, 503 the database cannot be used (the message says which file or URL and why). The rest of the
+app keeps working when the database does not: nothing is opened until the first use.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import (Column, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, delete, event,
+                        func, insert, select, update)
+from sqlalchemy.engine import Engine as SqlEngine, make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+NAME_MAX = 80
+NOTE_MAX = 2000
+ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud in a workshop
+ID_LENGTH = 8
+MAX_IDS = 100  # scenarios asked for at once
+EXPORT_FORMAT = "malmo-scenarios"
+
+metadata = MetaData()
+schema_info = Table("schema_info", metadata, Column("version", Integer, nullable=False))
+scenarios = Table(
+    "scenarios", metadata,
+    Column("id", String(16), primary_key=True),
+    Column("name", String(NAME_MAX), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("state", Text, nullable=False),
+    Column("token_sha256", String(64), nullable=False),
+    Column("created", String(32), nullable=False),  # ISO 8601, UTC: the same text in SQLite and PostgreSQL
+)
+workshop = Table(
+    "workshop", metadata,
+    Column("scenario_id", String(16), ForeignKey("scenarios.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+
+def _v0_to_v1(conn) -> None:
+    metadata.create_all(conn, tables=[scenarios, workshop])
+
+
+MIGRATIONS = [_v0_to_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class ScenarioError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    name: str
+    note: str
+    state: str  # query string, starting with "?"
+    created: str
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "note": self.note, "state": self.state, "created": self.created}
+
+
+def check_name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError(400, "name: give 1–80 characters")
+    if len(name) > NAME_MAX:
+        raise ScenarioError(400, f"name: at most {NAME_MAX} characters, got {len(name)}")
+    if any(ord(c) < 32 for c in name):
+        raise ScenarioError(400, "name: no line breaks or control characters")
+    return name
+
+
+def check_note(note) -> str:
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise ScenarioError(400, "note: must be text")
+    if len(note) > NOTE_MAX:
+        raise ScenarioError(400, f"note: at most {NOTE_MAX} characters, got {len(note)}")
+    return note
+
+
+def check_id(scenario_id) -> str:
+    if not isinstance(scenario_id, str) or not 1 <= len(scenario_id) <= 16 or not scenario_id.isalnum():
+        raise ScenarioError(404, f"no scenario {str(scenario_id)[:20]!r}")
+    return scenario_id
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def database_url(setting: str | None, default: Path) -> str:
+    """SCENARIO_DB as a SQLAlchemy URL: a URL as given (postgresql+psycopg://…), a path → sqlite:///path."""
+    if setting and "://" in setting:
+        return setting
+    return f"sqlite:///{Path(setting or default).expanduser().resolve()}"
+
+
+class ScenarioStore:
+    """Scenarios in one database. Thread-safe; opened (and migrated) at first use."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._engine: SqlEngine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def where(self) -> str:
+        """The database as named in messages (no password)."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def _db(self) -> SqlEngine:
+        if self._engine is not None:
+            return self._engine
+        with self._lock:
+            if self._engine is None:
+                try:
+                    engine = self._open()
+                    self._migrate(engine)
+                except SQLAlchemyError as err:
+                    raise ScenarioError(503, f"the scenario database {self.where} cannot be used: {_reason(err)}") from None
+                except OSError as err:
+                    raise ScenarioError(503, f"the scenario database {self.where} cannot be used: {err.strerror or err}") from None
+                self._engine = engine
+        return self._engine
+
+    def _open(self) -> SqlEngine:
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite":
+            return create_engine(self.url, pool_pre_ping=True)
+        if url.database:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(self.url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn, _record):
+            cur = conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+        return engine
+
+    @staticmethod
+    def _migrate(engine: SqlEngine) -> None:
+        with engine.begin() as conn:
+            metadata.create_all(conn, tables=[schema_info])
+            version = conn.execute(select(func.max(schema_info.c.version))).scalar() or 0
+            if version > SCHEMA_VERSION:
+                raise ScenarioError(503, f"the scenario database has schema version {version}; this app knows up to {SCHEMA_VERSION}")
+            for step in MIGRATIONS[version:]:
+                step(conn)
+            if version < SCHEMA_VERSION:
+                conn.execute(delete(schema_info))
+                conn.execute(insert(schema_info).values(version=SCHEMA_VERSION))
+
+    def _run(self, work):
+        """Run `work(conn)` in one transaction; database failures become a 503 with the reason."""
+        try:
+            with self._db().begin() as conn:
+                return work(conn)
+        except ScenarioError:
+            raise
+        except SQLAlchemyError as err:
+            raise ScenarioError(503, f"the scenario database {self.where} cannot be used: {_reason(err)}") from None
+
+    def health(self) -> str | None:
+        """None when the database answers, else why not."""
+        try:
+            self._run(lambda conn: conn.execute(select(func.count()).select_from(scenarios)).scalar())
+            return None
+        except ScenarioError as err:
+            return err.message
+
+    # --- the life cycle -------------------------------------------------------------------------
+
+    def create(self, name, note, state: str, created: str | None = None) -> tuple[Scenario, str]:
+        """A new scenario and its edit token (shown once; only its hash is kept)."""
+        items = self.create_many([(name, note, state, created)])
+        return items[0]
+
+    def create_many(self, items: list[tuple]) -> list[tuple[Scenario, str]]:
+        """Several new scenarios in one transaction: all or none."""
+        rows = []
+        for name, note, state, created in items:
+            rows.append(Scenario("", check_name(name), check_note(note), state,
+                                 created or datetime.now(timezone.utc).isoformat(timespec="seconds")))
+
+        def work(conn):
+            out = []
+            for row in rows:
+                token = secrets.token_urlsafe(24)
+                for _ in range(10):  # ids are random: retry on the rare collision
+                    sid = "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(insert(scenarios).values(id=sid, name=row.name, note=row.note, state=row.state,
+                                                                  token_sha256=_hash(token), created=row.created))
+                        break
+                    except IntegrityError:
+                        continue
+                else:
+                    raise ScenarioError(503, "could not find a free scenario id")
+                out.append((Scenario(sid, row.name, row.note, row.state, row.created), token))
+            return out
+        return self._run(work)
+
+    def get(self, scenario_id) -> Scenario:
+        found = self.get_many([scenario_id])
+        if not found:
+            raise ScenarioError(404, f"no scenario {scenario_id!r}")
+        return found[0]
+
+    def get_many(self, ids: list[str]) -> list[Scenario]:
+        """The scenarios with these ids, in the order asked for; unknown ids are left out."""
+        if len(ids) > MAX_IDS:
+            raise ScenarioError(400, f"at most {MAX_IDS} ids at once")
+        wanted = []
+        for sid in ids:
+            try:
+                wanted.append(check_id(sid))
+            except ScenarioError:
+                continue
+        if not wanted:
+            return []
+        rows = self._run(lambda conn: conn.execute(select(scenarios).where(scenarios.c.id.in_(wanted))).mappings().all())
+        by_id = {r["id"]: Scenario(r["id"], r["name"], r["note"], r["state"], r["created"]) for r in rows}
+        return [by_id[s] for s in dict.fromkeys(wanted) if s in by_id]
+
+    def _authorised(self, conn, scenario_id, token) -> None:
+        check_id(scenario_id)
+        row = conn.execute(select(scenarios.c.token_sha256).where(scenarios.c.id == scenario_id)).first()
+        if row is None:
+            raise ScenarioError(404, f"no scenario {scenario_id!r}")
+        if not isinstance(token, str) or not token or not hmac.compare_digest(row[0], _hash(token)):
+            raise ScenarioError(403, "this needs the scenario's edit token (header X-Edit-Token)")
+
+    def rename(self, scenario_id, token, name) -> Scenario:
+        name = check_name(name)
+
+        def work(conn):
+            self._authorised(conn, scenario_id, token)
+            conn.execute(update(scenarios).where(scenarios.c.id == scenario_id).values(name=name))
+        self._run(work)
+        return self.get(scenario_id)
+
+    def delete(self, scenario_id, token) -> None:
+        def work(conn):
+            self._authorised(conn, scenario_id, token)
+            conn.execute(delete(workshop).where(workshop.c.scenario_id == scenario_id))
+            conn.execute(delete(scenarios).where(scenarios.c.id == scenario_id))
+        self._run(work)
+
+    # --- the workshop list: shared, pinned by whoever holds a scenario's token --------------------
+
+    def workshop(self) -> list[Scenario]:
+        def work(conn):
+            query = (select(scenarios).join(workshop, workshop.c.scenario_id == scenarios.c.id)
+                     .order_by(workshop.c.position, scenarios.c.id))
+            return conn.execute(query).mappings().all()
+        return [Scenario(r["id"], r["name"], r["note"], r["state"], r["created"]) for r in self._run(work)]
+
+    def pin(self, scenario_id, token) -> None:
+        def work(conn):
+            self._authorised(conn, scenario_id, token)
+            if conn.execute(select(workshop).where(workshop.c.scenario_id == scenario_id)).first():
+                return
+            last = conn.execute(select(func.max(workshop.c.position))).scalar()
+            conn.execute(insert(workshop).values(scenario_id=scenario_id, position=(last or 0) + 1))
+        self._run(work)
+
+    def unpin(self, scenario_id, token) -> None:
+        def work(conn):
+            self._authorised(conn, scenario_id, token)
+            conn.execute(delete(workshop).where(workshop.c.scenario_id == scenario_id))
+        self._run(work)
+
+
+def export_document(items: list[Scenario]) -> dict:
+    """A set of scenarios as a file another server can import (ids and tokens are not carried)."""
+    return {"format": EXPORT_FORMAT, "version": 1,
+            "scenarios": [{"name": s.name, "note": s.note, "state": s.state, "created": s.created} for s in items]}
+
+
+def read_document(doc) -> list[dict]:
+    """The scenarios of an exported file, each checked; a problem names the scenario's position."""
+    if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT or not isinstance(doc.get("scenarios"), list):
+        raise ScenarioError(400, f"not a scenario file (expected {{\"format\": \"{EXPORT_FORMAT}\", \"scenarios\": […]}})")
+    if len(doc["scenarios"]) > MAX_IDS:
+        raise ScenarioError(400, f"at most {MAX_IDS} scenarios in one file")
+    out = []
+    for n, item in enumerate(doc["scenarios"], start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("state"), str):
+            raise ScenarioError(400, f"scenario {n}: needs a name and a state")
+        try:
+            out.append({"name": check_name(item.get("name")), "note": check_note(item.get("note")), "state": item["state"],
+                        "created": item.get("created") if isinstance(item.get("created"), str) and len(item["created"]) <= 32 else None})
+        except ScenarioError as err:
+            raise ScenarioError(400, f"scenario {n}: {err.message}") from None
+    return out
+
+
+def _reason(err: SQLAlchemyError) -> str:
+    """The driver's own one-line reason ('file is not a database', 'attempt to write a readonly database')."""
+    original = getattr(err, "orig", None)
+    return str(original or err).splitlines()[0]

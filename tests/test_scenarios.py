@@ -1,0 +1,196 @@
+"""Scenarios (layers/scenarios.py, dashboard/scenario_api.py) and the comparison (layers/compare.py):
+the store, its HTTP API with every refusal a one-line 4xx, a real server under 20 concurrent saves
+and a restart, and the CLI's `compare`."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+import pytest
+import requests
+
+from layers.compare import compare, side, weight_changes
+from layers.scenarios import SCHEMA_VERSION, ScenarioError, ScenarioStore, database_url
+from conftest import ROOT
+
+EQUAL = "inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1"
+ECONOMY = "inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:3,lag_inkomststandard:1"
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ScenarioStore(database_url(str(tmp_path / "s.sqlite3"), tmp_path / "unused"))
+
+
+def test_store_life_cycle_and_tokens(store):
+    saved, token = store.create("Skolfokus", "inför mötet", "?w=" + EQUAL)
+    assert len(saved.id) == 8 and store.get(saved.id) == saved
+    assert [s.id for s in store.get_many([saved.id, "nothere", "../x"])] == [saved.id]
+    with pytest.raises(ScenarioError) as err:
+        store.delete(saved.id, "wrong")
+    assert err.value.status == 403
+    with pytest.raises(ScenarioError) as err:
+        store.rename(saved.id, None, "x")
+    assert err.value.status == 403
+    assert store.rename(saved.id, token, "Skolfokus 2").name == "Skolfokus 2"
+    store.pin(saved.id, token)
+    assert [s.id for s in store.workshop()] == [saved.id]
+    store.delete(saved.id, token)
+    assert store.workshop() == [] and store.get_many([saved.id]) == []
+    with pytest.raises(ScenarioError) as err:
+        store.get(saved.id)
+    assert err.value.status == 404
+    # only the token's hash is stored
+    path = store.url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        assert db.execute("select version from schema_info").fetchall() == [(SCHEMA_VERSION,)]
+        assert token not in json.dumps(db.execute("select * from scenarios").fetchall())
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 81, None, 5, "a\nb"])
+def test_store_refuses_bad_names(store, name):
+    with pytest.raises(ScenarioError) as err:
+        store.create(name, None, "?w=" + EQUAL)
+    assert err.value.status == 400 and "name" in err.value.message
+
+
+def test_a_corrupt_or_unwritable_database_is_a_clear_message_and_the_app_keeps_working(tmp_path):
+    corrupt = tmp_path / "corrupt.sqlite3"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    store = ScenarioStore(database_url(str(corrupt), corrupt))
+    with pytest.raises(ScenarioError) as err:
+        store.create("x", None, "?w=" + EQUAL)
+    assert err.value.status == 503 and "corrupt.sqlite3" in err.value.message and "not a database" in err.value.message
+    assert store.health() and "not a database" in store.health()
+
+    from dashboard.app import create_app
+    os.environ["SCENARIO_DB"], before = str(corrupt), os.environ["SCENARIO_DB"]
+    try:
+        app = create_app()
+    finally:
+        os.environ["SCENARIO_DB"] = before
+    client = app.server.test_client()
+    answer = client.post("/api/scenarios", json={"name": "x", "state": "?w=" + EQUAL})
+    assert answer.status_code == 503 and b"not a database" in answer.data and b"Traceback" not in answer.data
+    page = client.get("/?s=abcdefgh")  # the page still opens; the unknown scenario is a notice
+    assert page.status_code == 200
+    assert client.get("/api/export.csv?s=abcdefgh").status_code == 200
+    assert client.get("/healthz").status_code == 200
+
+
+def test_api_round_trip_and_bad_requests(client):
+    made = client.post("/api/scenarios", json={"name": "<img src=x onerror=alert(1)>", "note": "n", "state": "?w=" + ECONOMY + "&level=delomrade&lang=en"})
+    assert made.status_code == 201
+    body = made.get_json()
+    assert body["name"] == "<img src=x onerror=alert(1)>" and body["url"] == f"/?s={body['id']}" and body["edit_token"]
+    assert "lang=" not in body["state"] and body["settings"]["weights"]["ekonomiskt_bistand"] == 100
+    got = client.get(f"/api/scenarios/{body['id']}").get_json()
+    assert got["state"] == body["state"] and "edit_token" not in got
+    assert [s["id"] for s in client.get(f"/api/scenarios?ids={body['id']},nothere").get_json()["scenarios"]] == [body["id"]]
+
+    # ?s= opens it; the link's own parameters override it
+    csv = client.get(f"/api/export.csv?s={body['id']}&lang=en").data.decode("utf-8-sig")
+    assert "Economic assistance 50 %" in csv or "50 %" in csv
+    assert client.get(f"/api/export.csv?s={body['id']}&w={EQUAL}&lang=en").data.decode("utf-8-sig").count("25 %") >= 4
+
+    bad = {
+        "name too long": ({"name": "x" * 81, "state": "?w=" + EQUAL}, 400),
+        "unknown state key": ({"name": "x", "state": "?w=" + EQUAL + "&colour=red"}, 400),
+        "bad weight": ({"name": "x", "state": "?w=inte_behorig:-1"}, 400),
+        "unknown field": ({"name": "x", "state": "", "owner": "me"}, 400),
+        "no state": ({"name": "x"}, 400),
+    }
+    for what, (payload, status) in bad.items():
+        answer = client.post("/api/scenarios", json=payload)
+        assert answer.status_code == status, what
+        assert answer.data.decode().count("\n") == 1 and b"Traceback" not in answer.data, what
+    assert client.post("/api/scenarios", data="{not json", content_type="application/json").status_code == 400
+    assert client.post("/api/scenarios", data="name=x", content_type="application/x-www-form-urlencoded").status_code == 400
+    assert client.get("/api/scenarios/zzzzzzzz").status_code == 404
+    assert client.get("/api/scenarios/ab%20cd").status_code == 404
+    assert client.delete(f"/api/scenarios/{body['id']}").status_code == 403
+    assert client.delete(f"/api/scenarios/{body['id']}", headers={"X-Edit-Token": "guess"}).status_code == 403
+    assert client.patch(f"/api/scenarios/{body['id']}", json={"state": "?w=" + EQUAL}, headers={"X-Edit-Token": body["edit_token"]}).status_code == 400
+    assert client.patch(f"/api/scenarios/{body['id']}", json={"name": "Ny"}, headers={"X-Edit-Token": body["edit_token"]}).get_json()["name"] == "Ny"
+
+    # a set of scenarios moves to another server as a file, with new ids and tokens
+    exported = client.get(f"/api/scenarios/export?ids={body['id']}")
+    assert "attachment" in exported.headers["Content-Disposition"]
+    imported = client.post("/api/scenarios/import", json=exported.get_json())
+    assert imported.status_code == 201
+    again = imported.get_json()["scenarios"][0]
+    assert again["id"] != body["id"] and again["state"] == body["state"] and again["name"] == "Ny"
+    broken = {**exported.get_json(), "scenarios": [{"name": "ok", "state": "?w=" + EQUAL}, {"name": "", "state": "?w=" + EQUAL}]}
+    answer = client.post("/api/scenarios/import", json=broken)
+    assert answer.status_code == 400 and b"scenario 2" in answer.data
+
+    assert client.delete(f"/api/scenarios/{body['id']}", headers={"X-Edit-Token": body["edit_token"]}).status_code == 204
+    assert client.get(f"/api/scenarios/{body['id']}").status_code == 404
+    page = client.get(f"/?s={body['id']}")
+    assert page.status_code == 200
+
+
+def test_twenty_concurrent_saves_lose_none_and_survive_a_restart(tmp_path):
+    """20 POSTs at once against gunicorn (2 workers × 4 threads, the production shape), then a restart."""
+    from services import running_gunicorn
+    env = {"SCENARIO_DB": str(tmp_path / "shared.sqlite3")}
+    with running_gunicorn(env) as (url, _):
+        def save(n):
+            return requests.post(url + "/api/scenarios", json={"name": f"Scenario {n}", "state": f"?w=inte_behorig:{n + 1},trangboddhet:1"}, timeout=30)
+        with ThreadPoolExecutor(20) as pool:
+            answers = list(pool.map(save, range(20)))
+        assert [a.status_code for a in answers] == [201] * 20, [a.text for a in answers if a.status_code != 201]
+        ids = [a.json()["id"] for a in answers]
+        assert len(set(ids)) == 20
+    with running_gunicorn(env) as (url, _):
+        found = requests.get(url + "/api/scenarios?ids=" + ",".join(ids), timeout=30).json()["scenarios"]
+        assert sorted(s["name"] for s in found) == sorted(f"Scenario {n}" for n in range(20))
+
+
+def test_compare_lists_who_enters_and_leaves(engine):
+    a = side(engine, None)
+    b = side(engine, {"inte_behorig": 1, "trangboddhet": 1, "ekonomiskt_bistand": 3, "lag_inkomststandard": 1})
+    result = compare(a, b, 11)
+    areas = result.areas
+    assert areas["in_top_a"].sum() == 11 and areas["in_top_b"].sum() == 11
+    entering, leaving = set(result.entering()["code"]), set(result.leaving()["code"])
+    assert len(entering) == len(leaving)  # the top 11 stays 11
+    assert entering == set(areas.loc[areas["rank_b"].between(1, 11) & ~areas["rank_a"].between(1, 11), "code"])
+    assert (areas["rank_change"] == areas["rank_a"] - areas["rank_b"]).where(areas["rank_a"] > 0, True).all()
+    same = compare(a, a, 11)
+    assert same.entering().empty and same.leaving().empty and (same.areas["rank_change"] == 0).all()
+    # the union of both top-20 lists, best first
+    slope = result.slope()
+    assert set(slope["code"]) == set(areas.loc[areas["rank_a"].between(1, 20) | areas["rank_b"].between(1, 20), "code"])
+
+
+def test_weight_changes_say_it_as_a_facilitator_would():
+    equal = {"a": 1, "b": 1, "c": 1, "d": 1}
+    kinds = {c["key"]: (c["kind"], c["factor"]) for c in weight_changes(equal, {"a": 2, "b": 1, "c": 1, "d": 1})}
+    assert kinds == {"a": ("more", 2.0), "b": ("same", 1.0), "c": ("same", 1.0), "d": ("same", 1.0)}
+    assert all(c["kind"] == "same" for c in weight_changes(equal, {"a": 5, "b": 5, "c": 5, "d": 5}))
+    assert weight_changes(equal, {"a": 0, "b": 1, "c": 1, "d": 1})[0]["kind"] == "off"
+    assert weight_changes({"a": 0, "b": 1, "c": 1, "d": 1}, equal)[0]["kind"] == "on"
+    from dashboard.compare import weight_sentences
+    words = weight_sentences(weight_changes(equal, {"a": 2, "b": 1, "c": 1, "d": 1}), {k: k.upper() for k in equal}, "sv", "A", "B")
+    assert words == ["B väger a dubbelt så mycket som A (40\u00a0% mot 25\u00a0%)."]
+
+
+def test_cli_compare_json_and_csv():
+    run = lambda *a: subprocess.run([sys.executable, "-m", "layers", "compare", *a], capture_output=True, text=True, cwd=ROOT)  # noqa: E731
+    out = run("--a", EQUAL, "--b", ECONOMY, "--top-n", "11")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["top_n"] == 11 and len(data["areas"]) == 136
+    assert {"code", "rank_a", "rank_b", "index_a", "index_b", "in_top_a", "in_top_b", "cluster_a", "cluster_b"} <= set(data["areas"][0])
+    assert data["entering_top"] and len(data["entering_top"]) == len(data["leaving_top"])
+    csv = pd.read_csv(io.StringIO(run("--a", EQUAL, "--b", ECONOMY, "--format", "csv").stdout), dtype={"code": str})
+    assert len(csv) == 136 and set(csv.loc[csv["in_top_b"] & ~csv["in_top_a"], "code"]) == {r["code"] for r in data["entering_top"]}
+    bad = run("--b", "inte_behorig=abc")
+    assert bad.returncode == 2 and "must be a number" in bad.stderr and "Traceback" not in bad.stderr
