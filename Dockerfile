@@ -16,8 +16,11 @@ COPY layers/ layers/
 COPY assets/ assets/
 COPY data/ data/
 
-RUN useradd --create-home --uid 10001 dashboard
+RUN useradd --create-home --uid 10001 dashboard && mkdir -p /var/lib/malmo && chown 10001 /var/lib/malmo
 USER 10001
+# Saved scenarios (SQLite) on a volume, so they outlive the container; or a PostgreSQL URL.
+ENV SCENARIO_DB=/var/lib/malmo/scenarios.sqlite3
+VOLUME /var/lib/malmo
 
 EXPOSE 8050
 # Behind nginx (compose.yaml, deploy/nginx/): gunicorn alone can be held by slow clients.

@@ -87,24 +87,6 @@
     setProps("area-search", {value: ""});
   }
 
-  // Radio buttons of one group share a name, so arrow keys move between them.
-  function nameRadioGroups() {
-    document.querySelectorAll(".choice-items input[type=radio], #level-select input[type=radio], #uvas-age input[type=radio], #embed-view input[type=radio]").forEach(function (input) {
-      const group = input.closest("[id]").id;
-      if (input.name !== group) input.name = group;
-    });
-  }
-
-  // The sliders' handles are named after their indicator, and say their share (not a bare position).
-  function nameSliders(texts) {
-    Object.keys(texts.indicators).forEach(function (key) {
-      const handle = document.querySelector("#weight-" + key + " .rc-slider-handle");
-      if (handle && handle.getAttribute("aria-label") !== texts.indicators[key]) handle.setAttribute("aria-label", texts.indicators[key]);
-      const share = document.getElementById("share-" + key);
-      if (handle && share && share.textContent && handle.getAttribute("aria-valuetext") !== share.textContent) handle.setAttribute("aria-valuetext", share.textContent);
-    });
-  }
-
   // The URL is the state. The first write after the page opens replaces the history entry (a
   // short link becomes the full one without a new entry, so Back leaves the app); only a
   // user's own change adds an entry. Written when the user pauses: a drag is not a history entry.
@@ -156,7 +138,7 @@
           if (selected) window.malmoMap.focus([selected], "zoom");
         }
         window.malmoMap.paint(vm, info, selected, texts);
-        lib().afterPaint(function () { nameRadioGroups(); nameSliders(texts); });  // not on the map's critical path
+        lib().afterPaint(function () { lib().nameControls(texts, ""); });  // not on the map's critical path
         window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
         return window.malmoPainted.at;
       },

@@ -45,6 +45,7 @@
         const t0 = performance.now();
         window.malmoMap.paint(vm, info, null, texts);
         window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
+        lib().afterPaint(function () { lib().nameControls(texts, "cmp-"); });
         const h = lib().h;
         const items = vm.legend.map(function (label, i) {
           return h("Li", {}, [h("Span", {className: "swatch", style: {background: vm.colours[i]}}), label]);
@@ -81,7 +82,8 @@
           const enter = r[4] && !r[3], leave = r[3] && !r[4];
           const colour = enter ? "#b35806" : leave ? "#542788" : "#8c8c8c";
           return {type: "scatter", mode: "lines+markers+text", x: x, y: [r[1], r[2]], name: L.plotlyText(r[0]), showlegend: false,
-                  text: [r[1] <= 20 ? L.plotlyText(r[0]) : "", r[2] <= 20 ? L.plotlyText(r[0]) : ""], textposition: ["middle left", "middle right"], cliponaxis: false,
+                  text: [r[1] <= 20 ? L.plotlyText(r[0]) + "  " + r[1] : "", r[2] <= 20 ? r[2] + "  " + L.plotlyText(r[0]) : ""],
+                  textposition: ["middle left", "middle right"], cliponaxis: false,
                   textfont: {size: 11, color: enter || leave ? "#111" : "#555"},
                   line: {color: colour, width: enter || leave ? 3 : 1.5, dash: leave ? "dot" : "solid"}, marker: {size: 6, color: colour},
                   hovertemplate: "%{y}<extra>%{fullData.name}</extra>"};
@@ -91,7 +93,7 @@
                         (vm.generated ? "<br><span style='font-size:12px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""), font: {size: 15}},
           margin: {l: 170, r: 170, t: 70, b: 30}, showlegend: false,
           xaxis: {type: "category", fixedrange: true},
-          yaxis: {autorange: false, range: [worst + 1, 0], title: {text: texts.compare.compare_slope_axis}, dtick: 5, fixedrange: true},
+          yaxis: {autorange: false, range: [worst + 0.7, 0.3], showticklabels: false, showgrid: false, zeroline: false, fixedrange: true},
           shapes: [{type: "line", xref: "paper", x0: 0, x1: 1, y0: vm.top_n + 0.5, y1: vm.top_n + 0.5, line: {color: "#444", width: 1, dash: "dash"}}],
           paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff"}};
       },

@@ -61,6 +61,22 @@
     return texts.base + "api/outlines?g=" + encodeURIComponent(g.join("-")).replace(/%2E/g, ".");
   }
 
+  // Controls that Dash draws without names: radio buttons of one group share a name (so arrow keys
+  // move between them), and each weight slider's handle is named after its indicator and says its
+  // share. `prefix` is "" on the dashboard, "cmp-" for B's sliders on the compare page.
+  function nameControls(texts, prefix) {
+    document.querySelectorAll(".choice-items input[type=radio], #level-select input[type=radio], #uvas-age input[type=radio], #embed-view input[type=radio]").forEach(function (input) {
+      const group = input.closest("[id]").id;
+      if (input.name !== group) input.name = group;
+    });
+    Object.keys(texts.indicators).forEach(function (key) {
+      const handle = document.querySelector("#" + prefix + "weight-" + key + " .rc-slider-handle");
+      if (handle && handle.getAttribute("aria-label") !== texts.indicators[key]) handle.setAttribute("aria-label", texts.indicators[key]);
+      const share = document.getElementById(prefix + "share-" + key);
+      if (handle && share && share.textContent && handle.getAttribute("aria-valuetext") !== share.textContent) handle.setAttribute("aria-valuetext", share.textContent);
+    });
+  }
+
   function noUpdate() { return window.dash_clientside.no_update; }
 
   // Run `fn` once the browser has drawn the frame with the recoloured map (two animation frames):
@@ -75,7 +91,7 @@
 
   window.malmoLib = {
     h: h, fmt: fmt, say: say, textElement: textElement, escapeHtml: escapeHtml, plotlyText: plotlyText,
-    clusterName: clusterName, outlinesUrl: outlinesUrl, noUpdate: noUpdate, afterPaint: afterPaint,
+    clusterName: clusterName, outlinesUrl: outlinesUrl, nameControls: nameControls, noUpdate: noUpdate, afterPaint: afterPaint,
     collator: {sv: new Intl.Collator("sv"), en: new Intl.Collator("en")},
     NO_DATA: "#d9d9d9", OUTLINE: "#08306b"
   };

@@ -67,6 +67,11 @@
         list.appendChild(li);
       });
     }
+    // dcc.Upload's own file input has no name: give it the button's
+    const button = document.getElementById("scenario-import-file");
+    document.querySelectorAll("#scenario-import input[type=file]").forEach(function (input) {
+      if (button && input.getAttribute("aria-label") !== button.textContent) input.setAttribute("aria-label", button.textContent);
+    });
     const exp = document.getElementById("scenario-export");
     if (exp) exp.setAttribute("href", base() + "api/scenarios/export?ids=" + mine().map(function (s) { return s.id; }).join(","));
   }

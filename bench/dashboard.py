@@ -5,7 +5,8 @@
 2. bytes sent per slider move: ours vs the naive version;
 3. load: 8 clients moving sliders at once against gunicorn with 2 workers (moves/s, p50, p95);
 4. browser: time from a slider change to the repainted map, at 136 areas and at ~6 000 areas
-   (headless Chromium; Dash's set_props moves the slider as a user would).
+   (headless Chromium; Dash's set_props moves the slider as a user would), on the dashboard and
+   for B's slider on the compare page (the repainted difference map).
 
 Usage: python bench/dashboard.py [--rounds 60]
 """
@@ -139,9 +140,10 @@ def server_side(rounds: int) -> dict:
 REPAINT = """
 const done = arguments[arguments.length - 1];
 const value = arguments[0];
+const slider = arguments[1];
 const before = window.malmoPainted ? window.malmoPainted.at : 0;
 const t0 = performance.now();
-window.dash_clientside.set_props('weight-inte_behorig', {value: value});
+window.dash_clientside.set_props(slider, {value: value});
 (function check() {
   if (window.malmoPainted && window.malmoPainted.at > before) {
     requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
@@ -150,7 +152,7 @@ window.dash_clientside.set_props('weight-inte_behorig', {value: value});
 """
 
 
-def browser_repaint(url: str, rounds: int, areas: int) -> float:
+def browser_repaint(url: str, rounds: int, areas: int, slider: str = "weight-inte_behorig") -> float:
     driver = chromium()
     try:
         driver.set_script_timeout(60)
@@ -159,7 +161,7 @@ def browser_repaint(url: str, rounds: int, areas: int) -> float:
         time.sleep(1)
         samples = []
         for i in range(rounds):
-            ms = driver.execute_async_script(REPAINT, 20 + (i * 37) % 80)
+            ms = driver.execute_async_script(REPAINT, 20 + (i * 37) % 80, slider)
             if ms < 0:
                 raise RuntimeError("map did not repaint")
             samples.append(ms)
@@ -184,15 +186,20 @@ def main() -> None:
     print(f"load    {load['clients']} clients × slider moves, gunicorn {load['workers']} workers: {load['rps']:.0f} moves/s, "
           f"p50 {load['p50']:.1f} ms, p95 {load['p95']:.1f} ms ({load['n']} requests, new weights each)")
     rounds = max(10, args.rounds // 3)
+    compare = "/compare?b=w=inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:3,lag_inkomststandard:1"
     with running_app() as url:
         small = browser_repaint(url + "/", rounds, 136)
+        small_cmp = browser_repaint(url + compare, rounds, 136, "cmp-weight-inte_behorig")
     with tempfile.TemporaryDirectory() as tmp:
         big_pkg = synthetic_package(ROOT / "data" / "malmo", Path(tmp) / "synthetic")
         n_big = sum(1 for _ in json.loads((big_pkg / "boundaries" / "cell.geojson").read_text())["features"])
         with running_app(env={"MALMO_PACKAGE": str(big_pkg)}, timeout=300) as url:
             big = browser_repaint(url + "/", rounds, n_big)
+            big_cmp = browser_repaint(url + compare, rounds, n_big, "cmp-weight-inte_behorig")
     print(f"browser slider → repainted map, {136:>5} areas {small:8.1f} ms (target < 150)")
     print(f"browser slider → repainted map, {n_big:>5} areas {big:8.1f} ms (target < 400)   ratio {big / small:.1f}×")
+    print(f"browser B slider → difference map, {136:>5} areas {small_cmp:8.1f} ms (target < 150)   {small_cmp / small:.2f}× the dashboard's")
+    print(f"browser B slider → difference map, {n_big:>5} areas {big_cmp:8.1f} ms (target < 400)   {big_cmp / big:.2f}× the dashboard's")
 
 
 if __name__ == "__main__":

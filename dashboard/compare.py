@@ -303,6 +303,5 @@ def compare_view(ctx, result, a, b, mode: str, lang: str, name_a: str, name_b: s
 COMPARE_TEXT_KEYS = [
     "compare_enter", "compare_leave", "compare_enter_clusters", "compare_leave_clusters", "compare_none", "compare_rank_ab",
     "compare_legend_rank", "compare_legend_index", "compare_outline_a", "compare_outline_b", "compare_entering_outline",
-    "compare_leaving_outline", "compare_slope_title", "compare_slope_axis", "compare_trend_title", "compare_clusters_of",
-    "compare_up_b", "compare_in_both", "compare_only_a", "compare_only_b",
+    "compare_leaving_outline", "compare_slope_title",
 ]

@@ -28,9 +28,9 @@ JS_TEXT_KEYS = [
 
 
 SCENARIO_TEXT_KEYS = [
-    "scenario_saved", "scenario_failed", "scenario_name_needed", "scenario_open", "scenario_delete", "scenario_deleted",
+    "scenario_saved", "scenario_failed", "scenario_name_needed", "scenario_delete", "scenario_deleted",
     "scenario_pin", "scenario_unpin", "scenarios_none", "scenarios_workshop_none", "scenario_compare", "scenario_imported",
-    "present_none", "present_position", "scenario_confirm_delete",
+    "present_position", "scenario_confirm_delete",
 ]
 
 
@@ -289,8 +289,7 @@ def scenario_panel(lang: str) -> html.Details:
         html.P(t(lang, "scenarios_workshop_help"), className="help"),
         html.Ul(id="workshop-scenarios", className="scenario-list"),
         html.A(t(lang, "scenarios_export"), id="scenario-export", className="button", href="#", download="scenarier.json"),
-        html.Label(t(lang, "scenarios_import"), htmlFor="scenario-import-file"),
-        dcc.Upload(id="scenario-import", children=html.Button(t(lang, "scenarios_import_choose"), id="scenario-import-file",
+        dcc.Upload(id="scenario-import", children=html.Button(t(lang, "scenarios_import"), id="scenario-import-file",
                                                               className="button", type="button"), accept=".json,application/json"),
     ])
 

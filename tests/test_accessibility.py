@@ -25,6 +25,10 @@ PAGES = {
     "embed clusters": ("/embed/clusters", "return document.querySelectorAll('#embed-clusters .cluster').length > 0"),
     "embed card": ("/embed/card?area=48208", "return document.querySelector('#embed-card h2')"),
     "accessibility statement": ("/tillganglighet", "return document.querySelector('h1')"),
+    "scenarios panel open": ("/", DASHBOARD + " && (document.getElementById('scenarios').open = true) && document.querySelector('#my-scenarios li')"),
+    "compare": ("/compare?b=w=inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:3,lag_inkomststandard:1",
+                "return window.malmoPainted && document.querySelectorAll('#cmp-lists h3').length === 4 && document.querySelector('#cmp-slope .scatterlayer')"),
+    "presentation": ("/?mode=present", DASHBOARD),
 }
 
 
