@@ -129,15 +129,18 @@
         });
       },
 
-      paint: function (vm, info, selected, texts) {
+      paint: function (vm, info, selected, mode, analysis, allocation, texts) {
         if (!vm || !info || vm.level !== info.level) return lib().noUpdate();
+        const trigger = ((window.dash_clientside.callback_context.triggered || [])[0] || {}).prop_id || "";
+        if (mode === "index" && (trigger === "analysis.data" || trigger === "allocation.data")) return lib().noUpdate();
         const t0 = performance.now();
         window.malmoLastView = vm;
         if (!firstFocusDone) {  // a link with area= opens zoomed to that area
           firstFocusDone = true;
           if (selected) window.malmoMap.focus([selected], "zoom");
         }
-        window.malmoMap.paint(vm, info, selected, texts);
+        const shown = window.malmoAnalysis.mapView(vm, info, mode, analysis, allocation, texts);
+        window.malmoMap.paint(shown ? shown.view : vm, info, selected, texts);
         lib().afterPaint(function () { lib().nameControls(texts, ""); });  // not on the map's critical path
         window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
         return window.malmoPainted.at;
@@ -162,13 +165,31 @@
         return lib().outlinesUrl(vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }); }), texts);
       },
 
-      legend: function (vm, method, texts) {
-        return vm ? window.malmoPanels.legend(vm, method, texts) : lib().noUpdate();
+      legend: function (vm, mode, analysis, allocation, info, method, texts) {
+        if (!vm || !info) return lib().noUpdate();
+        return window.malmoPanels.legend(vm, method, texts, window.malmoAnalysis.mapView(vm, info, mode, analysis, allocation, texts));
       },
 
-      clusterList: function (vm, level, texts) {
+      // The analysis follows once the controls have been still for a moment (not on every step of a drag).
+      settle: function (vm) {
         if (!vm) return lib().noUpdate();
-        return lib().afterPaint(function () { return window.malmoPanels.clusterList(vm, level, texts); });
+        const mine = (window.malmoSettle = (window.malmoSettle || 0) + 1);
+        return new Promise(function (resolve) {
+          setTimeout(function () { resolve(mine === window.malmoSettle ? vm.key : lib().noUpdate()); }, 400);
+        });
+      },
+
+      drivers: function (analysis, vm, texts) {
+        return vm ? window.malmoAnalysis.drivers(analysis, vm, texts) : [lib().noUpdate(), lib().noUpdate()];
+      },
+
+      gap: function (vm, texts) {
+        return vm ? window.malmoAnalysis.gap(vm, texts) : lib().noUpdate();
+      },
+
+      clusterList: function (vm, level, analysis, info, texts) {
+        if (!vm) return lib().noUpdate();
+        return lib().afterPaint(function () { return window.malmoPanels.clusterList(vm, level, texts, info, analysis || null); });
       },
 
       trend: function (vm, info, selected, texts) {
@@ -176,14 +197,14 @@
         return lib().afterPaint(function () { return window.malmoPanels.trend(vm, info, selected, texts); });
       },
 
-      table: function (vm, info, sort, selected, texts) {
+      table: function (vm, info, sort, selected, analysis, texts) {
         if (!vm || !info || vm.level !== info.level) return lib().noUpdate();
         window.malmoSort = sort;
-        return lib().afterPaint(function () { return window.malmoPanels.table(vm, info, sort, selected, texts); });
+        return lib().afterPaint(function () { return window.malmoPanels.table(vm, info, sort, selected, texts, analysis || null); });
       },
 
-      card: function (code, vm, info, texts) {
-        return vm && info ? window.malmoPanels.card(code, vm, info, texts) : lib().noUpdate();
+      card: function (code, vm, info, analysis, texts) {
+        return vm && info ? window.malmoPanels.card(code, vm, info, texts, analysis || null) : lib().noUpdate();
       },
 
       select: function (click, info, current) {
@@ -234,7 +255,7 @@
         const rest = args.slice(keys.length);
         const level = rest[0], norm = rest[1], agg = rest[2], classes = rest[3], top = rest[4], ext = rest[5], minb = rest[6];
         const layerValues = rest.slice(7, 7 + kinds.length);
-        const area = rest[7 + kinds.length], age = rest[8 + kinds.length], sort = rest[9 + kinds.length];
+        const area = rest[7 + kinds.length], age = rest[8 + kinds.length], sort = rest[9 + kinds.length], mapMode = rest[10 + kinds.length];
         const nu = lib().noUpdate;
         // A number the method form cannot use is refused with a notice (server side); the URL keeps the last good state.
         // a cleared number field comes as NaN in the browser (null at the server): for the threshold, "no extension"
@@ -249,6 +270,7 @@
         if (area) parts.push("area=" + encodeURIComponent(area));
         if (age && age !== texts.default_age_group) parts.push("age=" + encodeURIComponent(age));
         if (sort && (sort.column !== "rank" || sort.direction !== "asc")) parts.push("sort=" + encodeURIComponent(sort.column) + ":" + sort.direction);
+        if (mapMode && mapMode !== "index") parts.push("map=" + mapMode);
         const query = "?" + parts.join("&") + (texts.mode ? "&mode=" + texts.mode : "");
         const here = "?" + parts.concat(["lang=" + texts.lang]).join("&");
         window.malmoQuery = parts.join("&");  // what "Spara scenario" saves

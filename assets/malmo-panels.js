@@ -4,8 +4,15 @@
   "use strict";
   const L_ = function () { return window.malmoLib; };
 
-  function legend(vm, method, texts) {
+  function legend(vm, method, texts, mode) {
     const lib = L_(), lang = texts.lang, h = lib.h;
+    if (mode && (mode.legend || mode.note || mode.pending)) {  // "Hur säkert?", hot spots, allocation
+      if (!mode.legend) return [h("P", {className: "help"}, mode.note || texts.t.cert_pending)];
+      const items = mode.legend.map(function (row) { return h("Li", {}, [h("Span", {className: "swatch", style: {background: row[0]}}), row[1]]); });
+      items.push(h("Li", {}, [h("Span", {className: "swatch", style: {background: lib.NO_DATA}}), texts.t.no_data]));
+      items.push(h("Li", {}, [h("Span", {className: "swatch outline"}), texts.t.cluster_outline]));
+      return [h("Strong", {}, mode.title), h("Ul", {}, items)];
+    }
     const rows = vm.breaks.map(function (upper, i) {
       const lower = i === 0 ? null : vm.breaks[i - 1];
       const range = (lower === null ? "≤ " : lib.fmt(lower, lang, 2) + " – ") + lib.fmt(upper, lang, 2);
@@ -18,7 +25,7 @@
             h("Small", {}, lib.say(texts, "legend_method", {method: texts.t["class_" + method] || method}))];
   }
 
-  function clusterList(vm, level, texts) {
+  function clusterList(vm, level, texts, info, analysis) {
     const lib = L_(), lang = texts.lang, h = lib.h, say = lib.say, fmt = lib.fmt;
     const out = [];
     if (level !== texts.index_level) out.push(h("P", {className: "help"}, texts.t.clusters_only_index_level));
@@ -39,6 +46,7 @@
           n === 1 ? texts.t.cluster_area : say(texts, "cluster_areas", {n: n}), " · ",
           say(texts, "mean_index", {value: fmt(c.mean_index, lang, 2)}), " · ",
           say(texts, "children", {value: fmt(c.children_0_18, lang, 0)})]),
+        window.malmoAnalysis.clusterHot(c, vm, info, analysis, texts),
         h("P", {className: "places-inside"}, places.inside.length ? say(texts, "places_inside", {names: places.inside.join(", ")}) : texts.t.no_places_inside),
         h("Ul", {className: "nearest"}, nearest)
       ]));
@@ -57,6 +65,7 @@
     const palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"];
     const clusters = {};
     vm.clusters.forEach(function (c) { clusters[c.id] = c; });
+    const named = {};
     const series = tr.series.map(function (s, k) {
       let name = s.kind === "cluster" && clusters[s.id] ? lib.clusterName(clusters[s.id], texts) : s.id;
       let line = {width: 2, color: palette[k % palette.length]};
@@ -65,21 +74,23 @@
         name = texts.references[s.id] || s.id;
         line = {width: 3, color: s.id === "SE" ? "#6a6a6a" : "#2166ac", dash: s.id === "SE" ? "dot" : "dash"};
       }
+      named[s.id] = {color: line.color, name: name};
       return {name: name, share: s.share, line: line};
     });
     if (own) series.push({name: lib.say(texts, "selected_line", {name: info.names[i]}), share: own,
                           line: {width: 4, color: "#000000", dash: "dashdot"}});
     // names are data: escaped for plotly, and not spliced into the hover template
-    return trendFigure(tr, series, vm.generated, texts);
+    return trendFigure(tr, series, vm.generated, texts, window.malmoAnalysis.projectionTraces(tr, named, texts));
   }
 
   // A UVAS chart: lines (name, share, line style) over the years, the follow-up years marked.
-  function trendFigure(tr, series, generated, texts) {
+  function trendFigure(tr, series, generated, texts, extra) {
     const lib = L_();
     const data = series.map(function (s) {
       return {type: "scatter", mode: "lines+markers", name: lib.plotlyText(s.name), x: tr.years, y: s.share, line: s.line,
               marker: {size: 4}, hovertemplate: "%{y:.1f}\u00a0%<extra>%{fullData.name}</extra>"};
     });
+    (extra || []).forEach(function (trace) { data.push(trace); });
     const last = tr.years[tr.years.length - 1];
     const shapes = tr.follow_up.map(function (year) {
       return {type: "line", x0: year, x1: year, yref: "paper", y0: 0, y1: 1, line: {color: "#444", width: 1.5, dash: "dash"}};
@@ -104,17 +115,22 @@
 
   // The ranking table is plain HTML written straight into its container: a React table of
   // 136 × 13 cells took most of each slider move; this takes a few milliseconds.
-  function table(vm, info, sort, selected, texts) {
+  function table(vm, info, sort, selected, texts, analysis) {
     const lib = L_(), esc = lib.escapeHtml, fmt = lib.fmt, lang = texts.lang;
+    const sure = window.malmoAnalysis.valid(analysis, vm) ? analysis : null;
     const box = document.getElementById("ranking-table-container");
     if (!box) return lib.noUpdate();
     const t0 = performance.now();
     const keys = Object.keys(texts.indicators);
     const withChange = info.level === texts.index_level;  // nothing was published for other levels
-    const columns = JSON.parse(box.getAttribute("data-columns")).filter(function (c) { return withChange || c.id !== "change"; });
+    const columns = JSON.parse(box.getAttribute("data-columns")).filter(function (c) {
+      return (withChange || c.id !== "change") && (analysis !== undefined || c.id !== "interval");  // embeds have no analysis
+    });
     const rows = info.codes.map(function (code, i) {
       const row = {code: code, rank: vm.rank[i] || null, name: info.names[i], geso: info.geso_names[i] || "",
-                   index: vm.index[i], change: vm.rank[i] ? vm.rank_change[i] : null};
+                   index: vm.index[i], change: vm.rank[i] ? vm.rank_change[i] : null, flag_count: info.flag_count[i],
+                   interval: sure && sure.rank_p05[i] ? sure.rank_p05[i] + sure.rank_p95[i] / 1e4 : null,
+                   p05: sure ? sure.rank_p05[i] : null, p95: sure ? sure.rank_p95[i] : null};
       keys.forEach(function (k) { row["value_" + k] = info.values[k][i]; row["scaled_" + k] = vm.scaled[k][i]; });
       return row;
     });
@@ -136,7 +152,9 @@
       },
       name: function (r) { return "<button type='button' class='area-link' data-code='" + esc(r.code) + "'>" + esc(r.name) + "</button>"; },
       geso: function (r) { return esc(r.geso); },
-      index: function (r) { return fmt(r.index, lang, 2); }
+      index: function (r) { return fmt(r.index, lang, 2); },
+      interval: function (r) { return r.p05 ? r.p05 + "–" + r.p95 : (sure || !r.rank ? "" : "…"); },
+      flag_count: function (r) { return r.flag_count ? String(r.flag_count) : ""; }
     };
     keys.forEach(function (k) {
       cell["value_" + k] = function (r) { return fmt(r["value_" + k], lang, 1); };
@@ -165,7 +183,7 @@
     return performance.now() - t0;
   }
 
-  function card(code, vm, info, texts) {
+  function card(code, vm, info, texts, analysis) {
     const lib = L_(), h = lib.h, fmt = lib.fmt, say = lib.say, lang = texts.lang;
     const i = code ? info.codes.indexOf(code) : -1;
     if (i < 0) return h("P", {className: "help"}, texts.t.area_hint);
@@ -205,13 +223,14 @@
         vm.rank[i] ? say(texts, "rank_of", {rank: vm.rank[i], n: n}) + " · Index " + fmt(vm.index[i], lang, 2) : texts.t.no_index,
         info.geso_names[i] ? " · GeSO: " + info.geso_names[i] : ""]),
       hasData ? h("P", {className: "card-facts"}, texts.t.population + ": " + fmt(info.population[i], lang, 0) + " · " + texts.t.children_label + ": " + fmt(info.children[i], lang, 0)) : null,
+    ].concat(hasData ? window.malmoAnalysis.cardLines(i, vm, info, analysis, texts) : []).concat([
       hasData ? h("Table", {className: "card-table"}, [
         h("Thead", {}, h("Tr", {}, [h("Th", {}, ""), h("Th", {}, texts.t.value), h("Th", {}, texts.t.scaled), h("Th", {}, texts.t.contribution)])),
         h("Tbody", {}, rows)]) : null,
       spark,
       source,
       h("P", {className: "card-how"}, h("A", {href: "#how-it-works", className: "how-link"}, texts.t.how_link))
-    ];
+    ]);
   }
 
   window.malmoPanels = {

@@ -24,6 +24,7 @@ from .guard import text
 from .callbacks import register_callbacks
 from .export import FORMATS, export_data, filename
 from .context import AppContext
+from .analysis import register_analysis_callbacks
 from .compare import build_compare, parse_compare, register_compare_callbacks
 from .embed import build_embed, register_embed_callbacks
 from .layout import build_layout
@@ -70,6 +71,7 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     register_callbacks(app, ctx, cache)
     register_embed_callbacks(app, ctx, cache)
     register_compare_callbacks(app, ctx, cache)
+    register_analysis_callbacks(app, ctx, cache)
     guard.install(app, ctx.urls.route("/_dash-update-component"))
     _register_routes(app, ctx)
     scenario_api.register(app, ctx)

@@ -98,12 +98,18 @@ def register_callbacks(app, ctx, cache) -> None:
     app.clientside_callback(cs("shares"), *[Output(f"share-{k}", "children") for k in keys], *sliders,
                             State("preset-select", "value"), State("texts", "data"))
     app.clientside_callback(cs("paint"), Output("painted", "data"), Input("view-model", "data"),
-                            Input("level-info", "data"), Input("selected-area", "data"), State("texts", "data"))
+                            Input("level-info", "data"), Input("selected-area", "data"), Input("map-mode", "value"),
+                            Input("analysis", "data"), Input("allocation", "data"), State("texts", "data"))
+    app.clientside_callback(cs("settle"), Output("vm-settled", "data"), Input("view-model", "data"))
+    app.clientside_callback(cs("drivers"), Output("drivers", "children"), Output("correlation", "figure"),
+                            Input("analysis", "data"), State("view-model", "data"), State("texts", "data"))
+    app.clientside_callback(cs("gap"), Output("trend-gap", "children"), Input("view-model", "data"), State("texts", "data"))
     app.clientside_callback(cs("outlines"), Output("cluster-outlines", "url"), Input("view-model", "data"), State("texts", "data"))
-    app.clientside_callback(cs("legend"), Output("map-legend", "children"), Input("view-model", "data"),
+    app.clientside_callback(cs("legend"), Output("map-legend", "children"), Input("view-model", "data"), Input("map-mode", "value"),
+                            Input("analysis", "data"), Input("allocation", "data"), State("level-info", "data"),
                             State("classification-select", "value"), State("texts", "data"))
     app.clientside_callback(cs("clusterList"), Output("cluster-list", "children"), Input("view-model", "data"),
-                            Input("level-select", "value"), State("texts", "data"))
+                            Input("level-select", "value"), Input("analysis", "data"), State("level-info", "data"), State("texts", "data"))
     app.clientside_callback(cs("trend"), Output("trend-chart", "figure"), Input("view-model", "data"),
                             Input("level-info", "data"), Input("selected-area", "data"), State("texts", "data"))
     app.clientside_callback(cs("embedSnippet"), Output("embed-snippet", "value"), Input("embed-view", "value"),
@@ -113,11 +119,11 @@ def register_callbacks(app, ctx, cache) -> None:
                             Input("area-search", "value"), State("search-index", "data"), State("texts", "data"))
     app.clientside_callback(cs("table"), Output("table-drawn", "data"),
                             Input("view-model", "data"), Input("level-info", "data"), Input("table-sort", "data"),
-                            Input("selected-area", "data"), State("texts", "data"))
+                            Input("selected-area", "data"), Input("analysis", "data"), State("texts", "data"))
     app.clientside_callback(cs("select"), Output("selected-area", "data"), Input("areas", "clickData"),
                             Input("level-info", "data"), State("selected-area", "data"))
     app.clientside_callback(cs("card"), Output("area-card", "children"), Input("selected-area", "data"),
-                            Input("view-model", "data"), Input("level-info", "data"), State("texts", "data"))
+                            Input("view-model", "data"), Input("level-info", "data"), Input("analysis", "data"), State("texts", "data"))
     scenarios = lambda name: ClientsideFunction(namespace="malmoScenarios", function_name=name)  # noqa: E731
     app.clientside_callback(scenarios("importFile"), Output("scenario-status", "children"), Input("scenario-import", "contents"),
                             prevent_initial_call=True)
@@ -127,4 +133,4 @@ def register_callbacks(app, ctx, cache) -> None:
                             Input("aggregation-select", "value"), Input("classification-select", "value"),
                             Input("top-n-input", "value"), Input("extend-input", "value"), Input("min-shared-input", "value"),
                             *[Input(f"layer-{k}", "value") for k in kinds], Input("selected-area", "data"),
-                            Input("uvas-age", "value"), Input("table-sort", "data"), State("texts", "data"))
+                            Input("uvas-age", "value"), Input("table-sort", "data"), Input("map-mode", "value"), State("texts", "data"))

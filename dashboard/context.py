@@ -59,7 +59,7 @@ class AppContext:
                           kinds=[k["id"] for k in m.raw.get("facility_kinds", [])],
                           area_codes={c for gdf in pkg.boundaries.values() for c in gdf.index},
                           age_groups=sorted({str(g) for g in pkg.uvas["age_group"]}, key=lambda g: (g != DEFAULT_AGE_GROUP, g)),
-                          sort_columns={"rank", "change", "name", "geso", "index"}
+                          sort_columns={"rank", "change", "name", "geso", "index", "interval", "flag_count"}
                           | {f"{kind}_{k}" for k in m.indicator_keys for kind in ("value", "scaled")})
         views = ViewModels(engine)
         for level in m.level_ids:  # warm the per-level caches before the first visitor

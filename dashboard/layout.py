@@ -10,7 +10,7 @@ import dash_leaflet as dl
 from layers.facilities import drawable
 
 from .presets import presets_for
-from .state import LIMITS, State, scenario_query, skipped_text, to_query
+from .state import LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from .texts import TEXTS, t
 from .urls import EMBED_VIEWS
 
@@ -24,6 +24,8 @@ JS_TEXT_KEYS = [
     "class_quantiles", "class_equal_interval", "class_natural_breaks", "rows_shown", "page_title",
     "data_none", "cluster_name", "zoom_cluster", "copied", "copy_failed", "selected_line",
     "change_help", "how_link", "trend_title_age", "selected_legend", "search_count", "search_none",
+    # analysis (assets/malmo-analysis.js)
+    "cert_title", "cert_0", "cert_1", "cert_2", "cert_3", "cert_4", "cert_card", "cert_pending", "hot_title", "hot_HH", "hot_HL", "hot_LH", "hot_LL", "hot_ns", "hot_island", "hot_none", "hot_card_HH", "hot_card_HL", "hot_card_LH", "hot_card_LL", "hot_card_ns", "hot_card_island", "hot_cluster_yes", "hot_cluster_no", "flags_of", "drivers_row", "drivers_more", "drivers_less", "drivers_differ", "drivers_same", "drivers_corr", "projection", "gap_sentence", "gap_above", "gap_below", "gap_and", "gap_cluster", "gap_method", "alloc_none", "alloc_map_title", "alloc_other_level",
 ]
 
 
@@ -86,6 +88,8 @@ def _table_columns(ctx, lang: str) -> list[dict]:
         {"id": "name", "name": t(lang, "col_name")},
         {"id": "geso", "name": t(lang, "col_geso")},
         {"id": "index", "name": t(lang, "col_index")},
+        {"id": "interval", "name": t(lang, "col_interval")},
+        {"id": "flag_count", "name": t(lang, "col_flags")},
     ]
     for ind in ctx.pkg.manifest.indicators:
         label = _label(ind.labels, lang)
@@ -166,6 +170,9 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
         dcc.Store(id="url-sync"),
         dcc.Store(id="painted"),
         dcc.Store(id="catch-up"),  # set by the page when the server answers again: recompute for the current controls
+        dcc.Store(id="vm-settled"),  # set in the browser once the view model has been still for a moment
+        dcc.Store(id="analysis"),  # robustness, hot spots, what drives the index: off the slider's path
+        dcc.Store(id="allocation"),
         html.Header(className="top", children=[
             html.Div([html.H1(t(lang, "title")), html.P(t(lang, "subtitle"), className="subtitle")]),
             html.Div(className="top-tools", children=[
@@ -215,6 +222,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                         _number_field("min-shared-input", "min_shared_m", "minb", 5, state.method.min_shared_m, lang),
                     ]),
                 ]),
+                drivers_panel(lang),
                 how_it_works(lang),
                 scenario_panel(lang),
                 _places_legend(ctx, state, lang),
@@ -233,7 +241,13 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                     *[dl.LayerGroup(id=f"places-{k['id']}") for k in m.raw.get("facility_kinds", [])],
                 ]),
             ]),
-            html.Div(id="map-legend", className="legend"),
+            html.Div(className="legend map-legend-area", children=[
+                html.Fieldset(className="map-modes", children=[
+                    html.Legend(t(lang, "map_mode")),
+                    dcc.RadioItems(id="map-mode", className="choice-items", inline=True, value=state.map_mode,
+                                   options=[{"label": t(lang, f"map_mode_{k}"), "value": k} for k in MAP_MODES])]),
+                html.Div(id="map-legend", **{"aria-live": "polite"}),
+            ]),
             html.Section(className="side", children=[
                 html.Div(id="area-card", className="card", **{"aria-live": "polite"}),
                 html.H2(t(lang, "clusters")),
@@ -247,6 +261,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                                    options=[{"label": age_label[g], "value": g} for g in ctx.options.age_groups]),
                 ]),
                 dcc.Graph(id="trend-chart", config={"displayModeBar": False, "locale": lang}, style={"height": "360px"}),
+                html.P(id="trend-gap", className="trend-gap", **{"aria-live": "polite"}),
             ]),
             html.Section(className="ranking", children=[
                 html.H2(t(lang, "ranking")),
@@ -257,6 +272,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                          **{"data-columns": json.dumps(_table_columns(ctx, lang), ensure_ascii=False), "aria-label": t(lang, "ranking")}),
                 html.Div(id="ranking-notes"),
             ]),
+            allocation_panel(ctx, lang),
         ]),
         html.Footer(className="footer", children=[
             t(lang, "footer"), " ", html.A(t(lang, "accessibility"), href=ctx.urls.page("tillganglighet"), lang="sv")]),
@@ -268,6 +284,38 @@ def _compare_query(state: State) -> str:
     from urllib.parse import quote
     query = quote(scenario_query(state).lstrip("?"), safe=":,")
     return f"?a={query}&b={query}&lang={state.lang}"
+
+
+def drivers_panel(lang: str) -> html.Details:
+    """'Vad driver indexet?': nominal against effective weights, and the correlations (from the analysis)."""
+    return html.Details(id="drivers-panel", className="method drivers", children=[
+        html.Summary(t(lang, "drivers_title")),
+        html.P(t(lang, "drivers_help"), className="help"),
+        html.Div(id="drivers", **{"aria-live": "polite"}),
+        dcc.Graph(id="correlation", config={"displayModeBar": False, "locale": lang}, style={"height": "260px"}),
+    ])
+
+
+def allocation_panel(ctx, lang: str) -> html.Section:
+    """'Fördela': a budget split by need, children or both, over the map's areas or the clusters."""
+    demo = [html.P(t(lang, "demo_label"), className="notice demo")] if ctx.pkg.is_generated() else []
+    return html.Section(className="allocation", id="allocation-panel", children=[
+        html.H2(t(lang, "alloc_title")),
+        html.P(t(lang, "alloc_help"), className="help"),
+        *demo,
+        html.Div(className="allocation-inputs", children=[
+            html.Div(className="field number-field", children=[
+                html.Label(t(lang, "alloc_budget"), htmlFor="alloc-budget"),
+                dcc.Input(id="alloc-budget", type="number", value=10_000_000, step="any", debounce=True)]),
+            html.Div(className="field number-field", children=[
+                html.Label(t(lang, "alloc_floor"), htmlFor="alloc-floor"),
+                dcc.Input(id="alloc-floor", type="number", value=1_000_000, step="any", debounce=True)]),
+            _select("alloc-rule", "alloc_rule", [(k, f"alloc_rule_{k}") for k in ("need", "children", "need_children")], "need", lang),
+            _select("alloc-unit", "alloc_unit", [("level", "alloc_unit_area"), ("cluster", "alloc_unit_cluster")], "level", lang),
+        ]),
+        html.Div(id="allocation-table", **{"aria-live": "polite"}),
+        html.A(t(lang, "alloc_export"), id="allocation-export", className="button", href="#"),
+    ])
 
 
 def scenario_panel(lang: str) -> html.Details:

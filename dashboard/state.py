@@ -35,6 +35,7 @@ class State:
     sort: tuple[str, str] = ("rank", "asc")  # ranking table: column id, asc|desc
     mode: str = ""  # "present": the wall's presentation mode
     scenario_id: str = ""  # the saved scenario the link opened (?s=), if any; not part of the query
+    map_mode: str = "index"  # what the map colours: index, certainty (p_top), hotspots, allocation
 
 
 @dataclass
@@ -62,8 +63,9 @@ LIMITS: dict[str, tuple[str, float, float, bool]] = {
     "minb": ("min_shared_m", 0, 5000, False),
 }
 WEIGHT_RANGE = (1e-6, 1e6)  # a weight is 0 or within this (relative weights; shares are what count)
-PARAMS = ("w", "level", "layers", "area", "lang", "norm", "agg", "classes", "age", "sort", "mode", "s", *LIMITS)
+PARAMS = ("w", "level", "layers", "area", "lang", "norm", "agg", "classes", "age", "sort", "mode", "s", "map", *LIMITS)
 MODES = ("present",)
+MAP_MODES = ("index", "certainty", "hotspots", "allocation")
 SCENARIO_PARAMS = tuple(p for p in PARAMS if p not in ("s", "mode", "lang"))  # what a saved scenario holds
 
 
@@ -122,7 +124,7 @@ def slider_positions(weights: dict[str, float]) -> dict[str, float]:
     factor = DEFAULT_SLIDER / (sum(values) / len(values))
     if top * factor > SLIDER_MAX:
         factor = SLIDER_MAX / top
-    return {k: round(v * factor, 1) for k, v in weights.items()}
+    return {k: round(v * factor, 4) for k, v in weights.items()}  # 4 decimals: the shares stay as given
 
 
 def parse_query(args, options: Options, scenario=None) -> tuple[State, list[tuple[str, dict]]]:
@@ -180,6 +182,7 @@ def parse_query(args, options: Options, scenario=None) -> tuple[State, list[tupl
 
     choice("level", options.levels, "level", changes)
     choice("mode", MODES, "mode", changes)
+    choice("map", MAP_MODES, "map_mode", changes)
     choice("age", options.age_groups, "age_group", changes)
     if "sort" in args:
         column, _, direction = args["sort"].partition(":")
@@ -259,6 +262,8 @@ def to_query(state: State) -> str:
         params["sort"] = ":".join(state.sort)
     if state.mode:
         params["mode"] = state.mode
+    if state.map_mode != "index":
+        params["map"] = state.map_mode
     return "?" + urlencode(params, safe=":,")
 
 

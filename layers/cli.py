@@ -75,6 +75,9 @@ def cmd_trend(args) -> int:
             raise EngineError(f"unknown area code(s): {', '.join(unknown)}")
         groups = {",".join(codes): codes}
     table = trend_table(engine.pkg, groups, args.age_group)
+    if args.project:
+        from .trends import with_projection
+        table = with_projection(table, args.project)
     table.to_csv(sys.stdout, index=False, float_format="%.2f", lineterminator="\n")
     return 0
 
@@ -91,6 +94,59 @@ def cmd_compare(args) -> int:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=float))
     else:
         neutralise_frame(result.areas).to_csv(sys.stdout, index=False, float_format="%.4f", lineterminator="\n")
+    return 0
+
+
+def _print_frame(frame: pd.DataFrame, fmt: str, extra: dict | None = None) -> None:
+    """A per-area table as JSON ({..., "areas": [...]}) or CSV (text cells neutralised)."""
+    if fmt == "json":
+        records = json.loads(frame.to_json(orient="records", force_ascii=False))
+        print(json.dumps({**(extra or {}), "areas": records}, ensure_ascii=False, indent=1, default=str))
+    else:
+        neutralise_frame(frame).to_csv(sys.stdout, index=False, float_format="%.4f", lineterminator="\n")
+
+
+def cmd_robustness(args) -> int:
+    from .analysis.robustness import RobustnessSettings, robustness
+    engine, weights = _engine_and_weights(args)
+    vary = tuple(v.strip() for v in args.vary.split(",") if v.strip())
+    settings = RobustnessSettings(draws=args.draws, concentration=args.concentration, vary=vary, top_n=args.top_n, seed=args.seed)
+    frame = robustness(engine, weights, args.level, args.normalisation, args.aggregation, settings, _cluster_settings(args))
+    _print_frame(frame, args.format, {**frame.attrs, "generated": bool(engine.pkg.is_generated())})
+    return 0
+
+
+def cmd_hotspots(args) -> int:
+    from .analysis.hotspots import HotspotSettings, hotspots
+    engine, weights = _engine_and_weights(args)
+    settings = HotspotSettings(statistic=args.statistic, permutations=args.permutations, alpha=args.alpha, fdr=args.fdr,
+                               seed=args.seed, min_shared_m=args.min_shared_m)
+    frame = hotspots(engine, weights, args.level, args.normalisation, args.aggregation, settings)
+    _print_frame(frame, args.format, {**frame.attrs, "generated": bool(engine.pkg.is_generated())})
+    return 0
+
+
+def cmd_flags(args) -> int:
+    from .analysis.flags import flags
+    engine = Engine(load_package(args.package))
+    frame = flags(engine, args.level, args.percentile)
+    _print_frame(frame, args.format, {**frame.attrs, "generated": bool(engine.pkg.is_generated())})
+    return 0
+
+
+def cmd_method_report(args) -> int:
+    from .analysis.drivers import method_report
+    engine, weights = _engine_and_weights(args)
+    print(json.dumps(method_report(engine, weights, args.level, args.normalisation, args.aggregation), ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_allocate(args) -> int:
+    from .analysis.allocation import allocate
+    engine, weights = _engine_and_weights(args)
+    frame = allocate(engine, args.budget, args.unit, args.rule, args.floor, weights, args.normalisation, args.aggregation,
+                     _cluster_settings(args))
+    _print_frame(frame, args.format, dict(frame.attrs))
     return 0
 
 
@@ -115,10 +171,11 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("package", type=Path)
     v.set_defaults(func=cmd_validate)
 
-    def engine_options(sp):
+    def engine_options(sp, level: bool = True):
         sp.add_argument("--package", type=Path, default=DEFAULT_PACKAGE, help="data package folder (default: data/malmo)")
         sp.add_argument("--weights", help="e.g. inte_behorig=1,trangboddhet=1,ekonomiskt_bistand=1,lag_inkomststandard=1 (indicators not named get 0)")
-        sp.add_argument("--level", help="geography level (default: the package's index level)")
+        if level:
+            sp.add_argument("--level", help="geography level (default: the package's index level)")
         sp.add_argument("--normalisation", default="minmax", choices=["minmax", "zscore", "rank", "ratio"])
         sp.add_argument("--aggregation", default="arithmetic", choices=["arithmetic", "geometric"])
 
@@ -147,6 +204,8 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--areas", help="comma-separated area codes (any level at or above the index level)")
     group.add_argument("--cluster", help="cluster id as printed by 'clusters' (e.g. k48104)")
     t.add_argument("--age-group", default="16-29")
+    t.add_argument("--project", type=int, metavar="YEAR", help="add a linear projection (last ten years) with a 95 %% prediction "
+                                                               "interval up to YEAR, e.g. 2035: columns projected, lower, upper")
     t.set_defaults(func=cmd_trend)
 
     cmp = sub.add_parser("compare", help="two weightings side by side: per area rank_a, rank_b, index_a, index_b, "
@@ -157,6 +216,49 @@ def parser() -> argparse.ArgumentParser:
     cmp.add_argument("--b", default="", help="weighting B (default: equal weights)")
     cmp.add_argument("--format", choices=["json", "csv"], default="json")
     cmp.set_defaults(func=cmd_compare)
+
+    rb = sub.add_parser("robustness", help="how sure the ranking is: p_top, p_cluster and the 5–95 %% rank interval per area "
+                                            "over random variants (weights, normalisation, values)")
+    engine_options(rb)
+    cluster_options(rb)
+    rb.add_argument("--draws", type=int, default=10_000)
+    rb.add_argument("--concentration", type=float, default=20.0, help="Dirichlet concentration around the weights (larger = closer; inf = fixed)")
+    rb.add_argument("--vary", default="weights", help="comma-separated: weights, normalisation, values (default: weights)")
+    rb.add_argument("--seed", type=int, default=0)
+    rb.add_argument("--format", choices=["json", "csv"], default="json")
+    rb.set_defaults(func=cmd_robustness)
+
+    hs = sub.add_parser("hotspots", help="Local Moran's I or Getis-Ord Gi* per area with permutation inference (PySAL esda)")
+    engine_options(hs)
+    hs.add_argument("--statistic", choices=["lisa", "gi"], default="lisa")
+    hs.add_argument("--permutations", type=int, default=999)
+    hs.add_argument("--alpha", type=float, default=0.05)
+    hs.add_argument("--fdr", action="store_true", help="Benjamini–Hochberg false-discovery-rate correction")
+    hs.add_argument("--seed", type=int, default=0)
+    hs.add_argument("--min-shared-m", type=float, default=DEFAULT_MIN_SHARED_M, help="metres of shared border that make neighbours (default 25)")
+    hs.add_argument("--format", choices=["json", "csv"], default="json")
+    hs.set_defaults(func=cmd_hotspots)
+
+    fl = sub.add_parser("flags", help="per area, one flag per indicator at or above its percentile (default 90th), and their count")
+    fl.add_argument("--package", type=Path, default=DEFAULT_PACKAGE)
+    fl.add_argument("--level")
+    fl.add_argument("--percentile", type=float, default=90.0)
+    fl.add_argument("--format", choices=["json", "csv"], default="json")
+    fl.set_defaults(func=cmd_flags)
+
+    mr = sub.add_parser("method-report", help="correlations of the scaled indicators and each one's effective weight (main effect) against its nominal weight")
+    engine_options(mr)
+    mr.set_defaults(func=cmd_method_report)
+
+    al = sub.add_parser("allocate", help="split a budget in whole kronor by need, children or both, with a floor")
+    engine_options(al, level=False)
+    cluster_options(al)
+    al.add_argument("--budget", type=int, required=True, help="kronor, e.g. 10000000")
+    al.add_argument("--level", dest="unit", choices=["geso", "delomrade", "cluster"], default="geso", help="the units that get money")
+    al.add_argument("--rule", choices=["need", "children", "need_children"], default="need")
+    al.add_argument("--floor", type=int, default=0, help="every amount is 0 or at least this (kronor)")
+    al.add_argument("--format", choices=["json", "csv"], default="json")
+    al.set_defaults(func=cmd_allocate)
 
     r = sub.add_parser("disclosure", help="every cell whose shown value differs from its raw value (parent's value, shown as 0, "
                                           "or an aggregate without protected cells), at every level, as CSV")

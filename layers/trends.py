@@ -102,3 +102,22 @@ class UvasCube:
         count, pop = self.totals(codes)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(pop > 0, 100 * count / pop, np.nan)
+
+
+def with_projection(table: pd.DataFrame, until: int) -> pd.DataFrame:
+    """The trend table with each series' projected years (layers/analysis/projection.py) up to `until`:
+    rows marked projected=True with share and its 95 % prediction interval (lower, upper)."""
+    from .analysis.projection import project
+    parts = []
+    for (name, age), rows in table.groupby(["series", "age_group"], sort=False):
+        observed = rows[rows["share"].notna()]
+        projection = project(observed["year"], observed["share"], until)
+        rows = rows[~rows["year"].isin(projection["years"] if projection else [])].assign(projected=False, lower=np.nan, upper=np.nan)
+        if projection:
+            ahead = pd.DataFrame({"series": name, "age_group": age, "year": projection["years"], "share": projection["share"],
+                                  "lower": projection["lower"], "upper": projection["upper"], "projected": True,
+                                  "follow_up": [y in FOLLOW_UP_YEARS for y in projection["years"]]})
+            rows = pd.concat([rows, ahead], ignore_index=True)
+        parts.append(rows)
+    out = pd.concat(parts, ignore_index=True)
+    return out[["series", "age_group", "year", "share", "lower", "upper", "projected", "count", "population", "follow_up"]]

@@ -20,6 +20,8 @@ from .disclosure import round_counts
 from .facilities import NearestPlaces, area_of_facilities, distance_matrix
 from .geography import ancestors
 from .trends import DEFAULT_AGE_GROUP, FOLLOW_UP_YEARS, UvasCube
+from .analysis.flags import DEFAULT_PERCENTILE, flag_matrix
+from .analysis.projection import project
 
 COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]  # ColorBrewer YlOrRd, colour-blind safe
 NO_DATA_COLOUR = "#d9d9d9"
@@ -47,6 +49,14 @@ class ViewSettings:
     level: str
     method: Method = Method()
     age_group: str = DEFAULT_AGE_GROUP  # of the UVAS lines
+
+
+def settings_key(s: ViewSettings) -> str:
+    """What the index, the ranking and the clusters depend on (not the UVAS age group): the page
+    matches analyses to the view model on screen by it."""
+    m = s.method
+    return "|".join([",".join(f"{k}:{w:g}" for k, w in s.weights), s.level, m.normalisation, m.aggregation,
+                     str(m.top_n), str(m.extend_threshold), f"{m.min_shared_m:g}"])
 
 
 def _round(values: np.ndarray, digits: int) -> list:
@@ -103,8 +113,12 @@ class ViewModels:
                     share = self._uvas(group).share(members)
                     if not np.isnan(share).all():
                         uvas[group][str(code)] = _round(share, 1)
+        high, _ = flag_matrix(data.values.to_numpy(dtype=float), DEFAULT_PERCENTILE)
         return {
             "level": level,
+            "high_flags": {k: [bool(f) for f in high[:, j]] for j, k in enumerate(self.engine.keys)},
+            "flag_count": [int(c) for c in high.sum(axis=1)],
+            "flag_percentile": DEFAULT_PERCENTILE,
             "codes": [str(c) for c in data.codes],
             "names": [str(n) for n in data.names],
             "geso_names": [None if pd.isna(g) else str(g) for g in geso],
@@ -155,6 +169,7 @@ class ViewModels:
             "trend": self.trend(tuple(tuple(c.members) for c in clusters), s.age_group),
             "generated": self.pkg.is_generated(),
             "top_n": m.top_n,
+            "key": settings_key(s),
         }
 
     def _cluster_summary(self, c) -> dict:
@@ -187,7 +202,8 @@ class ViewModels:
         def add(sid, codes, kind):
             share = cube.share(list(codes))
             if not np.isnan(share).all():
-                series.append({"id": sid, "kind": kind, "share": _round(share, 2)})
+                series.append({"id": sid, "kind": kind, "share": _round(share, 2),
+                               "projection": project(cube.years, share, FOLLOW_UP_YEARS[-1])})
 
         for members in groups:
             add("k" + min(members), members, "cluster")

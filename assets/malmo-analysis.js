@@ -1,0 +1,159 @@
+/* Analyst depth in the dashboard (window.malmoAnalysis): the map modes "Hur säkert?", hot spots and
+   allocation, the lines they add to the card and the cluster list, "Vad driver indexet?", and the
+   UVAS projection's words. The analysis arrives after the map (dashboard/analysis.py) and is used
+   only while it belongs to the view model on screen (the same key). Texts are set as text. */
+(function () {
+  "use strict";
+  const lib = function () { return window.malmoLib; };
+  const CERTAINTY = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"];  // ColorBrewer Blues
+  const HOT = {HH: "#b2182b", HL: "#ef8a62", LH: "#67a9cf", LL: "#2166ac", ns: "#f7f7f7", island: "#bdbdbd"};  // RdBu ends
+  const MONEY = ["#c7e9c0", "#74c476", "#31a354", "#006d2c"];  // ColorBrewer Greens
+  const NOTHING = "#f0f0f0";
+
+  function valid(analysis, vm) {
+    return !!(analysis && vm && analysis.key === vm.key && analysis.level === vm.level);
+  }
+
+  function certaintyClass(p) {
+    if (p === null || p === undefined) return -1;
+    if (p === 0) return 0;
+    return p < 0.1 ? 1 : p < 0.5 ? 2 : p < 0.9 ? 3 : 4;
+  }
+
+  // The view model the map paints for a mode (classes and colours replaced), and its legend rows.
+  function mapView(vm, info, mode, analysis, allocation, texts) {
+    const say = lib().say, fmt = lib().fmt, lang = texts.lang;
+    if (mode === "certainty" || mode === "hotspots") {
+      if (!valid(analysis, vm)) return {view: vm, legend: null, pending: true};
+      if (mode === "certainty") {
+        return {view: Object.assign({}, vm, {"class": analysis.p_top.map(certaintyClass), colours: CERTAINTY}),
+                legend: CERTAINTY.map(function (c, k) { return [c, say(texts, "cert_" + k, {n: analysis.top_n})]; }).reverse(),
+                title: say(texts, "cert_title", {n: analysis.top_n, draws: fmt(analysis.draws, lang, 0)})};
+      }
+      if (!analysis.hot) return {view: vm, legend: null, note: texts.t.hot_none};
+      const order = ["HH", "HL", "LH", "LL", "ns", "island"];
+      return {view: Object.assign({}, vm, {"class": analysis.hot.map(function (c) { return c ? order.indexOf(c) : -1; }),
+                                           colours: order.map(function (c) { return HOT[c]; })}),
+              legend: order.map(function (c) { return [HOT[c], texts.t["hot_" + c]]; }), title: texts.t.hot_title};
+    }
+    if (mode === "allocation") {
+      if (!allocation || allocation.key !== vm.key) return {view: vm, legend: null, pending: true};
+      if (allocation.level !== info.level) return {view: vm, legend: null, note: texts.t.alloc_other_level};
+      const amounts = info.codes.map(function (code) { return allocation.amounts[code]; });
+      const positive = amounts.filter(function (a) { return a > 0; }).sort(function (a, b) { return a - b; });
+      const edges = [0.25, 0.5, 0.75].map(function (q) { return positive[Math.floor(q * (positive.length - 1))] || 0; });
+      const cls = amounts.map(function (a) {
+        if (a === undefined || a === null) return 0;
+        if (a === 0) return 0;
+        return 1 + (a > edges[0]) + (a > edges[1]) + (a > edges[2]);
+      });
+      const kr = function (x) { return fmt(Math.round(x / 1000) * 1000, lang, 0) + "\u00a0kr"; };
+      const rows = [[NOTHING, texts.t.alloc_none]];
+      const bounds = [positive[0]].concat(edges).concat([positive[positive.length - 1]]);
+      MONEY.forEach(function (c, k) { if (positive.length) rows.push([c, kr(bounds[k]) + " – " + kr(bounds[k + 1])]); });
+      return {view: Object.assign({}, vm, {"class": cls, colours: [NOTHING].concat(MONEY)}), legend: rows.reverse(),
+              title: say(texts, "alloc_map_title", {budget: kr(allocation.budget)})};
+    }
+    return null;  // the index: the view model as it is
+  }
+
+  // Lines for the area card: how sure its place is, its flags, and whether it is a hot spot.
+  function cardLines(i, vm, info, analysis, texts) {
+    const h = lib().h, say = lib().say, fmt = lib().fmt, lang = texts.lang;
+    const keys = Object.keys(texts.indicators);
+    const out = [];
+    const flagged = keys.filter(function (k) { return info.high_flags[k][i]; }).map(function (k) { return texts.indicators[k].toLowerCase(); });
+    out.push(h("P", {className: "card-facts card-flags"}, say(texts, "flags_of", {n: info.flag_count[i], of: keys.length, p: info.flag_percentile}) +
+      (flagged.length ? ": " + flagged.join(", ") : "")));
+    if (valid(analysis, vm) && analysis.p_top[i] !== null) {
+      out.push(h("P", {className: "card-facts card-certainty"}, say(texts, "cert_card", {
+        n: analysis.top_n, pct: fmt(100 * analysis.p_top[i], lang, 0) + "\u00a0%", draws: fmt(analysis.draws, lang, 0),
+        low: analysis.rank_p05[i], high: analysis.rank_p95[i]})));
+      if (analysis.hot && analysis.hot[i]) out.push(h("P", {className: "card-facts card-hot"}, texts.t["hot_card_" + analysis.hot[i]]));
+    } else if (vm.rank[i] && analysis !== undefined) {
+      out.push(h("P", {className: "card-facts card-certainty help"}, texts.t.cert_pending));
+    }
+    return out;
+  }
+
+  // A cluster is a significant hot spot when at least half its members are HH (Local Moran's I, p ≤ 0,05).
+  function clusterHot(c, vm, info, analysis, texts) {
+    if (!valid(analysis, vm) || !analysis.hot || info.level !== vm.index_level) return null;
+    const n = c.members.length;
+    const hh = c.members.filter(function (m) { return analysis.hot[info.codes.indexOf(m.code)] === "HH"; }).length;
+    const say = lib().say;
+    return lib().h("P", {className: "cluster-hot"}, say(texts, 2 * hh >= n ? "hot_cluster_yes" : "hot_cluster_no", {k: hh, n: n}));
+  }
+
+  // "Vad driver indexet?": nominal and effective weights in words, and the correlations as a heat map.
+  function drivers(analysis, vm, texts) {
+    const h = lib().h, say = lib().say, fmt = lib().fmt, lang = texts.lang;
+    if (!valid(analysis, vm)) return [h("P", {className: "help"}, texts.t.cert_pending), {data: [], layout: {}}];
+    const rows = analysis.method.indicators.map(function (r) {
+      const text = say(texts, "drivers_row", {label: texts.indicators[r.key], nominal: fmt(100 * r.nominal, lang, 0) + "\u00a0%",
+                                               effective: fmt(100 * r.effective, lang, 0) + "\u00a0%"});
+      const note = Math.abs(r.difference) >= 0.05 ? " " + texts.t[r.difference > 0 ? "drivers_more" : "drivers_less"] : "";
+      return h("Li", {}, text + note);
+    });
+    const differs = analysis.method.indicators.some(function (r) { return Math.abs(r.difference) >= 0.05; });
+    const keys = Object.keys(analysis.method.correlation);
+    const labels = keys.map(function (k) { return lib().plotlyText(texts.indicators[k]); });
+    const z = keys.map(function (a) { return keys.map(function (b) { return analysis.method.correlation[a][b]; }); });
+    const figure = {data: [{type: "heatmap", z: z, x: labels, y: labels, zmin: -1, zmax: 1, colorscale: "RdBu", reversescale: true,
+                            text: z.map(function (row) { return row.map(function (v) { return fmt(v, lang, 2); }); }), texttemplate: "%{text}",
+                            hovertemplate: "%{y} · %{x}: %{text}<extra></extra>", showscale: false}],
+                    layout: {title: {text: lib().plotlyText(texts.t.drivers_corr), font: {size: 13}}, margin: {l: 120, r: 10, t: 30, b: 80},
+                             xaxis: {tickangle: -30, automargin: true}, yaxis: {automargin: true, autorange: "reversed"},
+                             paper_bgcolor: "rgba(0,0,0,0)"}};
+    return [[h("Ul", {className: "drivers-list"}, rows), h("P", {className: "help"}, texts.t[differs ? "drivers_differ" : "drivers_same"])], figure];
+  }
+
+  // The gap to Sweden in the follow-up years, from the projected lines, in words.
+  function gap(vm, texts) {
+    const say = lib().say, fmt = lib().fmt, lang = texts.lang;
+    const tr = vm.trend;
+    const se = tr.series.find(function (s) { return s.id === "SE"; });
+    const clusters = tr.series.filter(function (s) { return s.kind === "cluster"; });
+    const main = tr.series.find(function (s) { return s.kind === "all_clusters"; }) || (clusters.length === 1 ? clusters[0] : null);
+    const malmo = tr.series.find(function (s) { return s.id === "MALMO"; });
+    if (!se || !se.projection) return "";
+    const at = function (s, year) { const k = s.projection.years.indexOf(year); return k >= 0 ? s.projection.share[k] : null; };
+    const sentence = function (s, name) {
+      if (!s || !s.projection) return null;
+      const parts = tr.follow_up.map(function (year) {
+        const d = at(s, year) - at(se, year);
+        return say(texts, d >= 0 ? "gap_above" : "gap_below", {pp: fmt(Math.abs(d), lang, 1), year: year});
+      });
+      return say(texts, "gap_sentence", {name: name, parts: parts.join(texts.t.gap_and)});
+    };
+    const lines = [sentence(main, main && main.kind === "all_clusters" ? texts.t.all_clusters : texts.t.gap_cluster),
+                   sentence(malmo, texts.references.MALMO || "Malmö")].filter(Boolean);
+    return lines.length ? lines.join(" ") + " " + say(texts, "gap_method", {from: se.projection.fitted_from, to: se.projection.fitted_to}) : "";
+  }
+
+  // Dashed projections with their 95 % band for the lines that matter most (clusters together, Malmö, Sweden).
+  function projectionTraces(tr, named, texts) {
+    const out = [];
+    let legend = true;
+    tr.series.forEach(function (s) {
+      const line = named[s.id];
+      if (!s.projection || !line) return;
+      const p = s.projection;
+      const lastYear = tr.years[tr.years.length - 1], last = s.share[s.share.length - 1];
+      const band = s.kind === "all_clusters" || s.kind === "reference" || (s.kind === "cluster" && tr.series.filter(function (x) { return x.kind === "cluster"; }).length === 1);
+      if (band) {
+        out.push({type: "scatter", mode: "lines", x: p.years.concat(p.years.slice().reverse()), y: p.upper.concat(p.lower.slice().reverse()),
+                  fill: "toself", fillcolor: line.color.length === 7 ? line.color + "22" : "rgba(0,0,0,0.1)", line: {width: 0},
+                  hoverinfo: "skip", showlegend: false});
+      }
+      out.push({type: "scatter", mode: "lines", x: [lastYear].concat(p.years), y: [last].concat(p.share),
+                line: {color: line.color, width: 2, dash: "dash"}, name: lib().plotlyText(texts.t.projection), legendgroup: "projection",
+                showlegend: legend, hovertemplate: "%{y:.1f}\u00a0%<extra>" + lib().plotlyText(texts.t.projection) + "</extra>"});
+      legend = false;
+    });
+    return out;
+  }
+
+  window.malmoAnalysis = {valid: valid, mapView: mapView, cardLines: cardLines, clusterHot: clusterHot, drivers: drivers, gap: gap,
+                          projectionTraces: projectionTraces};
+})();

@@ -1,0 +1,192 @@
+"""Analyst depth in the dashboard (issue 8), off the slider's path.
+
+A slider move repaints the map from the view model as before. Once the controls have been still
+for a moment (the `vm-settled` store, set in the browser), one server call computes for the same
+settings: how sure the ranking is (robustness), the hot spots (Local Moran's I), and what drives
+the index (effective weights, correlations). The allocation panel has its own call. The page
+shows these only while they belong to the view model on screen (the same `key`).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from dash import Input, Output, State, html, no_update
+from flask import Response, request
+
+from layers.analysis.allocation import allocate
+from layers.analysis.drivers import method_report
+from layers.analysis.hotspots import HotspotSettings, hotspots
+from layers.analysis.robustness import RobustnessSettings, robustness
+from layers.cells import neutralise
+from layers.errors import EngineError
+from layers.viewmodel import ViewSettings, _round, settings_key
+
+from . import guard
+from .callbacks import known_lang, settings_from_inputs
+from .state import parse_query, view_settings
+from .texts import t
+
+LARGE = 1500  # areas: above this, fewer robustness draws keep the answer within seconds
+DRAWS = {False: 10_000, True: 1_000}
+RULES = ("need", "children", "need_children")
+UNITS = ("level", "cluster")
+BUDGET_MAX = 10**12
+
+
+def analysis_model(ctx, s: ViewSettings) -> dict:
+    """Robustness, hot spots and the method report for one view, aligned to level_info's codes."""
+    m = s.method
+    weights = dict(s.weights)
+    codes = ctx.views.level_info(s.level)["codes"]
+    draws = DRAWS[len(codes) > LARGE]
+    out: dict = {"key": settings_key(s), "level": s.level, "draws": draws, "top_n": m.top_n}
+    rob = robustness(ctx.engine, weights, s.level, m.normalisation, m.aggregation,
+                     RobustnessSettings(draws=draws, top_n=m.top_n, seed=0), m.cluster_settings).set_index("code").reindex(codes)
+    out["p_top"] = _round(rob["p_top"].to_numpy(dtype=float), 4)
+    out["p_cluster"] = _round(rob["p_cluster"].to_numpy(dtype=float), 4)
+    out["rank_p05"] = _round(rob["rank_p05"].to_numpy(dtype=float), 0)
+    out["rank_p95"] = _round(rob["rank_p95"].to_numpy(dtype=float), 0)
+    try:
+        hot = hotspots(ctx.engine, weights, s.level, m.normalisation, m.aggregation,
+                       HotspotSettings(min_shared_m=m.min_shared_m)).set_index("code").reindex(codes)
+        out["hot"] = [c if isinstance(c, str) else None for c in hot["category"]]
+        out["hot_p"] = _round(hot["p_value"].to_numpy(dtype=float), 3)
+    except EngineError:  # too few neighbours at this level (GeSO with a large threshold)
+        out["hot"], out["hot_p"] = None, None
+    out["method"] = method_report(ctx.engine, weights, s.level, m.normalisation, m.aggregation)
+    return out
+
+
+def allocation_table(frame, lang: str, unit_label: str) -> list:
+    """The units that get money, largest first, and how many get nothing."""
+    def kr(value) -> str:
+        return f"{int(value):,}".replace(",", "\u00a0") + " kr"
+    nothing = int((frame["amount"] == 0).sum())
+    frame = frame[frame["amount"] > 0]
+    return [html.Table(className="card-table allocation-table", children=[
+        html.Thead(html.Tr([html.Th(unit_label, scope="col"), html.Th(t(lang, "alloc_need"), scope="col"),
+                            html.Th(t(lang, "children_label"), scope="col"), html.Th(t(lang, "alloc_amount"), scope="col")])),
+        html.Tbody([html.Tr([html.Th(r.name, scope="row"),
+                             html.Td(f"{r.need:.2f}".replace(".", "," if lang == "sv" else ".") if r.need == r.need else "–"),
+                             html.Td(f"{int(r.children):,}".replace(",", "\u00a0") if r.children == r.children else "–"),
+                             html.Td(kr(r.amount))]) for r in frame.itertuples()]),
+    ]), html.P(t(lang, "alloc_nothing", n=nothing), className="help") if nothing else None]
+
+
+def check_allocation(budget, rule, unit, floor) -> tuple[tuple | None, str | None]:
+    """(budget, rule, unit, floor) as numbers and choices, or a problem (text key)."""
+    try:
+        budget = int(float(str(budget).replace(",", ".").replace("\u00a0", "").replace(" ", "")))
+        floor = int(float(str(floor or 0).replace(",", ".").replace("\u00a0", "").replace(" ", "")))
+    except (TypeError, ValueError, OverflowError):
+        return None, "alloc_bad_number"
+    if not 1 <= budget <= BUDGET_MAX or not 0 <= floor <= budget:
+        return None, "alloc_bad_number"
+    if rule not in RULES or unit not in UNITS:
+        return None, "alloc_bad_choice"
+    return (budget, rule, unit, floor), None
+
+
+def register_analysis_callbacks(app, ctx, cache) -> None:
+    keys = ctx.engine.keys
+    controls = [State(f"weight-{k}", "value") for k in keys] + [
+        State("level-select", "value"), State("normalisation-select", "value"), State("aggregation-select", "value"),
+        State("classification-select", "value"), State("top-n-input", "value"), State("extend-input", "value"),
+        State("min-shared-input", "value")]
+
+    @cache.memoize()
+    def cached_analysis(settings: ViewSettings) -> dict:
+        return analysis_model(ctx, settings)
+
+    def settings_of(values):
+        weights, rest = values[:len(keys)], values[len(keys):]
+        settings, problems = settings_from_inputs(ctx.options, weights, *rest)
+        if problems or settings is None or sum(w for _, w in settings.weights) == 0:
+            return None
+        return settings
+
+    @app.callback(Output("analysis", "data"), Input("vm-settled", "data"), *controls)
+    def update_analysis(settled, *values):
+        settings = settings_of(values)
+        if settled is None or settings is None:
+            return no_update
+        try:
+            return cached_analysis(settings)
+        except EngineError:
+            return no_update
+
+    @app.callback(Output("allocation", "data"), Output("allocation-table", "children"), Output("allocation-export", "href"),
+                  Input("alloc-budget", "value"), Input("alloc-rule", "value"), Input("alloc-unit", "value"),
+                  Input("alloc-floor", "value"), Input("vm-settled", "data"), *controls, State("page", "lang"))
+    def update_allocation(budget, rule, unit, floor, settled, *values):
+        values, lang = values[:-1], known_lang(values[-1])
+        settings = settings_of(values)
+        checked, problem = check_allocation(budget, rule, unit, floor)
+        if settled is None or settings is None:
+            return no_update, no_update, no_update
+        if problem:
+            return None, html.P(t(lang, problem), className="method-notice", role="alert"), no_update
+        budget, rule, unit, floor = checked
+        try:
+            frame = allocation_frame(ctx, settings, budget, rule, unit, floor)
+        except EngineError as err:
+            return None, html.P(t(lang, "alloc_impossible", detail=str(err)), className="method-notice", role="alert"), no_update
+        level = ctx.pkg.manifest.index_level if unit == "cluster" else settings.level
+        amounts = {}
+        for r in frame.itertuples():
+            for code in (r.members.split(",") if unit == "cluster" else [r.code]):
+                amounts[code] = int(r.amount)
+        label = t(lang, "alloc_unit_cluster") if unit == "cluster" else t(lang, "alloc_unit_area")
+        href = ctx.urls.api("allocation.csv", "?" + request_query(values, keys, budget, rule, unit, floor, lang))
+        return {"key": settings_key(settings), "level": level, "amounts": amounts, "budget": budget}, allocation_table(frame, lang, label), href
+
+    server = app.server
+
+    @server.route(ctx.urls.route("/api/allocation.csv"))
+    def allocation_csv():
+        """The allocation as CSV, Swedish Excel conventions in Swedish; the state by the page's own parser."""
+        args = request.args.to_dict(flat=True)
+        alloc = {k: args.pop(k, None) for k in ("budget", "rule", "unit", "floor")}
+        state, skipped = parse_query({k: [v] for k, v in args.items()}, ctx.options, ctx.scenario_state)
+        lang = state.lang
+        checked, problem = check_allocation(alloc["budget"], alloc["rule"] or "need", alloc["unit"] or "level", alloc["floor"])
+        if problem:
+            return guard.client_error(400, t("en", problem))
+        try:
+            frame = allocation_frame(ctx, view_settings(state), *checked)
+        except EngineError as err:
+            return guard.client_error(400, str(err))
+        return Response(allocation_csv_text(ctx, frame, lang, checked), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="fordelning-{date.today().isoformat()}.csv"'})
+
+
+def allocation_frame(ctx, settings: ViewSettings, budget: int, rule: str, unit: str, floor: int):
+    m = settings.method
+    return allocate(ctx.engine, budget, "cluster" if unit == "cluster" else settings.level, rule, floor, dict(settings.weights),
+                    m.normalisation, m.aggregation, m.cluster_settings)
+
+
+def request_query(values, keys, budget, rule, unit, floor, lang) -> str:
+    from urllib.parse import urlencode
+    weights = ",".join(f"{k}:{v}" for k, v in zip(keys, values[:len(keys)]))
+    level, norm, agg, classes, top, ext, minb = values[len(keys):len(keys) + 7]
+    return urlencode({"w": weights, "level": level, "norm": norm, "agg": agg, "classes": classes, "top": top,
+                      "ext": "none" if ext in (None, "") else ext, "minb": minb, "lang": lang,
+                      "budget": budget, "rule": rule, "unit": unit, "floor": floor}, safe=":,")
+
+
+def allocation_csv_text(ctx, frame, lang: str, checked) -> str:
+    budget, rule, unit, floor = checked
+    sep, dec = (";", ",") if lang == "sv" else (",", ".")
+    out = io.StringIO()
+    if ctx.pkg.is_generated():
+        out.write(f"# {t(lang, 'demo_label')}\n")
+    out.write(f"# {t(lang, 'alloc_title')}: {budget} kr · {t(lang, 'alloc_rule_' + rule)} · {t(lang, 'alloc_floor')}: {floor} kr · {date.today().isoformat()}\n")
+    writer = csv.writer(out, delimiter=sep, lineterminator="\n")
+    writer.writerow([t(lang, "alloc_col_code"), t(lang, "alloc_col_name"), t(lang, "alloc_need"), t(lang, "children_label"), t(lang, "alloc_amount")])
+    for r in frame.itertuples():
+        writer.writerow([neutralise(str(r.code)), neutralise(str(r.name)), "" if r.need != r.need else f"{r.need:.4f}".replace(".", dec),
+                         "" if r.children != r.children else int(r.children), int(r.amount)])
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,88 @@
+"""What does it mean for the money? Split a budget between units by a stated rule.
+
+Rules: `need` (the index), `children` (persons aged 0–18), `need_children` (index × children).
+Units: the areas of a level (GeSO, delområden) or the clusters (a cluster's need is its population-weighted mean index).
+
+Amounts are whole kronor and sum exactly to the budget (largest-remainder rounding: everyone gets
+the whole kronor of their exact share, and the kronor left go to the largest remainders, ties by
+unit code). With a floor, every amount is 0 or at least the floor: while some unit's exact share is
+below the floor, the unit with the smallest share drops out and the budget is shared again among
+the rest (so dropping one can lift another above the floor).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..clusters import ClusterSettings, find_clusters
+from ..disclosure import round_counts
+from ..engine import Engine
+from ..errors import EngineError
+
+RULES = ("need", "children", "need_children")
+
+
+def largest_remainder(exact: np.ndarray, total: int, keys) -> np.ndarray:
+    """Whole numbers summing to `total`: floors, then one more to the largest remainders (ties by key)."""
+    whole = np.floor(exact).astype(np.int64)
+    left = int(total - whole.sum())
+    if left:
+        order = np.lexsort((np.asarray(keys, dtype=str), -(exact - whole)))
+        whole[order[:left]] += 1
+    return whole
+
+
+def split(basis: np.ndarray, budget: int, floor: int = 0, keys=None) -> np.ndarray:
+    """Whole-kronor amounts ∝ `basis` (≥ 0, NaN = not eligible), summing to `budget`; each 0 or ≥ `floor`."""
+    basis = np.where(np.isfinite(basis) & (basis > 0), basis, 0.0)
+    keys = np.arange(len(basis)).astype(str) if keys is None else np.asarray(keys, dtype=str)
+    if not isinstance(budget, (int, np.integer)) or budget < 0:
+        raise EngineError(f"the budget must be a whole number of kronor ≥ 0, got {budget!r}")
+    if floor < 0 or floor > budget:
+        raise EngineError(f"the floor must be from 0 to the budget ({budget}), got {floor!r}")
+    active = basis > 0
+    if not active.any():
+        raise EngineError("no unit has anything to share by: every basis is 0 or missing")
+    while True:
+        exact = np.where(active, basis, 0) / basis[active].sum() * budget
+        below = active & (exact < floor)
+        if not below.any():
+            break
+        smallest = np.flatnonzero(below)[np.argmin(exact[below])]
+        active[smallest] = False
+        if not active.any():
+            raise EngineError(f"no unit reaches the floor of {floor} kronor with a budget of {budget}")
+    return largest_remainder(np.where(active, exact, 0), budget, keys)
+
+
+def allocate(engine: Engine, budget: int, unit: str = "geso", rule: str = "need", floor: int = 0,
+             weights: dict[str, float] | None = None, normalisation: str = "minmax", aggregation: str = "arithmetic",
+             cluster: ClusterSettings | None = None) -> pd.DataFrame:
+    """Per unit: code, name, need, children (0–18, rounded to tens as shown), basis, share, amount (kronor)."""
+    if rule not in RULES:
+        raise EngineError(f"unknown rule '{rule}' (choose {', '.join(RULES)})")
+    m = engine.pkg.manifest
+    if unit != "cluster" and unit not in m.level_ids:
+        raise EngineError(f"unknown unit '{unit}' (choose cluster or a level: {', '.join(m.level_ids)})")
+    if unit == "cluster":
+        result = engine.index(weights, m.index_level, normalisation, aggregation)
+        groups = find_clusters(engine, result, cluster)
+        frame = pd.DataFrame({"code": [c.id for c in groups], "name": [c.name for c in groups],
+                              "need": [c.mean_index for c in groups], "children": [float(c.children) for c in groups],
+                              "members": [",".join(c.members) for c in groups]})
+    else:
+        level = unit
+        result = engine.index(weights, level, normalisation, aggregation)
+        data = engine.level(level)
+        frame = pd.DataFrame({"code": result.codes.astype(str), "name": result.names.astype(str),
+                              "need": result.index, "children": data.children.astype(float)})
+    if frame.empty:
+        raise EngineError("no units to share the budget between (no clusters for these settings)")
+    basis = {"need": frame["need"], "children": frame["children"], "need_children": frame["need"] * frame["children"]}[rule]
+    amounts = split(basis.to_numpy(dtype=float), int(budget), int(floor), frame["code"])
+    frame["children"] = round_counts(frame["children"].to_numpy())
+    frame["basis"] = basis
+    frame["amount"] = amounts
+    frame["share"] = amounts / budget if budget else 0.0
+    frame.attrs.update(budget=int(budget), unit=unit, rule=rule, floor=int(floor), generated=engine.pkg.is_generated())
+    return frame.sort_values(["amount", "code"], ascending=[False, True]).reset_index(drop=True)
