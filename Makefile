@@ -37,6 +37,7 @@ bench: setup browser
 	$(PY) bench/engine.py
 	$(PY) bench/dashboard.py
 	$(PY) bench/exports.py
+	$(PY) bench/analysis.py
 
 # Rebuild data/malmo from ../shared/data (real parts) and the demo generator.
 data: setup

@@ -131,8 +131,6 @@
 
       paint: function (vm, info, selected, mode, analysis, allocation, texts) {
         if (!vm || !info || vm.level !== info.level) return lib().noUpdate();
-        const trigger = ((window.dash_clientside.callback_context.triggered || [])[0] || {}).prop_id || "";
-        if (mode === "index" && (trigger === "analysis.data" || trigger === "allocation.data")) return lib().noUpdate();
         const t0 = performance.now();
         window.malmoLastView = vm;
         if (!firstFocusDone) {  // a link with area= opens zoomed to that area
@@ -165,6 +163,26 @@
         return lib().outlinesUrl(vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }); }), texts);
       },
 
+      // When the analysis or the allocation arrives: redraw what shows it (only if it belongs to the view on screen).
+      paintLater: function (analysis, allocation, vm, info, selected, mode, texts) {
+        if (mode === "index" || !vm) return lib().noUpdate();
+        return window.dash_clientside.malmo.paint(vm, info, selected, mode, analysis, allocation, texts);
+      },
+      legendLater: function (analysis, allocation, vm, mode, info, method, texts) {
+        if (mode === "index" || !vm) return lib().noUpdate();
+        return window.dash_clientside.malmo.legend(vm, mode, analysis, allocation, info, method, texts);
+      },
+      clusterListLater: function (analysis, vm, level, info, texts) {
+        return window.malmoAnalysis.valid(analysis, vm) ? window.dash_clientside.malmo.clusterList(vm, level, analysis, info, texts) : lib().noUpdate();
+      },
+      tableLater: function (analysis, vm, info, sort, selected, texts) {
+        return window.malmoAnalysis.valid(analysis, vm) ? window.dash_clientside.malmo.table(vm, info, sort, selected, analysis, texts) : lib().noUpdate();
+      },
+      cardLater: function (analysis, code, vm, info, texts) {
+        if (!window.malmoAnalysis.valid(analysis, vm) || !code) return lib().noUpdate();
+        return lib().afterPaint(function () { return window.malmoPanels.card(code, vm, info, texts, analysis); });
+      },
+
       legend: function (vm, mode, analysis, allocation, info, method, texts) {
         if (!vm || !info) return lib().noUpdate();
         return window.malmoPanels.legend(vm, method, texts, window.malmoAnalysis.mapView(vm, info, mode, analysis, allocation, texts));
@@ -179,8 +197,11 @@
         });
       },
 
-      drivers: function (analysis, vm, texts) {
-        return vm ? window.malmoAnalysis.drivers(analysis, vm, texts) : [lib().noUpdate(), lib().noUpdate()];
+      // Drawn only while its panel is open (a heat map is not worth drawing on every analysis unseen).
+      drivers: function (analysis, opened, vm, texts) {
+        const panel = document.getElementById("drivers-panel");
+        if (!vm || !panel || !panel.open) return [lib().noUpdate(), lib().noUpdate()];
+        return window.malmoAnalysis.drivers(analysis, vm, texts);
       },
 
       gap: function (vm, texts) {
@@ -331,6 +352,12 @@
       throw error;
     });
   };
+
+  document.addEventListener("toggle", function (event) {  // the toggle event does not bubble: capture it
+    if (event.target && event.target.id === "drivers-panel" && event.target.open && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("drivers-open", {data: Date.now()});
+    }
+  }, true);
 
   // Back and forward: the URL is the state, so show the page for that URL.
   window.addEventListener("popstate", function () { window.location.reload(); });

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from types import SimpleNamespace
 
 from dash import Input, Output, State, html, no_update
 from flask import Response, request
@@ -27,12 +28,30 @@ from . import guard
 from .callbacks import known_lang, settings_from_inputs
 from .state import parse_query, view_settings
 from .texts import t
+from .workers import Worker
 
 LARGE = 1500  # areas: above this, fewer robustness draws keep the answer within seconds
 DRAWS = {False: 10_000, True: 1_000}
 RULES = ("need", "children", "need_children")
 UNITS = ("level", "cluster")
 BUDGET_MAX = 10**12
+
+
+# The analysis runs in a process of its own (dashboard/workers.py), not in a server thread, so it
+# never holds the interpreter lock that the next slider move's callback needs.
+ANALYSIS = Worker()
+_worker: dict = {}
+
+
+def in_worker(package_path: str, settings: ViewSettings) -> dict:
+    """The analysis in the worker process; it loads (and keeps) the package on first use."""
+    if _worker.get("path") != package_path:
+        from layers.engine import Engine
+        from layers.data.package import load_package
+        from layers.viewmodel import ViewModels
+        engine = Engine(load_package(package_path))
+        _worker.update(path=package_path, ctx=SimpleNamespace(engine=engine, views=ViewModels(engine)))
+    return analysis_model(_worker["ctx"], settings)
 
 
 def analysis_model(ctx, s: ViewSettings) -> dict:
@@ -98,7 +117,7 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
 
     @cache.memoize()
     def cached_analysis(settings: ViewSettings) -> dict:
-        return analysis_model(ctx, settings)
+        return ANALYSIS.submit(in_worker, str(ctx.pkg.path), settings).result(timeout=120)
 
     def settings_of(values):
         weights, rest = values[:len(keys)], values[len(keys):]

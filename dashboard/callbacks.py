@@ -97,19 +97,32 @@ def register_callbacks(app, ctx, cache) -> None:
                             State("texts", "data"), prevent_initial_call=True)
     app.clientside_callback(cs("shares"), *[Output(f"share-{k}", "children") for k in keys], *sliders,
                             State("preset-select", "value"), State("texts", "data"))
+    # The analysis and the allocation follow the view model (after the controls settle), so they are
+    # States of the callbacks a slider move drives: as Inputs, Dash would hold the map, the legend,
+    # the table, the card and the list until they arrive. A second callback of each redraws when they do.
     app.clientside_callback(cs("paint"), Output("painted", "data"), Input("view-model", "data"),
                             Input("level-info", "data"), Input("selected-area", "data"), Input("map-mode", "value"),
-                            Input("analysis", "data"), Input("allocation", "data"), State("texts", "data"))
+                            State("analysis", "data"), State("allocation", "data"), State("texts", "data"))
+    later = dict(prevent_initial_call=True)
+    app.clientside_callback(cs("paintLater"), Output("painted", "data", allow_duplicate=True), Input("analysis", "data"),
+                            Input("allocation", "data"), State("view-model", "data"), State("level-info", "data"),
+                            State("selected-area", "data"), State("map-mode", "value"), State("texts", "data"), **later)
     app.clientside_callback(cs("settle"), Output("vm-settled", "data"), Input("view-model", "data"))
     app.clientside_callback(cs("drivers"), Output("drivers", "children"), Output("correlation", "figure"),
-                            Input("analysis", "data"), State("view-model", "data"), State("texts", "data"))
+                            Input("analysis", "data"), Input("drivers-open", "data"), State("view-model", "data"), State("texts", "data"))
     app.clientside_callback(cs("gap"), Output("trend-gap", "children"), Input("view-model", "data"), State("texts", "data"))
     app.clientside_callback(cs("outlines"), Output("cluster-outlines", "url"), Input("view-model", "data"), State("texts", "data"))
-    app.clientside_callback(cs("legend"), Output("map-legend", "children"), Input("view-model", "data"), Input("map-mode", "value"),
-                            Input("analysis", "data"), Input("allocation", "data"), State("level-info", "data"),
-                            State("classification-select", "value"), State("texts", "data"))
+    legend = [Output("map-legend", "children"), Input("view-model", "data"), Input("map-mode", "value"),
+              State("analysis", "data"), State("allocation", "data"), State("level-info", "data"),
+              State("classification-select", "value"), State("texts", "data")]
+    app.clientside_callback(cs("legend"), *legend)
+    app.clientside_callback(cs("legendLater"), Output("map-legend", "children", allow_duplicate=True), Input("analysis", "data"),
+                            Input("allocation", "data"), State("view-model", "data"), State("map-mode", "value"),
+                            State("level-info", "data"), State("classification-select", "value"), State("texts", "data"), **later)
     app.clientside_callback(cs("clusterList"), Output("cluster-list", "children"), Input("view-model", "data"),
-                            Input("level-select", "value"), Input("analysis", "data"), State("level-info", "data"), State("texts", "data"))
+                            Input("level-select", "value"), State("analysis", "data"), State("level-info", "data"), State("texts", "data"))
+    app.clientside_callback(cs("clusterListLater"), Output("cluster-list", "children", allow_duplicate=True), Input("analysis", "data"),
+                            State("view-model", "data"), State("level-select", "value"), State("level-info", "data"), State("texts", "data"), **later)
     app.clientside_callback(cs("trend"), Output("trend-chart", "figure"), Input("view-model", "data"),
                             Input("level-info", "data"), Input("selected-area", "data"), State("texts", "data"))
     app.clientside_callback(cs("embedSnippet"), Output("embed-snippet", "value"), Input("embed-view", "value"),
@@ -119,11 +132,16 @@ def register_callbacks(app, ctx, cache) -> None:
                             Input("area-search", "value"), State("search-index", "data"), State("texts", "data"))
     app.clientside_callback(cs("table"), Output("table-drawn", "data"),
                             Input("view-model", "data"), Input("level-info", "data"), Input("table-sort", "data"),
-                            Input("selected-area", "data"), Input("analysis", "data"), State("texts", "data"))
+                            Input("selected-area", "data"), State("analysis", "data"), State("texts", "data"))
+    app.clientside_callback(cs("tableLater"), Output("table-drawn", "data", allow_duplicate=True), Input("analysis", "data"),
+                            State("view-model", "data"), State("level-info", "data"), State("table-sort", "data"),
+                            State("selected-area", "data"), State("texts", "data"), **later)
     app.clientside_callback(cs("select"), Output("selected-area", "data"), Input("areas", "clickData"),
                             Input("level-info", "data"), State("selected-area", "data"))
     app.clientside_callback(cs("card"), Output("area-card", "children"), Input("selected-area", "data"),
-                            Input("view-model", "data"), Input("level-info", "data"), Input("analysis", "data"), State("texts", "data"))
+                            Input("view-model", "data"), Input("level-info", "data"), State("analysis", "data"), State("texts", "data"))
+    app.clientside_callback(cs("cardLater"), Output("area-card", "children", allow_duplicate=True), Input("analysis", "data"),
+                            State("selected-area", "data"), State("view-model", "data"), State("level-info", "data"), State("texts", "data"), **later)
     scenarios = lambda name: ClientsideFunction(namespace="malmoScenarios", function_name=name)  # noqa: E731
     app.clientside_callback(scenarios("importFile"), Output("scenario-status", "children"), Input("scenario-import", "contents"),
                             prevent_initial_call=True)

@@ -1,6 +1,6 @@
 """/compare?a=<scenario id or query>&b=<…>: two weightings side by side, for the workshop's "what if".
 
-A stays fixed; B's sliders move live. The comparison itself is `layers.compare` (the CLI's
+A stays fixed; B's sliders move live. The comparison itself is `layers.analysis.compare` (the CLI's
 `compare` calls the same); this module turns it into what the page shows, in the page's language:
 a difference map (rank change or index difference, diverging and centred on 0), who enters and
 leaves the top N and the clusters, a slope chart of ranks, the weights side by side with the
@@ -17,7 +17,7 @@ import numpy as np
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 import dash_leaflet as dl
 
-from layers.compare import DEFAULT_TOP_N, compare, side
+from layers.analysis.compare import DEFAULT_TOP_N, compare, side
 from layers.errors import EngineError
 
 from .callbacks import known_lang

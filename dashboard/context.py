@@ -9,7 +9,7 @@ from pathlib import Path
 
 from layers.engine import Engine
 from layers.scenarios import ScenarioError, ScenarioStore, database_url
-from layers.package import DataPackage, load_package
+from layers.data.package import DataPackage, load_package
 from layers.trends import DEFAULT_AGE_GROUP
 from layers.viewmodel import ViewModels, ViewSettings
 

@@ -290,6 +290,7 @@ def drivers_panel(lang: str) -> html.Details:
     """'Vad driver indexet?': nominal against effective weights, and the correlations (from the analysis)."""
     return html.Details(id="drivers-panel", className="method drivers", children=[
         html.Summary(t(lang, "drivers_title")),
+        dcc.Store(id="drivers-open"),  # set when the panel is opened: it is drawn only when seen
         html.P(t(lang, "drivers_help"), className="help"),
         html.Div(id="drivers", **{"aria-live": "polite"}),
         dcc.Graph(id="correlation", config={"displayModeBar": False, "locale": lang}, style={"height": "260px"}),

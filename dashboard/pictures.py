@@ -7,8 +7,6 @@ colours, cluster outlines, places, trend, texts) and hands it to `draw` in the p
 from __future__ import annotations
 
 import io
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import shapely
@@ -18,23 +16,16 @@ from layers.geography import METRIC_CRS
 from layers.viewmodel import NO_DATA_COLOUR
 
 from .export import cluster_name
+from .workers import Worker
 from .texts import t
 
 PLACE_STYLE = {"library": ("o", "#2166ac"), "familjecentral": ("s", "#1b7837"), "allaktivitetshus": ("D", "#762a83")}
 TOP_IN_REPORT = 15
-_pool: ProcessPoolExecutor | None = None
-
-
-def pool() -> ProcessPoolExecutor:
-    """One drawing process per app process, started on first use ('spawn': safe beside threads)."""
-    global _pool
-    if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    return _pool
+DRAWING = Worker()  # one drawing process per app process (dashboard/workers.py)
 
 
 def render(ctx, kind: str, d) -> bytes:
-    return pool().submit(draw, job(ctx, kind, d)).result(timeout=120)
+    return DRAWING.submit(draw, job(ctx, kind, d)).result(timeout=120)
 
 
 def job(ctx, kind: str, d) -> dict:

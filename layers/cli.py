@@ -12,7 +12,7 @@ from .clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TO
 from .cells import neutralise_frame
 from .engine import Engine
 from .errors import EngineError, PackageError
-from .package import load_package
+from .data.package import load_package
 from .trends import trend_table
 from .weights import parse_weights
 
@@ -84,7 +84,7 @@ def cmd_trend(args) -> int:
 
 def cmd_compare(args) -> int:
     """Per area: ranks, index and cluster ids under weightings A and B, and who enters and leaves the top N."""
-    from .compare import compare, side
+    from .analysis.compare import compare, side
     engine = Engine(load_package(args.package))
     settings = _cluster_settings(args)
     sides = [side(engine, parse_weights(w, engine.keys) if w else None, args.level, args.normalisation, args.aggregation, settings)
@@ -158,7 +158,7 @@ def cmd_disclosure(args) -> int:
 
 
 def cmd_demo_build(args) -> int:
-    from . import demo
+    from .data import demo
     demo.build(args.package)
     return 0
 

@@ -16,7 +16,7 @@ from .disclosure import AGGREGATE, apply_disclosure, disclosure_report, numerato
 from .errors import EngineError
 from .geography import ancestors, shared_border_lengths
 from .normalise import AGGREGATIONS, METHODS, aggregate, ratio
-from .package import DataPackage
+from .data.package import DataPackage
 from .weights import check_weights, normalise_weights
 
 DEFAULT_NORMALISATION = "minmax"

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from .geography import METRIC_CRS, ancestors
-from .package import DataPackage
+from .data.package import DataPackage
 
 
 def drawable(pkg: DataPackage) -> gpd.GeoDataFrame:

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from .geography import ancestors
-from .package import DataPackage
+from .data.package import DataPackage
 
 FOLLOW_UP_YEARS = (2030, 2035)
 DEFAULT_AGE_GROUP = "16-29"

@@ -2,7 +2,7 @@
 
 Real parts: GeSO and delområde boundaries (Malmö stad, CC0), GeSO membership, the places,
 and the published index table. Then the demonstration data is generated
-(`layers.demo.build`, also `python -m layers demo build`).
+(`layers.data.demo.build`, also `python -m layers demo build`).
 
 Usage: python scripts/build_malmo.py [--shared ../shared/data] [--out data/malmo]
 """
@@ -21,7 +21,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from layers import demo  # noqa: E402
+from layers.data import demo  # noqa: E402
 from layers.geography import max_displacement_m, simplify_coverage, to_feature_collection  # noqa: E402
 
 SIMPLIFY_TOLERANCE_M = 4.0
@@ -38,7 +38,7 @@ def manifest() -> dict:
             {"title": "Delområden och geografiska statistikområden, Malmö stad (CC0)", "applies_to": ["boundaries/geso.geojson", "boundaries/delomrade.geojson"]},
             {"title": "Stadskontoret, Malmö stad: PM Modell för kraftsamlande insatser (2024), tabell 2", "applies_to": ["published/pm2024_tabell2.csv"]},
             {"title": "malmo.se, SKR och stadens nämndhandlingar (platser, sammanställda för hand)", "applies_to": ["facilities.csv"]},
-            {"title": "Genererade demonstrationsvärden (layers/demo.py), inte Malmös statistik", "applies_to": ["indicators.csv", "population.csv", "uvas.csv", "boundaries/nyko.geojson"]},
+            {"title": "Genererade demonstrationsvärden (layers/data/demo.py), inte Malmös statistik", "applies_to": ["indicators.csv", "population.csv", "uvas.csv", "boundaries/nyko.geojson"]},
         ],
         "levels": [
             {"id": "geso", "labels": {"sv": "GeSO", "en": "GeSO"}, "path": "boundaries/geso.geojson", "parent": None, "generated": False},

@@ -81,3 +81,47 @@ def wait_for(driver, script: str, timeout: float = 20, poll: float = 0.1):
             return value
         time.sleep(poll)
     raise AssertionError(f"timed out waiting for: {script} (last value {value!r})")
+
+
+# --- timing a slider move in the page (tests/test_analysis_browser.py and bench/analysis.py) --------
+
+# Records the analysis requests: when each went out and came back (performance.now()).
+RECORD_ANALYSIS = """
+if (!window.__analysisCalls) {
+  window.__analysisCalls = [];
+  const inner = window.fetch;
+  window.fetch = function (input, init) {
+    const body = init && typeof init.body === 'string' ? init.body : '';
+    if (body.indexOf('"analysis.data"') < 0) return inner(input, init);
+    const call = {start: performance.now(), end: null};
+    window.__analysisCalls.push(call);
+    return inner(input, init).then(r => { call.end = performance.now(); return r; });
+  };
+}
+"""
+REPAINT = """
+const done = arguments[arguments.length - 1];
+const before = window.malmoPainted.at, t0 = performance.now();
+window.dash_clientside.set_props(arguments[0], {value: arguments[1]});
+(function check() {
+  if (window.malmoPainted.at > before) requestAnimationFrame(() => requestAnimationFrame(() => done([t0, performance.now()])));
+  else if (performance.now() - t0 > 20000) done(null); else setTimeout(check, 2);
+})();
+"""
+
+
+BUSY = """
+const done = arguments[arguments.length - 1];
+const calls = window.__analysisCalls, n0 = calls.length, start = performance.now();
+window.dash_clientside.set_props(arguments[0], {value: arguments[1]});  // a new weighting: its analysis goes out once still
+(function waitForAnalysis() {
+  if (calls.length > n0 && calls[calls.length - 1].end === null) {  // it is being computed: move again now
+    const call = calls[calls.length - 1], before = window.malmoPainted.at, t0 = performance.now();
+    window.dash_clientside.set_props(arguments[2], {value: arguments[3]});
+    (function check() {
+      if (window.malmoPainted.at > before) requestAnimationFrame(() => requestAnimationFrame(() => done([t0, performance.now(), call.end === null || call.end > t0])));
+      else if (performance.now() - t0 > 20000) done(null); else setTimeout(check, 1);
+    })();
+  } else if (performance.now() - start > 20000) done(null); else setTimeout(waitForAnalysis, 1);
+}).call(null);
+"""

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from layers.engine import Engine  # noqa: E402
-from layers.package import load_package  # noqa: E402
+from layers.data.package import load_package  # noqa: E402
 
 PACKAGE = ROOT / "data" / "malmo"
 # Scenarios saved by the tests go to a database of their own (servers started by the tests inherit it), never the repo's.

@@ -29,6 +29,9 @@ PAGES = {
     "compare": ("/compare?b=w=inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:3,lag_inkomststandard:1",
                 "return window.malmoPainted && document.querySelectorAll('#cmp-lists h3').length === 4 && document.querySelector('#cmp-slope .scatterlayer')"),
     "presentation": ("/?mode=present", DASHBOARD),
+    "how sure, card, method panel": ("/?map=certainty&area=48208", DASHBOARD + " && document.querySelector('#area-card .card-certainty:not(.help)')"
+                                     " && (document.getElementById('drivers-panel').open = true) && document.querySelector('.drivers-list')"),
+    "hot spots and allocation": ("/?map=hotspots", DASHBOARD + " && document.querySelector('#map-legend li') && document.querySelector('.allocation-table')"),
 }
 
 

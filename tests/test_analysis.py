@@ -20,7 +20,7 @@ from layers.analysis.robustness import RobustnessSettings, draw_weights, robustn
 from layers.clusters import ClusterSettings, find_clusters
 from layers.engine import Engine
 from layers.errors import EngineError
-from layers.package import load_package
+from layers.data.package import load_package
 from conftest import ROOT
 
 EQUAL = {"inte_behorig": 1, "trangboddhet": 1, "ekonomiskt_bistand": 1, "lag_inkomststandard": 1}

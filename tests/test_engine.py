@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from layers import demo
+from layers.data import demo
 from layers.clusters import ClusterSettings, find_clusters
 from layers.engine import Engine, raw_values
 from layers.errors import EngineError

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from layers.errors import PackageError
-from layers.package import load_package
+from layers.data.package import load_package
 from conftest import ROOT
 
 

@@ -25,6 +25,6 @@ def test_dockerfile_lints_clean():
 
 
 def test_layers_does_not_import_dash():
-    code = "import sys, layers.cli, layers.viewmodel, layers.demo; print(any(m == 'dash' or m.startswith('dash.') for m in sys.modules))"
+    code = "import sys, layers.cli, layers.viewmodel, layers.data.demo; print(any(m == 'dash' or m.startswith('dash.') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr

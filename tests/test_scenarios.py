@@ -1,4 +1,4 @@
-"""Scenarios (layers/scenarios.py, dashboard/scenario_api.py) and the comparison (layers/compare.py):
+"""Scenarios (layers/scenarios.py, dashboard/scenario_api.py) and the comparison (layers/analysis/compare.py):
 the store, its HTTP API with every refusal a one-line 4xx, a real server under 20 concurrent saves
 and a restart, and the CLI's `compare`."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import requests
 
-from layers.compare import compare, side, weight_changes
+from layers.analysis.compare import compare, side, weight_changes
 from layers.scenarios import SCHEMA_VERSION, ScenarioError, ScenarioStore, database_url
 from conftest import ROOT
 

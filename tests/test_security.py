@@ -10,7 +10,7 @@ import pytest
 
 from hostile import AREA_NAMES, GESO_NAMES, LONG, PLACE, build_hostile_package
 from layers.cells import neutralise, neutralise_frame
-from layers.package import load_package
+from layers.data.package import load_package
 
 FORMULA = re.compile(r"^[=+\-@\t\r]")
 

@@ -159,13 +159,16 @@ def cluster_members(engine: Engine, level: str, index: np.ndarray, ranks: np.nda
     else:
         selected = (ranks > 0) & (ranks <= cluster.top_n)
     if cluster.extend_threshold is not None:
+        # breadth first, on coordinates: each step looks only at the neighbours of what the last
+        # step added, so the work is proportional to what is selected, not to areas × draws
         eligible = valid & (index >= cluster.extend_threshold)
-        while True:
-            touching = (adjacency @ selected.astype(np.float32)) > 0
-            new = touching & eligible & ~selected
-            if not new.any():
-                break
-            selected |= new
+        frontier = csr_matrix(selected.astype(np.float32))
+        while frontier.nnz:
+            rows, cols = (adjacency @ frontier).nonzero()
+            new = eligible[rows, cols] & ~selected[rows, cols]
+            rows, cols = rows[new], cols[new]
+            selected[rows, cols] = True
+            frontier = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=selected.shape)
     return selected
 
 

@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .geography import METRIC_CRS, shared_border_lengths, split_polygon, to_feature_collection
+from ..geography import METRIC_CRS, shared_border_lengths, split_polygon, to_feature_collection
 
 SEED = 2024
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
@@ -259,8 +259,8 @@ def build(package: str | Path) -> None:
 
 def check(pkg) -> list[str]:
     """Every promise of the demo data that does not hold, in words (empty list = all hold)."""
-    from .clusters import find_clusters
-    from .engine import Engine, population_at
+    from ..clusters import find_clusters
+    from ..engine import Engine, population_at
 
     problems = []
     engine = Engine(pkg)

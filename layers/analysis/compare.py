@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .clusters import Cluster, ClusterSettings, find_clusters
-from .engine import Engine, IndexResult
-from .errors import EngineError
+from ..clusters import Cluster, ClusterSettings, find_clusters
+from ..engine import Engine, IndexResult
+from ..errors import EngineError
 
 DEFAULT_TOP_N = 11  # the published count
 SLOPE_TOP = 20  # the slope chart shows the union of both top-20 lists

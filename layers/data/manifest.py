@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Problem
+from ..errors import Problem
 
 MANIFEST = "datapackage.json"
 NORMALISATIONS = ("minmax", "zscore", "rank", "ratio")

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from .errors import PackageError, Problem
+from ..errors import PackageError, Problem
 from .manifest import MANIFEST, Manifest, parse_manifest
 from .schemas import TABLES, read_table
 
