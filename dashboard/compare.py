@@ -23,7 +23,7 @@ from layers.errors import EngineError
 from .callbacks import known_lang
 from .guard import text
 from .layout import _label, _slider, client_texts
-from .state import LIMITS, parse_query, slider_positions, to_query, check_weight
+from .state import parse_query, to_query, check_weight, visible_positions
 from .texts import t
 
 DIFF_COLOURS = ["#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806"]  # ColorBrewer PuOr, colour-blind safe
@@ -116,7 +116,7 @@ def build_compare(ctx, parsed: dict, skipped: list) -> html.Div:
                         children=[html.Li(f"{_label(i.labels, lang)}: {_share(a.weights, i.key, lang)}") for i in m.indicators]),
                 html.H2("B" if title_b == "B" else t(lang, "compare_side_b", name=title_b)),
                 html.P(t(lang, "compare_b_help"), className="help"),
-                *[_slider(i.key, _label(i.labels, lang), slider_positions(b.weights)[i.key], prefix="cmp-") for i in m.indicators],
+                *[_slider(i.key, _label(i.labels, lang), visible_positions(b.weights)[i.key], prefix="cmp-") for i in m.indicators],
                 html.Fieldset(className="field choice", children=[
                     html.Legend(t(lang, "compare_show")),
                     dcc.RadioItems(id="cmp-diff", className="choice-items", value=parsed["diff"],
@@ -141,8 +141,8 @@ def build_compare(ctx, parsed: dict, skipped: list) -> html.Div:
                 html.Div(id="cmp-lists", **{"aria-live": "polite"}),
             ]),
             html.Section(className="trend compare-charts", children=[
-                dcc.Graph(id="cmp-slope", config={"displayModeBar": False, "locale": lang}, style={"height": "520px"}),
-                dcc.Graph(id="cmp-trend", config={"displayModeBar": False, "locale": lang}, style={"height": "360px"}),
+                dcc.Graph(id="cmp-slope", config={"displayModeBar": False, "locale": lang, "responsive": True}, style={"height": "520px", "width": "100%"}),
+                dcc.Graph(id="cmp-trend", config={"displayModeBar": False, "locale": lang, "responsive": True}, style={"height": "360px", "width": "100%"}),
             ]),
         ]),
     ])

@@ -260,7 +260,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                     dcc.RadioItems(id="uvas-age", className="age-select", value=state.age_group, inline=True,
                                    options=[{"label": age_label[g], "value": g} for g in ctx.options.age_groups]),
                 ]),
-                dcc.Graph(id="trend-chart", config={"displayModeBar": False, "locale": lang}, style={"height": "360px"}),
+                dcc.Graph(id="trend-chart", config={"displayModeBar": False, "locale": lang, "responsive": True}, style={"height": "360px", "width": "100%"}),
                 html.P(id="trend-gap", className="trend-gap", **{"aria-live": "polite"}),
             ]),
             html.Section(className="ranking", children=[
@@ -293,7 +293,7 @@ def drivers_panel(lang: str) -> html.Details:
         dcc.Store(id="drivers-open"),  # set when the panel is opened: it is drawn only when seen
         html.P(t(lang, "drivers_help"), className="help"),
         html.Div(id="drivers", **{"aria-live": "polite"}),
-        dcc.Graph(id="correlation", config={"displayModeBar": False, "locale": lang}, style={"height": "260px"}),
+        dcc.Graph(id="correlation", config={"displayModeBar": False, "locale": lang, "responsive": True}, style={"height": "260px", "width": "100%"}),
     ])
 
 

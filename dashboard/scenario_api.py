@@ -25,7 +25,7 @@ from flask import Response, request
 from layers.scenarios import MAX_IDS, Scenario, ScenarioError, export_document, read_document
 
 from . import guard
-from .state import SCENARIO_PARAMS, parse_query, scenario_query, slider_positions, skipped_text
+from .state import SCENARIO_PARAMS, parse_query, scenario_query, skipped_text, visible_positions
 
 
 def _json(data, status: int = 200, headers: dict | None = None) -> Response:
@@ -53,7 +53,7 @@ def settings_of(ctx, scenario: Scenario) -> dict:
     """A scenario's state as the page's controls take it (slider positions, choices, numbers)."""
     state, _ = parse_query(parse_qs(scenario.state.lstrip("?"), keep_blank_values=True), ctx.options)
     m = state.method
-    return {"weights": slider_positions(state.weights), "level": state.level, "norm": m.normalisation, "agg": m.aggregation,
+    return {"weights": visible_positions(state.weights), "level": state.level, "norm": m.normalisation, "agg": m.aggregation,
             "classes": m.classification, "top": m.top_n, "ext": m.extend_threshold, "minb": m.min_shared_m,
             "layers": list(state.layers), "age": state.age_group}
 

@@ -114,17 +114,28 @@ def single_values(args) -> tuple[dict[str, str], list[tuple[str, dict]]]:
 
 
 def slider_positions(weights: dict[str, float]) -> dict[str, float]:
-    """Relative weights → slider positions: as given when they already fit 10–100 at the top (a
-    slider at 3 of 100 could hardly be seen or moved), else scaled so the mean is 50 (and none is
-    above 100). Shares are unchanged."""
+    """Relative weights → slider positions: as given when they already fit 0–100 (and are not
+    all ≤ 1; a link keeps its own numbers), else scaled so the mean is 50 (and none is above 100).
+    Shares are unchanged (4 decimals)."""
     values = list(weights.values())
     top = max(values)
-    if 10 <= top <= SLIDER_MAX:
+    if 1 < top <= SLIDER_MAX:
         return dict(weights)
     factor = DEFAULT_SLIDER / (sum(values) / len(values))
     if top * factor > SLIDER_MAX:
         factor = SLIDER_MAX / top
     return {k: round(v * factor, 4) for k, v in weights.items()}  # 4 decimals: the shares stay as given
+
+
+def visible_positions(weights: dict[str, float]) -> dict[str, float]:
+    """Slider positions that can be seen and moved: scaled so the mean is 50 when the largest is
+    below 10 (a slider at 3 of 100 is hard to see), else as slider_positions. Shares are unchanged."""
+    positions = slider_positions(weights)
+    if max(positions.values()) >= 10:
+        return positions
+    factor = DEFAULT_SLIDER / (sum(positions.values()) / len(positions))
+    factor = min(factor, SLIDER_MAX / max(positions.values()))
+    return {k: round(v * factor, 4) for k, v in positions.items()}
 
 
 def parse_query(args, options: Options, scenario=None) -> tuple[State, list[tuple[str, dict]]]:

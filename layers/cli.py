@@ -150,6 +150,45 @@ def cmd_allocate(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from .data.importer import ImportError_, IndicatorColumns, import_table
+    try:
+        report = import_table(args.file, args.into, args.base, args.level, args.code_column, args.name_column,
+                              [IndicatorColumns.parse(i) for i in args.indicator], args.year, args.source, args.licence,
+                              args.sheet, args.allow_missing, args.replace)
+    except ImportError_ as err:
+        print(err.report.text(), file=sys.stderr)
+        raise
+    print(report.text())
+    print(f"Written and valid: {report.written}")
+    return 0
+
+
+def cmd_fetch(args) -> int:
+    from .data import connectors as c
+    client = c.Client(args.base_url or {"scb": c.SCB_URL, "ckan": c.CKAN_URL, "kolada": c.KOLADA_URL}[args.service],
+                      cache_dir=args.cache, offline=args.offline)
+    if args.service == "scb":
+        select = {}
+        for item in args.select or []:
+            name, _, codes = item.partition("=")
+            select[name.strip()] = [x.strip() for x in codes.split(",") if x.strip()]
+        frame, provenance = c.fetch_scb(client, args.table, args.regions, args.codelist, select)
+    elif args.service == "ckan":
+        if not args.resource:
+            for r in c.ckan_resources(client, args.dataset):
+                print(f"{r['id']}\t{r['format']}\t{r['name']}")
+            return 0
+        frame, provenance = c.fetch_ckan(client, args.resource)
+    else:
+        first, _, last = args.years.partition("-")
+        years = list(range(int(first), int(last or first) + 1))
+        frame, provenance = c.fetch_kolada(client, args.kpi, [m.strip() for m in args.municipalities.split(",")], years)
+    out = c.write_output(frame, provenance, args.out)
+    print(f"{len(frame)} rows written to {out} ({provenance.get('calls', 0)} calls; provenance in {out.name}.provenance.json)")
+    return 0
+
+
 def cmd_disclosure(args) -> int:
     engine = Engine(load_package(args.package))
     levels = [args.level] if args.level else engine.pkg.manifest.level_ids
@@ -259,6 +298,49 @@ def parser() -> argparse.ArgumentParser:
     al.add_argument("--floor", type=int, default=0, help="every amount is 0 or at least this (kronor)")
     al.add_argument("--format", choices=["json", "csv"], default="json")
     al.set_defaults(func=cmd_allocate)
+
+    im = sub.add_parser("import", help="import the city's own table (Excel or CSV, one row per area) into a complete, valid package")
+    im.add_argument("file", type=Path)
+    im.add_argument("--into", type=Path, required=True, help="the new package's folder (must be new or empty; --replace writes over it)")
+    im.add_argument("--base", type=Path, default=DEFAULT_PACKAGE, help="boundaries and other tables come from here (default data/malmo)")
+    im.add_argument("--sheet", help="the Excel sheet (default: the first)")
+    im.add_argument("--level", help="the level of the rows (default: the index level)")
+    who = im.add_mutually_exclusive_group(required=True)
+    who.add_argument("--code-column", help="the column with area codes")
+    who.add_argument("--name-column", help="the column with area names (matched as a Swede writes them)")
+    im.add_argument("--indicator", action="append", required=True, metavar="KEY=COLUMN[,denominator=COLUMN]")
+    im.add_argument("--year", type=int, help="the year of the values (default: the package's year per indicator)")
+    im.add_argument("--source", default="", help='e.g. "Stadskontoret, Malmö stad"')
+    im.add_argument("--licence", default="", help="e.g. CC BY 4.0")
+    im.add_argument("--allow-missing", action="store_true", help="import even when rows match no area or areas have no row (they are listed)")
+    im.add_argument("--replace", action="store_true", help="write over an existing --into folder")
+    im.set_defaults(func=cmd_import)
+
+    fe = sub.add_parser("fetch", help="fetch open data (SCB PxWeb v2, Malmö CKAN, Kolada) into a CSV with its provenance")
+    fsub = fe.add_subparsers(dest="service", required=True)
+
+    def fetch_options(sp):
+        sp.add_argument("--base-url", help="the service's API (default: the real one)")
+        sp.add_argument("--out", type=Path, required=True, help="the CSV to write (a .provenance.json goes beside it)")
+        sp.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "malmo-index" / "fetch", help="answers kept on disk: a re-run is offline")
+        sp.add_argument("--offline", action="store_true", help="use only the cache")
+        sp.set_defaults(func=cmd_fetch)
+    scb = fsub.add_parser("scb", help="a table from SCB's Statistikdatabasen (json-stat2), split to the cell limit")
+    scb.add_argument("--table", required=True, help="e.g. TAB6685")
+    scb.add_argument("--regions", required=True, help="kommun:1280 (every region code starting 1280) or a comma list")
+    scb.add_argument("--codelist", help="e.g. vs_RegSO2025 or vs_DeSO2025")
+    scb.add_argument("--select", action="append", metavar="VARIABLE=CODE[,CODE]", help="only these values of a variable (default: all)")
+    fetch_options(scb)
+    ckan = fsub.add_parser("ckan", help="a datastore resource of Malmö stad's CKAN (paged), or the resources of a dataset")
+    target = ckan.add_mutually_exclusive_group(required=True)
+    target.add_argument("--resource", help="a resource id (datastore_search)")
+    target.add_argument("--dataset", help="a dataset name: list its resources (package_show)")
+    fetch_options(ckan)
+    kol = fsub.add_parser("kolada", help="a KPI for Malmö and Sweden from Kolada v3 (paged by next_url)")
+    kol.add_argument("--kpi", required=True, help="e.g. N02797 (unga 16–24 som varken arbetar eller studerar)")
+    kol.add_argument("--municipalities", default="1280,0000", help="default 1280 (Malmö), 0000 (Sweden)")
+    kol.add_argument("--years", required=True, help="e.g. 2012-2024")
+    fetch_options(kol)
 
     r = sub.add_parser("disclosure", help="every cell whose shown value differs from its raw value (parent's value, shown as 0, "
                                           "or an aggregate without protected cells), at every level, as CSV")

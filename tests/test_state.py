@@ -1,7 +1,7 @@
 """The URL is the state: parsing, skipping what cannot be used, and writing it back."""
 from urllib.parse import parse_qsl, urlsplit
 
-from dashboard.state import Options, parse_query, slider_positions, to_query
+from dashboard.state import Options, parse_query, slider_positions, to_query, visible_positions
 from layers.viewmodel import Method
 
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
@@ -28,7 +28,8 @@ def test_relative_weights_become_slider_positions_with_the_same_shares():
     state, _ = parse_query({"w": "inte_behorig:300,trangboddhet:100"}, OPTIONS)
     assert state.weights["inte_behorig"] == 100 and round(state.weights["trangboddhet"], 1) == 33.3
     assert slider_positions({"a": 20.0, "b": 40.0}) == {"a": 20.0, "b": 40.0}
-    assert slider_positions({"a": 1.0, "b": 1.0, "c": 3.0, "d": 1.0}) == {"a": 33.3333, "b": 33.3333, "c": 100.0, "d": 33.3333}
+    assert slider_positions({"a": 1.0, "b": 1.0, "c": 3.0, "d": 1.0}) == {"a": 1.0, "b": 1.0, "c": 3.0, "d": 1.0}  # a link keeps its numbers
+    assert visible_positions({"a": 1.0, "b": 1.0, "c": 3.0, "d": 1.0}) == {"a": 33.3333, "b": 33.3333, "c": 100.0, "d": 33.3333}
 
 
 def test_garbage_is_skipped_and_reported():

@@ -1,0 +1,301 @@
+"""Open-data connectors: SCB's Statistikdatabasen (PxWeb API v2, json-stat2), Malmö stad's CKAN and
+Kolada (v3). `python -m layers fetch scb|ckan|kolada …` writes a CSV and, beside it,
+`<file>.provenance.json` (what was asked, where, when, and the licence).
+
+Every request goes through one client (`Client`) that:
+- keeps to the service's limits: at most `calls` requests per `window` seconds, read from SCB's
+  `/config` when it answers (documented: 30 calls per 10 s and 150 000 cells per call for v2;
+  v1 documented 10 per 10 s and 100 000 values);
+- backs off on 429 and 403 (SCB's answer above its limits) and 502–504: it waits for
+  `Retry-After` or 1, 2, 4 … seconds, at most `retries` times, then stops with the request named;
+- caches every answer on disk with its fetch time (`cache/<sha256>.json`), so a re-run is offline;
+- refuses a body that is not what the API documents (not JSON, missing keys, a json-stat2 value
+  list of the wrong length, a CKAN `success: false`) with a message naming the request. Nothing is
+  written then.
+
+The real services' base URLs are the defaults; the tests point `--base-url` at stand-in servers.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import product
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pandas as pd
+import requests
+
+from ..errors import EngineError
+
+SCB_URL = "https://statistikdatabasen.scb.se/api/v2"
+CKAN_URL = "https://ckan-malmo.dataplatform.se"
+KOLADA_URL = "https://api.kolada.se/v3"
+SCB_LIMITS = (30, 10.0, 150_000)  # calls, seconds, cells per call (v2, when /config does not answer)
+RETRY_STATUSES = (403, 429, 502, 503, 504)
+DEFAULT_CACHE = Path.home() / ".cache" / "malmo-index" / "fetch"
+
+
+class ConnectorError(EngineError):
+    """A request that failed or answered with something the API does not document; names the request."""
+
+
+@dataclass
+class Client:
+    base_url: str
+    cache_dir: Path = DEFAULT_CACHE
+    calls: int = 10
+    window: float = 10.0
+    retries: int = 4
+    timeout: float = 60.0
+    offline: bool = False  # only the cache: no request leaves the machine
+    sleep: callable = time.sleep
+    clock: callable = time.monotonic
+    log: list = field(default_factory=list)  # (method, url, status, seconds waited) of every request sent
+    _sent: deque = field(default_factory=deque)
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def _cache_file(self, method: str, url: str, params, body) -> Path:
+        key = json.dumps([method, url, sorted((params or {}).items()), body], sort_keys=True, ensure_ascii=False)
+        return Path(self.cache_dir) / (hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
+
+    def _wait_for_slot(self) -> float:
+        waited = 0.0
+        while True:
+            now = self.clock()
+            while self._sent and now - self._sent[0] >= self.window:
+                self._sent.popleft()
+            if len(self._sent) < self.calls:
+                self._sent.append(now)
+                return waited
+            pause = self.window - (now - self._sent[0]) + 0.01
+            self.sleep(pause)
+            waited += pause
+
+    def request(self, method: str, path: str, params: dict | None = None, body=None) -> tuple[object, str]:
+        """(parsed JSON, fetch time ISO); from the disk cache when this exact request was answered before."""
+        url = self.url(path)
+        what = f"{method} {url}" + (f"?{urlencode(params)}" if params else "")
+        cached = self._cache_file(method, url, params, body)
+        if cached.exists():
+            saved = json.loads(cached.read_text(encoding="utf-8"))
+            return saved["body"], saved["fetched"]
+        if self.offline:
+            raise ConnectorError(f"{what}: not in the cache ({self.cache_dir}) and --offline was given")
+        for attempt in range(self.retries + 1):
+            waited = self._wait_for_slot()
+            try:
+                response = requests.request(method, url, params=params, json=body, timeout=self.timeout,
+                                            headers={"Accept": "application/json", "User-Agent": "malmo-index (open data fetch)"})
+            except requests.RequestException as err:
+                raise ConnectorError(f"{what}: no answer ({type(err).__name__}: {err})") from None
+            self.log.append((method, url, response.status_code, waited))
+            if response.status_code in RETRY_STATUSES and attempt < self.retries:
+                retry_after = response.headers.get("Retry-After", "")
+                pause = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else 2.0 ** attempt
+                self.sleep(min(pause, 60.0))
+                continue
+            if response.status_code != 200:
+                raise ConnectorError(f"{what}: HTTP {response.status_code} after {attempt + 1} attempt(s): {response.text[:200]!r}")
+            try:
+                data = response.json()
+            except ValueError:
+                raise ConnectorError(f"{what}: the answer is not JSON: {response.text[:120]!r}") from None
+            fetched = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"request": what, "fetched": fetched, "body": data}, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(cached)
+            return data, fetched
+        raise ConnectorError(f"{what}: still refused after {self.retries + 1} attempts")  # pragma: no cover (loop returns or raises)
+
+
+# --- SCB PxWeb v2 (json-stat2) -------------------------------------------------------------------
+
+def scb_limits(client: Client) -> tuple[int, float, int]:
+    """(calls, seconds, cells per call) from /config, else the documented v2 limits."""
+    try:
+        config, _ = client.request("GET", "config")
+        return (int(config["maxCallsPerTimeWindow"]), float(config["timeWindow"]), int(config["maxDataCells"]))
+    except (ConnectorError, KeyError, TypeError, ValueError):
+        return SCB_LIMITS
+
+
+def jsonstat_frame(data, what: str) -> pd.DataFrame:
+    """A json-stat2 dataset as a long table: one column per dimension (codes), `<dim>_label`, value, status."""
+    if not isinstance(data, dict) or data.get("class") != "dataset" or not isinstance(data.get("id"), list):
+        raise ConnectorError(f"{what}: not a json-stat2 dataset (class, id, size, dimension, value)")
+    try:
+        ids, sizes = data["id"], data["size"]
+        dims = []
+        for dim, size in zip(ids, sizes):
+            category = data["dimension"][dim]["category"]
+            index = category["index"]
+            codes = sorted(index, key=index.get) if isinstance(index, dict) else list(index)
+            if len(codes) != size:
+                raise ConnectorError(f"{what}: dimension {dim} has {len(codes)} categories, size says {size}")
+            labels = category.get("label", {})
+            dims.append([(c, labels.get(c, c)) for c in codes])
+        values = data["value"]
+    except (KeyError, TypeError) as err:
+        raise ConnectorError(f"{what}: json-stat2 without {err}") from None
+    expected = math.prod(sizes)
+    if isinstance(values, dict):  # the sparse form: index → value
+        values = [values.get(str(i)) for i in range(expected)]
+    if not isinstance(values, list) or len(values) != expected:
+        raise ConnectorError(f"{what}: {len(values) if isinstance(values, list) else 'no'} values for {expected} cells: a partial answer")
+    status = data.get("status") or {}
+    if isinstance(status, list):
+        status = {str(i): s for i, s in enumerate(status) if s}
+    rows = []
+    for i, combo in enumerate(product(*dims)):
+        row = {}
+        for dim, (code, label) in zip(ids, combo):
+            row[dim] = code
+            row[f"{dim}_label"] = label
+        value = values[i]
+        if value is not None and not isinstance(value, (int, float)):
+            raise ConnectorError(f"{what}: cell {i} is {value!r}, not a number or null")
+        row["value"] = value
+        row["status"] = status.get(str(i), "")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fetch_scb(client: Client, table: str, regions: str, codelist: str | None = None, select: dict[str, list[str]] | None = None,
+              lang: str = "sv") -> tuple[pd.DataFrame, dict]:
+    """A table for some regions ("kommun:1280" = every region code starting with 1280, or a comma list),
+    split into calls within the cell limit; returns the long table and its provenance."""
+    calls, window, max_cells = scb_limits(client)
+    client.calls, client.window = calls, window
+    params = {"lang": lang, "outputFormat": "json-stat2"} | ({"codelist[Region]": codelist} if codelist else {})
+    meta, _ = client.request("GET", f"tables/{table}/metadata", params)
+    what = f"GET {client.url(f'tables/{table}/metadata')}"
+    try:
+        dimensions = {d: meta["dimension"][d]["category"]["index"] for d in meta["id"]}
+    except (KeyError, TypeError) as err:
+        raise ConnectorError(f"{what}: metadata without {err}") from None
+    region_dim = next((d for d in dimensions if d.lower() in ("region", "regionkod")), None)
+    if region_dim is None:
+        raise ConnectorError(f"{what}: the table has no Region dimension (dimensions: {', '.join(dimensions)})")
+    known = list(dimensions[region_dim])
+    if regions.startswith("kommun:"):
+        prefix = regions.split(":", 1)[1]
+        wanted = [c for c in known if c.startswith(prefix)]
+    else:
+        wanted = [c.strip() for c in regions.split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in known]
+        if unknown:
+            raise ConnectorError(f"{what}: unknown region code(s) {', '.join(unknown[:10])}")
+    if not wanted:
+        raise ConnectorError(f"{what}: no region matches {regions!r}")
+    chosen = {d: (wanted if d == region_dim else list((select or {}).get(d) or list(idx))) for d, idx in dimensions.items()}
+    others = math.prod(len(v) for d, v in chosen.items() if d != region_dim)
+    per_call = max(1, max_cells // max(others, 1))
+    frames, fetched = [], []
+    for start in range(0, len(wanted), per_call):
+        part = wanted[start:start + per_call]
+        body = {"selection": [{"variableCode": d, "valueCodes": part if d == region_dim else chosen[d],
+                               **({"codelist": codelist} if d == region_dim and codelist else {})} for d in dimensions]}
+        data, when = client.request("POST", f"tables/{table}/data", {"lang": lang, "outputFormat": "json-stat2"}, body)
+        frames.append(jsonstat_frame(data, f"POST {client.url(f'tables/{table}/data')} (regions {part[0]}…{part[-1]})"))
+        fetched.append(when)
+    frame = pd.concat(frames, ignore_index=True)
+    provenance = {"source": "SCB Statistikdatabasen", "licence": "CC0-1.0", "table": table, "regions": regions,
+                  "codelist": codelist, "calls": len(frames), "url": client.url(f"tables/{table}/data"), "fetched": max(fetched),
+                  "label": meta.get("label", "")}
+    return frame, provenance
+
+
+# --- Malmö stad CKAN ----------------------------------------------------------------------------
+
+def _ckan_result(data, what: str):
+    if not isinstance(data, dict) or data.get("success") is not True or "result" not in data:
+        error = data.get("error") if isinstance(data, dict) else None
+        raise ConnectorError(f"{what}: CKAN did not succeed ({error or 'no success: true and result'})")
+    return data["result"]
+
+
+def fetch_ckan(client: Client, resource: str, page: int = 1000) -> tuple[pd.DataFrame, dict]:
+    """All records of a datastore resource (datastore_search, paged by offset), as a wide table."""
+    records, total, offset, fetched, fields = [], None, 0, [], None
+    while True:
+        what = f"GET {client.url('api/3/action/datastore_search')}?resource_id={resource}&offset={offset}"
+        data, when = client.request("GET", "api/3/action/datastore_search", {"resource_id": resource, "limit": page, "offset": offset})
+        result = _ckan_result(data, what)
+        batch = result.get("records")
+        if not isinstance(batch, list) or not isinstance(result.get("total"), int):
+            raise ConnectorError(f"{what}: a datastore answer needs records (a list) and total (a number)")
+        fields = fields or [f.get("id") for f in result.get("fields", []) if isinstance(f, dict) and f.get("id") != "_id"]
+        total = result["total"]
+        records += batch
+        fetched.append(when)
+        offset += len(batch)
+        if not batch or offset >= total:
+            break
+    if len(records) != total:
+        raise ConnectorError(f"GET {client.url('api/3/action/datastore_search')}?resource_id={resource}: "
+                             f"{len(records)} records for a total of {total}: a partial answer")
+    frame = pd.DataFrame(records)
+    frame = frame[[c for c in (fields or frame.columns) if c in frame.columns]]
+    return frame, {"source": "Stadskontoret, Malmö stad (CKAN)", "resource": resource, "url": client.url("api/3/action/datastore_search"),
+                   "records": len(frame), "calls": len(fetched), "fetched": max(fetched), "licence": "see the dataset's page"}
+
+
+def ckan_resources(client: Client, dataset: str) -> list[dict]:
+    """The resources of a dataset (package_show): id, name, format."""
+    data, _ = client.request("GET", "api/3/action/package_show", {"id": dataset})
+    result = _ckan_result(data, f"GET {client.url('api/3/action/package_show')}?id={dataset}")
+    return [{"id": r.get("id"), "name": r.get("name"), "format": r.get("format")} for r in result.get("resources", [])]
+
+
+# --- Kolada v3 ----------------------------------------------------------------------------------
+
+KOLADA_AREAS = {"1280": "MALMO", "0000": "SE"}
+
+
+def fetch_kolada(client: Client, kpi: str, municipalities: list[str], years: list[int], gender: str = "T") -> tuple[pd.DataFrame, dict]:
+    """Values of a KPI for municipalities and years (following next_url), as a long table:
+    kpi, municipality, code (MALMO/SE for Malmö and the nation), year, value, count, status."""
+    path = f"data/kpi/{kpi}/municipality/{','.join(municipalities)}/year/{','.join(str(y) for y in years)}"
+    rows, fetched, url = [], [], path
+    while url:
+        what = f"GET {client.url(url)}"
+        data, when = client.request("GET", url)
+        if not isinstance(data, dict) or not isinstance(data.get("values"), list):
+            raise ConnectorError(f"{what}: a Kolada answer needs values (a list)")
+        for item in data["values"]:
+            try:
+                for v in item["values"]:
+                    if v.get("gender", "T") != gender:
+                        continue
+                    rows.append({"kpi": item["kpi"], "municipality": item["municipality"],
+                                 "code": KOLADA_AREAS.get(item["municipality"], item["municipality"]), "year": int(item["period"]),
+                                 "value": v.get("value"), "count": v.get("count"), "status": v.get("status") or ""})
+            except (KeyError, TypeError, ValueError) as err:
+                raise ConnectorError(f"{what}: a value without {err}") from None
+        fetched.append(when)
+        url = data.get("next_url") or data.get("next_page")
+    frame = pd.DataFrame(rows, columns=["kpi", "municipality", "code", "year", "value", "count", "status"])
+    return frame, {"source": "Kolada (RKA)", "credit": "Källa: Kolada", "kpi": kpi, "municipalities": municipalities, "years": years,
+                   "url": client.url(path), "calls": len(fetched), "fetched": max(fetched) if fetched else None}
+
+
+def write_output(frame: pd.DataFrame, provenance: dict, out: Path) -> Path:
+    """The table as UTF-8 CSV and its provenance beside it; written whole or not at all."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    frame.to_csv(tmp, index=False, lineterminator="\n")
+    tmp.replace(out)
+    meta = out.with_name(out.name + ".provenance.json")
+    meta.write_text(json.dumps({**provenance, "rows": len(frame), "written": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+                               ensure_ascii=False, indent=2), encoding="utf-8")
+    return out

@@ -1,0 +1,130 @@
+"""The open-data connectors (layers/data/connectors.py) against stand-in servers that answer in each
+API's documented format (tests/standins.py): splitting to the cell limit, rate limiting with 429,
+paging, the disk cache (a re-run is offline), and broken or partial answers refused by name."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from layers.data.connectors import Client, ConnectorError, fetch_ckan, fetch_kolada, fetch_scb, jsonstat_frame
+from standins import cell_value, regso_codes, standin
+from conftest import ROOT
+
+
+@pytest.fixture
+def server():
+    with standin() as (url, state):
+        yield url, state
+
+
+def test_scb_splits_to_the_cell_limit_and_reads_json_stat2(server, tmp_path):
+    url, state = server
+    client = Client(url + "/scb", cache_dir=tmp_path / "cache")
+    frame, provenance = fetch_scb(client, "TAB6685", "kommun:1280", codelist="vs_RegSO2025",
+                                  select={"Alder": ["0-19"], "ContentsCode": ["000008AC"]})
+    malmo = [c for c in regso_codes()] + ["1280"]
+    assert set(frame["Region"]) == set(malmo)  # every code that starts with 1280, nothing else
+    assert len(frame) == len(malmo) * 5  # × five years
+    # 60 cells per call (the stand-in's /config): 12 regions × 5 years per call
+    posts = [entry for entry in client.log if entry[0] == "POST"]
+    assert len(posts) == -(-len(malmo) // 12) == provenance["calls"]
+    row = frame[(frame["Region"] == "1280R001") & (frame["Tid"] == "2023")].iloc[0]
+    assert row["value"] == cell_value("TAB6685", "1280R001", "0-19", "000008AC", "2023")
+    suppressed = frame[frame["status"] == ".."]
+    assert len(suppressed) > 0 and suppressed["value"].isna().all()
+    assert provenance["licence"] == "CC0-1.0" and provenance["table"] == "TAB6685"
+
+
+def test_a_rerun_is_offline_from_the_cache(server, tmp_path):
+    url, state = server
+    first, _ = fetch_scb(Client(url + "/scb", cache_dir=tmp_path / "c"), "TAB6685", "1280R001,1280R002")
+    before = state.count
+    offline = Client(url + "/scb", cache_dir=tmp_path / "c", offline=True)  # only the cache: no request may leave
+    again, _ = fetch_scb(offline, "TAB6685", "1280R001,1280R002")
+    assert state.count == before and offline.log == []
+    pd.testing.assert_frame_equal(first, again)
+    with pytest.raises(ConnectorError, match="not in the cache"):
+        fetch_scb(offline, "TAB6685", "1280R003")
+
+
+def test_rate_limits_are_kept_and_a_429_backs_off(tmp_path):
+    with standin(calls_allowed=3, window=1.0) as (url, state):  # stricter than the client believes
+        client = Client(url + "/scb", cache_dir=tmp_path / "c", retries=6)
+        frame, _ = fetch_scb(client, "TAB6685", "kommun:1280", select={"Alder": ["0-19"], "ContentsCode": ["000008AC"]})
+        statuses = [s for _, _, s, _ in client.log]
+        assert 429 in statuses and statuses[-1] == 200 and state.refused > 0
+        assert len(frame) == (len(regso_codes()) + 1) * 5
+    with standin(calls_allowed=1, window=30.0) as (url, state):  # never lets up: bounded retries, then a message
+        client = Client(url + "/scb", cache_dir=tmp_path / "d", retries=2)
+        with pytest.raises(ConnectorError, match=r"HTTP 429 after 3 attempt"):
+            fetch_scb(client, "TAB6685", "1280R001")
+
+
+def test_scb_refuses_partial_and_malformed_answers(server, tmp_path):
+    url, _ = server
+    client = Client(url + "/scb", cache_dir=tmp_path / "c")
+    with pytest.raises(ConnectorError, match=r"POST .*TAB9999/data.*values for .* cells: a partial answer"):
+        fetch_scb(client, "TAB9999", "1280R001,1280R002")
+    with pytest.raises(ConnectorError, match=r"TAB0000/metadata.*HTTP 404"):
+        fetch_scb(client, "TAB0000", "1280R001")
+    with pytest.raises(ConnectorError, match="unknown region code"):
+        fetch_scb(client, "TAB6685", "9999X")
+    for bad in ({"class": "collection"}, {"class": "dataset", "id": ["a"], "size": [2], "dimension": {"a": {"category": {"index": {"x": 0, "y": 1}}}}, "value": [1]},
+                {"class": "dataset", "id": ["a"], "size": [1], "dimension": {"a": {"category": {"index": {"x": 0}}}}, "value": ["ten"]}):
+        with pytest.raises(ConnectorError):
+            jsonstat_frame(bad, "test")
+
+
+def test_ckan_pages_through_the_datastore(server, tmp_path):
+    url, state = server
+    client = Client(url + "/ckan", cache_dir=tmp_path / "c")
+    frame, provenance = fetch_ckan(client, "delomraden-2024", page=1000)
+    assert len(frame) == 136 and provenance["calls"] == 3  # the server's own page size is 50
+    assert "SOFIELUNDS INDUSTRIOMR." in set(frame["Delområde"]) and "_id" not in frame.columns
+    with pytest.raises(ConnectorError, match=r"resource_id=broken.*Resource not found"):
+        fetch_ckan(client, "broken")
+    with pytest.raises(ConnectorError, match=r"resource_id=notjson.*not JSON"):
+        fetch_ckan(client, "notjson")
+    with pytest.raises(ConnectorError, match=r"136 records for a total of 141: a partial answer"):
+        fetch_ckan(client, "short")
+
+
+def test_kolada_follows_next_url(server, tmp_path):
+    url, _ = server
+    client = Client(url + "/kolada", cache_dir=tmp_path / "c")
+    frame, provenance = fetch_kolada(client, "N02797", ["1280", "0000"], list(range(2015, 2025)))
+    assert len(frame) == 20 and set(frame["code"]) == {"MALMO", "SE"} and provenance["calls"] == 5
+    assert frame.set_index(["code", "year"]).loc[("MALMO", 2020), "value"] == cell_value("N02797", "1280", "2020", "T")
+    with pytest.raises(ConnectorError, match="a value without"):
+        fetch_kolada(client, "BROKEN", ["1280"], [2020])
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "layers", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_fetch_and_import_on_the_command_line(server, tmp_path):
+    url, _ = server
+    out = tmp_path / "scb.csv"
+    done = run("fetch", "scb", "--table", "TAB6685", "--regions", "kommun:1280", "--base-url", url + "/scb",
+               "--select", "Alder=0-19", "--select", "ContentsCode=000008AC", "--out", str(out), "--cache", str(tmp_path / "c"))
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(out)) == (len(regso_codes()) + 1) * 5
+    meta = json.loads(out.with_name("scb.csv.provenance.json").read_text())
+    assert meta["source"] == "SCB Statistikdatabasen" and meta["fetched"]
+    broken = tmp_path / "broken.csv"
+    failed = run("fetch", "scb", "--table", "TAB9999", "--regions", "1280R001", "--base-url", url + "/scb", "--out", str(broken),
+                 "--cache", str(tmp_path / "c"))
+    assert failed.returncode == 2 and "partial answer" in failed.stderr and "TAB9999" in failed.stderr and not broken.exists()
+    # CKAN's table of delområden goes straight into the import (names as the city writes them)
+    wide = tmp_path / "ckan.csv"
+    assert run("fetch", "ckan", "--resource", "delomraden-2024", "--base-url", url + "/ckan", "--out", str(wide),
+               "--cache", str(tmp_path / "c")).returncode == 0
+    kolada = tmp_path / "kolada.csv"
+    assert run("fetch", "kolada", "--kpi", "N02797", "--years", "2015-2024", "--base-url", url + "/kolada", "--out", str(kolada),
+               "--cache", str(tmp_path / "c")).returncode == 0
+    assert set(pd.read_csv(kolada)["code"]) == {"MALMO", "SE"}

@@ -1,0 +1,137 @@
+"""`python -m layers import` (layers/data/importer.py): a realistic Excel file and a CSV as an analyst
+keeps them, Swedish numbers and SCB's marks, names as the city writes them, every unmatched row and
+missing area listed, nothing written until resolved, provenance in the manifest, and the index of
+the imported package against the engine."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from layers.data.importer import ImportError_, IndicatorColumns, import_table, name_key, parse_number
+from layers.data.package import load_package
+from layers.data.provenance import generated_parts, indicator_sources
+from layers.engine import Engine
+from conftest import PACKAGE, ROOT, SHARED
+
+KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
+
+
+def test_names_as_a_swede_writes_them():
+    assert name_key("Malmö Hus") == name_key("MALMÖHUS")
+    assert name_key("Sofielunds industriområde") == name_key("SOFIELUNDS INDUSTRIOMR.")
+    assert name_key("Södra Sofielund") == name_key("S. Sofielund") == name_key("södra  sofielund")
+    assert name_key("Rosengård-Centrum") == name_key("Rosengård Centrum")
+    assert name_key("Malmö") != name_key("Malmo")  # ö is a letter of its own; folding is a second chance only when unambiguous
+
+
+@pytest.mark.parametrize("text, number", [("12,5", 12.5), ("12,5 %", 12.5), ("1 234", 1234), ("1\u00a0234,5", 1234.5), ("1.234,5", 1234.5),
+                                          ("1,234.5", 1234.5), ("−3,2", -3.2), (7, 7.0), ("..", None), ("–", None), ("", None), ("x", None)])
+def test_numbers_as_written_in_sweden_and_by_scb(text, number):
+    assert parse_number(text) == (number, None)
+
+
+def test_a_word_is_not_a_number():
+    value, why = parse_number("tolv")
+    assert value is None and "'tolv' is not a number" in why
+
+
+def city_table(pkg) -> pd.DataFrame:
+    """The default package's index-level values as an analyst's wide table: names as the city spells
+    them (upper case, "INDUSTRIOMR."), values with decimal commas and percent signs, denominators
+    with thousands separators, two values suppressed with SCB's marks, a total row at the end."""
+    areas = gpd.read_file(SHARED / "malmo_delomraden.geojson").set_index("code")["source_name"]
+    values = pkg.indicators[pkg.indicators["code"].isin(areas.index)]
+    years = {i.key: i.year for i in pkg.manifest.indicators}
+    values = values[values["year"] == values["indicator"].map(years)]
+    wide = values.pivot(index="code", columns="indicator", values="value")
+    dens = values.pivot(index="code", columns="indicator", values="denominator")
+    rows = []
+    for code in areas.index:
+        row = {"Delområde": areas[code]}
+        for key, title in zip(KEYS, ["Ej behöriga yrkesprogram (%)", "Trångbodda barn (%)", "Ekonomiskt bistånd (%)", "Låg inkomststandard (%)"]):
+            v = wide.at[code, key] if code in wide.index else np.nan
+            row[title] = "" if pd.isna(v) else f"{v:.2f}".replace(".", ",") + " %"
+            d = dens.at[code, key] if code in dens.index else np.nan
+            row[title.replace("(%)", "antal")] = "" if pd.isna(d) else f"{int(d):,}".replace(",", " ")
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table.loc[3, "Trångbodda barn (%)"] = ".."
+    table.loc[4, "Ekonomiskt bistånd (%)"] = "–"
+    total = {c: "" for c in table.columns}
+    total["Delområde"] = "TOTALT MALMÖ"
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+INDICATORS = [IndicatorColumns("inte_behorig", "Ej behöriga yrkesprogram (%)", "Ej behöriga yrkesprogram antal"),
+              IndicatorColumns("trangboddhet", "Trångbodda barn (%)", "Trångbodda barn antal"),
+              IndicatorColumns("ekonomiskt_bistand", "Ekonomiskt bistånd (%)", "Ekonomiskt bistånd antal"),
+              IndicatorColumns("lag_inkomststandard", "Låg inkomststandard (%)", "Låg inkomststandard antal")]
+
+
+def test_excel_import_lists_every_problem_and_writes_nothing_until_resolved(pkg, tmp_path):
+    table = city_table(pkg)
+    dropped = table.iloc[1]["Delområde"]  # an area the file forgets
+    table = table.drop(index=1)
+    path = tmp_path / "stadskontoret.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        table.to_excel(writer, sheet_name="Delområden 2024", index=False)
+    into = tmp_path / "imported"
+    with pytest.raises(ImportError_) as err:
+        import_table(path, into, PACKAGE, name_column="Delområde", indicators=INDICATORS, sheet="Delområden 2024",
+                     year=2024, source="Stadskontoret, Malmö stad", licence="CC BY 4.0")
+    report = err.value.report
+    assert report.unmatched == [f"row {len(table) + 1}: 'TOTALT MALMÖ' matches no area"]
+    assert len(report.missing) == 1 and "(10102): no row" in report.missing[0] and dropped == "INRE HAMNEN"
+    assert not into.exists() and not list(tmp_path.glob(".imported-*"))
+
+    report = import_table(path, into, PACKAGE, name_column="Delområde", indicators=INDICATORS, sheet="Delområden 2024",
+                          year=2024, source="Stadskontoret, Malmö stad", licence="CC BY 4.0", allow_missing=True)
+    cells = table.iloc[:-1][[i.value for i in INDICATORS]]
+    assert report.matched == 135 and report.empty == int(cells.isin(["", "..", "–"]).sum().sum()) >= 2  # the marks and the blanks
+    imported = load_package(into)
+    manifest = json.loads((into / "datapackage.json").read_text())
+    for ind in manifest["indicators"]:
+        assert ind["source"] == "Stadskontoret, Malmö stad" and ind["licence"] == "CC BY 4.0" and ind["year"] == 2024 and ind["imported"]
+    rows = imported.indicators[imported.indicators["code"].isin(imported.boundaries["delomrade"].index)]
+    assert not rows["generated"].any() and "10102" not in set(rows["code"])
+    # the NYKO rows, the population and UVAS stay generated: a mixed package that says so
+    parts = generated_parts(imported)
+    assert ("level", "nyko") in parts and ("population",) in parts and all(p[2:] == ("nyko",) for p in parts if p[0] == "indicator")
+    assert all(not s.real for s in indicator_sources(imported))
+
+    # the index of the imported package is the engine's for the same numbers
+    original = Engine(pkg).level().raw
+    got = Engine(imported).level().raw
+    herr = "48208"
+    assert got.at[herr, "trangboddhet"] == pytest.approx(round(original.at[herr, "trangboddhet"], 2))
+    assert np.isnan(got.iloc[3]["trangboddhet"]) and np.isnan(got.iloc[4]["ekonomiskt_bistand"])
+    top = Engine(imported).index().frame().head(11)["name"].tolist()
+    assert top == Engine(pkg).index().frame().head(11)["name"].tolist()
+
+
+def test_csv_import_by_code_from_the_command_line(pkg, tmp_path):
+    table = city_table(pkg).iloc[:-1]
+    codes = gpd.read_file(SHARED / "malmo_delomraden.geojson").set_index("source_name")["code"]
+    table.insert(0, "Kod", table["Delområde"].map(codes))
+    path = tmp_path / "tabell.csv"
+    path.write_bytes(table.to_csv(sep=";", index=False).encode("cp1252"))  # as Excel saves it in Sweden
+    into = tmp_path / "pkg"
+    args = ["import", str(path), "--into", str(into), "--code-column", "Kod", "--source", "Stadskontoret, Malmö stad", "--year", "2024"]
+    for ind in INDICATORS:
+        args += ["--indicator", f"{ind.key}={ind.value},denominator={ind.denominator}"]
+    done = subprocess.run([sys.executable, "-m", "layers", *args], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "136 matched" in done.stdout and "Written and valid" in done.stdout
+    assert subprocess.run([sys.executable, "-m", "layers", "validate", str(into)], capture_output=True, text=True, cwd=ROOT).returncode == 0
+    again = subprocess.run([sys.executable, "-m", "layers", *args], capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    bad = path.read_bytes().decode("cp1252").replace("0,", "noll,", 1)
+    path.write_bytes(bad.encode("cp1252"))
+    failed = subprocess.run([sys.executable, "-m", "layers", *args, "--replace"], capture_output=True, text=True, cwd=ROOT)
+    assert failed.returncode == 2 and "is not a number" in failed.stderr and "row " in failed.stderr
