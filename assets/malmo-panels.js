@@ -217,6 +217,17 @@
     }
     const source = !hasData ? h("P", {className: "card-source"}, texts.t.data_none)
       : h("P", {className: info.generated[i] ? "card-source demo" : "card-source"}, info.generated[i] ? texts.t.data_generated : texts.t.data_real);
+    // "Källa": the indicators' sources and years; those whose values are generated at this level said so
+    const real = [], generated = [];
+    Object.keys(texts.sources || {}).forEach(function (k) {
+      const src = texts.sources[k];
+      const text = src.source + " " + src.year + (src.licence ? " (" + src.licence + ")" : "");
+      const list = src.generated.indexOf(info.level) >= 0 ? generated : real;
+      if (list.indexOf(text) < 0) list.push(text);
+    });
+    const origins = real.length ? [real.join("; ")] : [];
+    if (generated.length) origins.push(lib.say(texts, "source_generated_short", {source: generated.join("; ")}));
+    const sourceLine = hasData && origins.length ? h("P", {className: "card-source-line"}, texts.t.card_source + ": " + origins.join(" · ")) : null;
     return [
       h("H2", {}, info.names[i]),
       h("P", {className: "card-facts"}, [
@@ -229,6 +240,7 @@
         h("Tbody", {}, rows)]) : null,
       spark,
       source,
+      sourceLine,
       h("P", {className: "card-how"}, h("A", {href: "#how-it-works", className: "how-link"}, texts.t.how_link))
     ]);
   }

@@ -18,7 +18,9 @@ import pandas as pd
 import shapely
 
 from layers.cells import neutralise, neutralise_frame
+from layers.data.provenance import credits
 
+from . import provenance
 from .state import State, skipped_text, view_settings
 from .texts import t
 
@@ -73,7 +75,8 @@ def export_data(ctx, state: State, skipped: list | None = None) -> ExportData:
     header.append(f"{t(lang, 'weights')}: {weights} · {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)} · "
                   f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)} · {t(lang, 'level')}: {level_label}")
     header.append(f"{t(lang, 'export_date')}: {date.today().isoformat()}")
-    header.append(f"{t(lang, 'export_sources')}: " + "; ".join(s["title"] for s in m.raw.get("sources", [])))
+    header.append(f"{t(lang, 'export_sources')}: " + "; ".join(credits(ctx.pkg)))
+    header += provenance.source_lines(ctx, lang)
     return ExportData(state, lang, labels, frame, header, vm, info, ctx.pkg.is_generated())
 
 

@@ -9,6 +9,7 @@ import dash_leaflet as dl
 
 from layers.facilities import drawable
 
+from . import provenance
 from .presets import presets_for
 from .state import LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from .texts import TEXTS, t
@@ -24,6 +25,7 @@ JS_TEXT_KEYS = [
     "class_quantiles", "class_equal_interval", "class_natural_breaks", "rows_shown", "page_title",
     "data_none", "cluster_name", "zoom_cluster", "copied", "copy_failed", "selected_line",
     "change_help", "how_link", "trend_title_age", "selected_legend", "search_count", "search_none",
+    "card_source", "source_generated_short",
     # analysis (assets/malmo-analysis.js)
     "cert_title", "cert_0", "cert_1", "cert_2", "cert_3", "cert_4", "cert_card", "cert_pending", "hot_title", "hot_HH", "hot_HL", "hot_LH", "hot_LL", "hot_ns", "hot_island", "hot_none", "hot_card_HH", "hot_card_HL", "hot_card_LH", "hot_card_LL", "hot_card_ns", "hot_card_island", "hot_cluster_yes", "hot_cluster_no", "flags_of", "drivers_row", "drivers_more", "drivers_less", "drivers_differ", "drivers_same", "drivers_corr", "projection", "gap_sentence", "gap_above", "gap_below", "gap_and", "gap_cluster", "gap_method", "alloc_none", "alloc_map_title", "alloc_other_level",
 ]
@@ -57,6 +59,7 @@ def client_texts(lang: str, ctx) -> dict:
         "views": {v: t(lang, f"view_{v}") for v in EMBED_VIEWS},
         "default_age_group": ctx.options.age_groups[0],
         "scenario": {k: TEXTS[lang][k] for k in SCENARIO_TEXT_KEYS},
+        "sources": provenance.card_sources(ctx, lang),
     }
 
 
@@ -151,9 +154,10 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
     presets = [("equal", "preset_equal"), ("school", "preset_school"), ("economy", "preset_economy"),
                ("housing", "preset_housing"), ("custom", "preset_custom")]
     notices = []
-    if ctx.pkg.is_generated():
+    demo_words = provenance.notice(ctx, lang)  # None when every shown value is real
+    if demo_words:
         notices.append(html.Div(id="data-notice", className="notice demo", role="status", children=[t(lang, "demo_label")] if state.mode else [
-            t(lang, "demo_notice"), " ", html.A(t(lang, "how_link"), href="#how-it-works", className="how-link")]))
+            demo_words, " ", html.A(t(lang, "how_link"), href="#how-it-works", className="how-link")]))
     if skipped:
         items = skipped_text(lang, skipped, {i.key: _label(i.labels, lang) for i in m.indicators})
         notices.append(html.Div(id="url-notice", className="notice url", role="alert", children=[
@@ -223,6 +227,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                     ]),
                 ]),
                 drivers_panel(lang),
+                sources_panel(ctx, lang),
                 how_it_works(lang),
                 scenario_panel(lang),
                 _places_legend(ctx, state, lang),
@@ -275,7 +280,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
             allocation_panel(ctx, lang),
         ]),
         html.Footer(className="footer", children=[
-            t(lang, "footer"), " ", html.A(t(lang, "accessibility"), href=ctx.urls.page("tillganglighet"), lang="sv")]),
+            provenance.footer_credits(ctx, lang), " ", html.A(t(lang, "accessibility"), href=ctx.urls.page("tillganglighet"), lang="sv")]),
     ])
 
 
@@ -284,6 +289,14 @@ def _compare_query(state: State) -> str:
     from urllib.parse import quote
     query = quote(scenario_query(state).lstrip("?"), safe=":,")
     return f"?a={query}&b={query}&lang={state.lang}"
+
+
+def sources_panel(ctx, lang: str) -> html.Details:
+    """'Källor': each indicator's source, year, licence and whether its values are real or generated."""
+    return html.Details(id="sources-panel", className="method sources", children=[
+        html.Summary(t(lang, "sources_title")),
+        html.Ul(className="source-list", children=[html.Li(line) for line in provenance.source_lines(ctx, lang)]),
+    ])
 
 
 def drivers_panel(lang: str) -> html.Details:

@@ -18,12 +18,12 @@ def _parts(pkg) -> tuple:
 
 def notice(ctx, lang: str) -> str | None:
     """The demo notice: None when every shown value is real; the default package's own text when
-    all indicator values are generated as shipped; else the generated parts by name."""
+    every indicator is generated at the index level, as shipped; else the generated parts by name."""
     parts = _parts(ctx.pkg)
     if not parts:
         return None
     m = ctx.pkg.manifest
-    if m.name == "malmo" and sum(1 for p in parts if p[0] == "indicator") == len(m.indicators):
+    if m.name == "malmo" and sum(1 for p in parts if p[0] == "indicator" and m.index_level in p[2:]) == len(m.indicators):
         return t(lang, "demo_notice")
     levels = {lv.id: _label(lv.labels, lang) for lv in m.levels}
     indicators = {i.key: _label(i.labels, lang) for i in m.indicators}
