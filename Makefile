@@ -15,11 +15,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 # Debian's packages the tests start for real: Chromium and its driver (browser tests), nginx (the
-# production shape's buffering front, started by the tests on a free port; never as a service),
-# poppler-utils (the tests read the PDF report with pdftoppm and pdftotext).
-DEBS := chromium chromium-driver nginx poppler-utils
+# production shape's buffering front), redis-server (the shared cache) and postgresql (scenarios on
+# PostgreSQL), each started by the tests on a free port, never as a service; poppler-utils (the
+# tests read the PDF report with pdftoppm and pdftotext).
+DEBS := chromium chromium-driver nginx poppler-utils redis-server postgresql
 browser:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! test -x /usr/sbin/nginx || ! command -v pdftoppm >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! test -x /usr/sbin/nginx || ! command -v pdftoppm >/dev/null \
+	    || ! command -v redis-server >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBS); fi
 
 run: setup

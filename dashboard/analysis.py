@@ -116,8 +116,8 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
         State("min-shared-input", "value")]
 
     @cache.memoize()
-    def cached_analysis(settings: ViewSettings) -> dict:
-        return ANALYSIS.submit(in_worker, str(ctx.pkg.path), settings).result(timeout=120)
+    def cached_analysis(version: str, path: str, settings: ViewSettings) -> dict:  # the package version is part of the key
+        return ANALYSIS.submit(in_worker, path, settings).result(timeout=120)
 
     def settings_of(values):
         weights, rest = values[:len(keys)], values[len(keys):]
@@ -132,7 +132,7 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
         if settled is None or settings is None:
             return no_update
         try:
-            return cached_analysis(settings)
+            return cached_analysis(ctx.version, str(ctx.pkg.path), settings)
         except EngineError:
             return no_update
 

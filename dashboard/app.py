@@ -48,7 +48,9 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
                 assets_folder=str(Path(__file__).resolve().parents[1] / "assets"),
                 serve_locally=True, url_base_pathname=ctx.urls.prefix)
     app.ctx = ctx
-    cache = Cache(app.server, config=cache_config or {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
+    config = cache_config or cache_settings()
+    cache = Cache(app.server, config=config)
+    app.cache_type = config["CACHE_TYPE"]
 
     # The page is drawn from its own URL (dcc.Location), not from the layout request's Referer,
     # which a proxy or a Referrer-Policy may strip: a shared link opens as it was shared.
@@ -93,6 +95,43 @@ def _skeleton(component):
     elif children is not None and hasattr(children, "to_plotly_json"):
         _skeleton(children)
     return component
+
+
+def cache_settings() -> dict:
+    """flask-caching's settings: in-process by default (nothing to run beside `make run`); Redis when
+    CACHE_REDIS_URL is set, shared by every worker and instance. Keys carry the package version
+    (the memoized functions take it as an argument). A Redis that stops answering costs each request
+    at most the socket timeouts; the app then computes without a cache (flask-caching logs it)."""
+    url = os.environ.get("CACHE_REDIS_URL")
+    if not url:
+        return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000}
+    quiet_cache_errors()
+    return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url, "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_KEY_PREFIX": "malmo-index:",
+            "CACHE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}}
+
+
+class _OneLinePerMinute(logging.Filter):
+    """flask-caching logs a traceback for every failed cache call; while Redis is down that is one
+    per request. Keep one line a minute, without the traceback."""
+
+    def __init__(self):
+        super().__init__()
+        self.last = 0.0
+
+    def filter(self, record):
+        import time
+        if time.monotonic() - self.last < 60:
+            return False
+        self.last = time.monotonic()
+        reason = f": {record.exc_info[1]}" if record.exc_info else ""
+        record.msg, record.args, record.exc_info = f"cache backend failing, computing without it{reason}", (), None
+        return True
+
+
+def quiet_cache_errors() -> None:
+    logger = logging.getLogger("flask_caching")
+    if not any(isinstance(f, _OneLinePerMinute) for f in logger.filters):
+        logger.addFilter(_OneLinePerMinute())
 
 
 def frame_ancestors() -> list[str]:
@@ -149,11 +188,19 @@ def _register_routes(app, ctx: AppContext) -> None:
     def accessibility_statement():
         return Response(statement_page(urls), mimetype="text/html")
 
+    @server.before_request
+    def publish_check():
+        ctx.maybe_reload()  # a newly published package version is loaded in the background, validated, then used
+
     @server.route(urls.route("/healthz"))
     def healthz():
-        """For the proxy and the container platform: the app is up and its package is loaded."""
-        return Response(json.dumps({"status": "ok", "package": ctx.pkg.manifest.name}), mimetype="application/json",
-                        headers={"Cache-Control": "no-store"})
+        """For the proxy and the container platform: the app is up, which package version it serves,
+        and a published version it refused (with why)."""
+        body = {"status": "ok", "package": ctx.pkg.manifest.name, "version": ctx.version, "loaded": ctx.data.loaded,
+                "cache": app.cache_type, "view_models_computed": ctx.views.computed}
+        if ctx.reload_problem:
+            body["refused_version"] = ctx.reload_problem
+        return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json", headers={"Cache-Control": "no-store"})
 
     @server.route(urls.route("/api/geometry/<level>.geojson"))
     def level_geometry(level: str):

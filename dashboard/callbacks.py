@@ -53,7 +53,7 @@ def register_callbacks(app, ctx, cache) -> None:
     sliders = [Input(f"weight-{k}", "value") for k in keys]
 
     @cache.memoize()
-    def cached_view_model(settings: ViewSettings) -> dict:
+    def cached_view_model(version: str, settings: ViewSettings) -> dict:  # the package version is part of the key
         return ctx.views.view_model(settings)
 
     @app.callback(Output("view-model", "data"), Output("method-notice", "children"),
@@ -74,7 +74,7 @@ def register_callbacks(app, ctx, cache) -> None:
         if normalisation == "zscore" and aggregation == "geometric":
             return no_update, t(lang, "method_geometric_zscore")
         try:
-            return cached_view_model(settings), ""
+            return cached_view_model(ctx.version, settings), ""
         except EngineError as err:
             return no_update, t(lang, "method_error", detail=str(err))
 

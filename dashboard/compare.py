@@ -212,7 +212,7 @@ def register_compare_callbacks(app, ctx, cache) -> None:
     labels = {lang: {i.key: _label(i.labels, lang) for i in ctx.pkg.manifest.indicators} for lang in ("sv", "en")}
 
     @lru_cache(maxsize=64)
-    def cached_side(query: str, level: str):
+    def cached_side(version: str, query: str, level: str):  # the package version is part of the key
         state, _ = parse_query(parse_qs(query.lstrip("?"), keep_blank_values=True), ctx.options)
         m = state.method
         return state, side(ctx.engine, dict(state.weights), level, m.normalisation, m.aggregation, m.cluster_settings)
@@ -233,8 +233,8 @@ def register_compare_callbacks(app, ctx, cache) -> None:
             clean[key] = value
         if sum(clean.values()) == 0:
             return no_update, t(lang, "all_zero")
-        state_a, a = cached_side(text(a_query), _level(text(a_query), ctx))
-        state_b, _ = cached_side(text(b_query), state_a.level)
+        state_a, a = cached_side(ctx.version, text(a_query), _level(text(a_query), ctx))
+        state_b, _ = cached_side(ctx.version, text(b_query), state_a.level)
         m = state_b.method
         try:
             b = side(ctx.engine, clean, state_a.level, m.normalisation, m.aggregation, m.cluster_settings)

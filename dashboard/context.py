@@ -1,38 +1,115 @@
-"""What the app holds for one data package: the engine, view models and state options."""
+"""What the app holds for one data package (engine, view models, state options, served geometry),
+and how a running server switches to a newly published package version, safely.
+
+`MALMO_PACKAGE` may be a symlink to a version folder (`current -> v2024-11`). The app looks at
+where it points at most every `RELOAD_CHECK_S` seconds (on a request; no thread of its own). When
+it points somewhere new, a background thread loads and validates that version. Only a version that
+loads whole and has the same levels, indicators and kinds of places (the page's controls are built
+for them) replaces the old one, in one step: the app swaps one reference, and each request keeps
+the version it started with. A version that does not load leaves the old one serving; the problem
+is logged and shown on /healthz until a good version is published.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import threading
+import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
-from layers.engine import Engine
-from layers.scenarios import ScenarioError, ScenarioStore, database_url
+from flask import g, has_request_context
+
 from layers.data.package import DataPackage, load_package
+from layers.engine import Engine
+from layers.errors import PackageError, Problem
+from layers.scenarios import ScenarioError, ScenarioStore, database_url
 from layers.trends import DEFAULT_AGE_GROUP
 from layers.viewmodel import ViewModels, ViewSettings
 
 from .state import Options
 from .urls import Urls
 
+log = logging.getLogger(__name__)
 DEFAULT_PACKAGE = Path(__file__).resolve().parents[1] / "data" / "malmo"
 DEFAULT_SCENARIO_DB = Path(__file__).resolve().parents[1] / "data" / "scenarios.sqlite3"
 CANVAS_ABOVE = 1500  # features on one level; SVG gets slow beyond this
+RELOAD_CHECK_S = float(os.environ.get("RELOAD_CHECK_S", "2"))
 
 
 @dataclass
-class AppContext:
+class PackageVersion:
+    """Everything derived from one package version; replaced as a whole."""
+
     pkg: DataPackage
     engine: Engine
     views: ViewModels
     options: Options
+    geometry: dict[str, bytes]  # level id → GeoJSON as served
+    version: str  # a digest of the package's files: in cache keys, so versions never share an entry
+    target: str  # the folder it was loaded from (a symlink resolved)
+    loaded: str  # ISO time
+
+    @classmethod
+    def load(cls, path: Path) -> "PackageVersion":
+        target = Path(os.path.realpath(path))
+        pkg = load_package(target)
+        engine = Engine(pkg)
+        m = pkg.manifest
+        options = Options(keys=m.indicator_keys, levels=m.level_ids, default_level=m.index_level,
+                          kinds=[k["id"] for k in m.raw.get("facility_kinds", [])],
+                          area_codes={c for gdf in pkg.boundaries.values() for c in gdf.index},
+                          age_groups=sorted({str(g) for g in pkg.uvas["age_group"]}, key=lambda g: (g != DEFAULT_AGE_GROUP, g)),
+                          sort_columns={"rank", "change", "name", "geso", "index", "interval", "flag_count"}
+                          | {f"{kind}_{k}" for k in m.indicator_keys for kind in ("value", "scaled")})
+        views = ViewModels(engine)
+        for level in m.level_ids:  # warm the per-level caches before the first visitor
+            views.level_info(level)
+        views.view_model(default_settings(options))
+        return cls(pkg, engine, views, options, {lv.id: served_geometry(pkg.path / lv.path) for lv in m.levels},
+                   package_digest(target), str(target), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    def shape(self) -> tuple:
+        """What the page's controls and callbacks are built for."""
+        return (tuple(self.options.keys), tuple(self.options.levels), tuple(self.options.kinds), tuple(self.options.age_groups))
+
+
+@dataclass
+class AppContext:
+    current: PackageVersion
     basemap_url: str | None
     basemap_attribution: str
-    prefer_canvas: bool
-    geometry: dict[str, bytes] = field(default_factory=dict)  # level id → GeoJSON as served
     urls: Urls = field(default_factory=Urls)
     scenarios: ScenarioStore = field(default_factory=lambda: ScenarioStore(database_url(os.environ.get("SCENARIO_DB"), DEFAULT_SCENARIO_DB)))
+    source: Path | None = None  # the path as configured (maybe a symlink); None: never reloaded
+    reload_problem: dict | None = None  # the last version that could not be used, and why
+    _checked: float = 0.0
+    _loading: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # --- the version this request uses ----------------------------------------------------------
+    @property
+    def data(self) -> PackageVersion:
+        """The package version of this request (fixed at its start), else the current one."""
+        if has_request_context():
+            if "package_version" not in g:
+                g.package_version = self.current
+            return g.package_version
+        return self.current
+
+    pkg = property(lambda self: self.data.pkg)
+    engine = property(lambda self: self.data.engine)
+    views = property(lambda self: self.data.views)
+    options = property(lambda self: self.data.options)
+    geometry = property(lambda self: self.data.geometry)
+    version = property(lambda self: self.data.version)
+
+    @property
+    def prefer_canvas(self) -> bool:
+        return max(len(g_) for g_ in self.pkg.boundaries.values()) > CANVAS_ABOVE
 
     def scenario_state(self, sid: str) -> str | None:
         """A saved scenario's query string, for `?s=<id>` (None when unknown or the database cannot be used)."""
@@ -52,24 +129,57 @@ class AppContext:
 
     @classmethod
     def from_package(cls, path: str | Path | None = None) -> "AppContext":
-        pkg = load_package(path or os.environ.get("MALMO_PACKAGE") or DEFAULT_PACKAGE)
-        engine = Engine(pkg)
-        m = pkg.manifest
-        options = Options(keys=m.indicator_keys, levels=m.level_ids, default_level=m.index_level,
-                          kinds=[k["id"] for k in m.raw.get("facility_kinds", [])],
-                          area_codes={c for gdf in pkg.boundaries.values() for c in gdf.index},
-                          age_groups=sorted({str(g) for g in pkg.uvas["age_group"]}, key=lambda g: (g != DEFAULT_AGE_GROUP, g)),
-                          sort_columns={"rank", "change", "name", "geso", "index", "interval", "flag_count"}
-                          | {f"{kind}_{k}" for k in m.indicator_keys for kind in ("value", "scaled")})
-        views = ViewModels(engine)
-        for level in m.level_ids:  # warm the per-level caches before the first visitor
-            views.level_info(level)
-        views.view_model(default_settings(options))
-        return cls(pkg, engine, views, options,
-                   os.environ.get("BASEMAP_URL") or None,
-                   os.environ.get("BASEMAP_ATTRIBUTION", ""),
-                   max(len(g) for g in pkg.boundaries.values()) > CANVAS_ABOVE,
-                   {lv.id: served_geometry(pkg.path / lv.path) for lv in m.levels}, Urls.from_environment())
+        source = Path(path or os.environ.get("MALMO_PACKAGE") or DEFAULT_PACKAGE)
+        return cls(PackageVersion.load(source), os.environ.get("BASEMAP_URL") or None, os.environ.get("BASEMAP_ATTRIBUTION", ""),
+                   Urls.from_environment(), source=source)
+
+    # --- publishing a new version -----------------------------------------------------------------
+    def maybe_reload(self) -> None:
+        """Called on requests: at most every RELOAD_CHECK_S, see whether the package path points at a
+        new folder; if so, load it in the background (requests go on with the current version)."""
+        now = time.monotonic()
+        if self.source is None or now - self._checked < RELOAD_CHECK_S or self._loading:
+            return
+        self._checked = now
+        target = os.path.realpath(self.source)
+        if target == self.current.target or (self.reload_problem and self.reload_problem["target"] == target
+                                            and self.reload_problem["digest"] == package_digest(Path(target))):
+            return
+        with self._lock:
+            if self._loading:
+                return
+            self._loading = True
+        threading.Thread(target=self._load, args=(target,), name="package-reload", daemon=True).start()
+
+    def _load(self, target: str) -> None:
+        try:
+            new = PackageVersion.load(Path(target))
+            if new.shape() != self.current.shape():
+                raise PackageError([Problem("datapackage.json", "its levels, indicators, kinds of places or UVAS age groups differ from "
+                                            f"the running version's ({new.shape()} against {self.current.shape()}); that needs a restart")])
+            old = self.current
+            self.current = new  # one reference: a request sees the old version or the new one, never half
+            self.reload_problem = None
+            log.warning("data package switched from %s (%s) to %s (%s)", old.target, old.version, new.target, new.version)
+        except Exception as err:  # noqa: BLE001 - whatever is wrong with the new version, the old one keeps serving
+            problem = err.report() if isinstance(err, PackageError) else f"{type(err).__name__}: {err}"
+            self.reload_problem = {"target": target, "digest": package_digest(Path(target)), "problem": problem,
+                                   "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            log.error("data package %s not used, %s keeps serving: %s", target, self.current.target, problem.splitlines()[0] if problem else "")
+        finally:
+            self._loading = False
+
+
+def package_digest(path: Path) -> str:
+    """A short digest of a package folder's files (names, sizes and contents)."""
+    h = hashlib.sha256()
+    try:
+        for file in sorted(p for p in Path(path).rglob("*") if p.is_file()):
+            h.update(str(file.relative_to(path)).encode())
+            h.update(file.read_bytes())
+    except OSError:
+        return "unreadable"
+    return h.hexdigest()[:12]
 
 
 def served_geometry(path: Path) -> bytes:

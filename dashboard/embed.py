@@ -67,13 +67,13 @@ def build_embed(ctx, view: str, state, skipped) -> html.Div:
 
 def register_embed_callbacks(app, ctx, cache) -> None:
     @cache.memoize()
-    def embed_view_model(settings):
+    def embed_view_model(version, settings):  # the package version is part of the key
         return ctx.views.view_model(settings)
 
     @app.callback(Output("embed-vm", "data"), Output("embed-info", "data"), Input("embed-settings", "data"))
     def embed_data(query):
         state, _ = parse_query(parse_qs(text(query).lstrip("?"), keep_blank_values=True), ctx.options, ctx.scenario_state)
-        return embed_view_model(view_settings(state)), ctx.views.level_info(state.level)
+        return embed_view_model(ctx.version, view_settings(state)), ctx.views.level_info(state.level)
 
     cs = lambda name: ClientsideFunction(namespace="malmoEmbed", function_name=name)  # noqa: E731
     data = [Input("embed-vm", "data"), Input("embed-info", "data"), State("embed-selected", "data"), State("embed-texts", "data")]

@@ -69,6 +69,7 @@ class ViewModels:
     """Builds and caches view models for one engine (one data package)."""
 
     engine: Engine
+    computed: int = 0
     _baseline: dict = field(default_factory=dict)
     _level_info: dict = field(default_factory=dict)
 
@@ -145,6 +146,7 @@ class ViewModels:
         return self._baseline[key]
 
     def view_model(self, s: ViewSettings) -> dict:
+        self.computed += 1  # how many were computed here, not served from a cache (/healthz shows it)
         m = s.method
         result = self.engine.index(dict(s.weights), s.level, m.normalisation, m.aggregation)
         baseline = self._baseline_rank(s.level, m.normalisation, m.aggregation)

@@ -1,5 +1,6 @@
-"""The production shape, started for real on free loopback ports: gunicorn with deploy/gunicorn.conf.py
-and Debian's nginx with deploy/nginx/default.conf.template. Nothing is mocked; both stop after the test."""
+"""The production shape, started for real on free loopback ports: gunicorn with deploy/gunicorn.conf.py,
+Debian's nginx with deploy/nginx/default.conf.template, Debian's redis-server and PostgreSQL. Nothing
+is mocked; each stops after the test."""
 from __future__ import annotations
 
 import os
@@ -49,8 +50,11 @@ def running_gunicorn(env: dict | None = None, timeout: float = 120):
 
 
 @contextmanager
-def running_nginx(upstream: str, health_path: str = "/healthz"):
-    """nginx with the project's server block in front of `upstream` (host:port); yields its URL."""
+def running_nginx(upstream: str | list[str], health_path: str = "/healthz"):
+    """nginx with the project's server block in front of `upstream` (host:port, or several: nginx
+    balances between them as between the replicas of compose.yaml); yields its URL."""
+    if not isinstance(upstream, str):
+        upstream = ";\n    server ".join(upstream)
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         server_block = Template((ROOT / "deploy" / "nginx" / "default.conf.template").read_text()).safe_substitute(
@@ -77,3 +81,64 @@ http {{
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+@contextmanager
+def running_redis():
+    """Debian's redis-server on a free port, in memory only; yields (url, stop): stop() ends it early."""
+    port = free_port()
+    proc = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    import socket
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield f"redis://127.0.0.1:{port}/0", lambda: stop(proc)
+    finally:
+        stop(proc)
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if not found:
+        raise RuntimeError("PostgreSQL is not installed (make test installs Debian's postgresql)")
+    return str(found[-1])
+
+
+@contextmanager
+def running_postgres():
+    """Debian's PostgreSQL in a throw-away cluster on a free port (initdb as the postgres user when
+    run as root, which initdb refuses); yields `database(name)`, which creates an empty database and
+    returns its SQLAlchemy URL."""
+    port = free_port()
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        data.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(tmp, "postgres")
+            shutil.chown(data, "postgres")
+        subprocess.run([*as_user, _pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen([*as_user, _pg_bin("postgres"), "-D", str(data), "-p", str(port), "-k", tmp,
+                                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 30
+            while subprocess.run([_pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True).returncode != 0:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError("PostgreSQL did not start")
+                time.sleep(0.2)
+            def database(name: str) -> str:
+                subprocess.run([_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", name], check=True)
+                return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
+            yield database
+        finally:
+            stop(proc)

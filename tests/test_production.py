@@ -107,3 +107,8 @@ def test_compose_file_describes_the_shape_the_tests_run():
     used = set(re.findall(r"\$\{(\w+)\}", (ROOT / template).read_text()))
     assert used == set(nginx["environment"])
     assert "deploy/gunicorn.conf.py" in (ROOT / "Dockerfile").read_text()
+    # the shared cache: the app points at the redis service, which is not published either
+    redis = compose["services"]["redis"]
+    assert app["environment"]["CACHE_REDIS_URL"].startswith("redis://redis:") and "ports" not in redis
+    assert app["depends_on"]["redis"]["condition"] == "service_healthy" and app["deploy"]["replicas"] >= 2
+    assert set(compose["volumes"]) == {v.split(":")[0] for v in app["volumes"]}

@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 import json
 import os
-import sqlite3
 import subprocess
 import sys
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
@@ -23,9 +23,25 @@ EQUAL = "inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:
 ECONOMY = "inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:3,lag_inkomststandard:1"
 
 
+@pytest.fixture(scope="module")
+def postgres():
+    """A real PostgreSQL (Debian's), once for the module: SCENARIO_DB=postgresql+psycopg://… runs the same tests."""
+    from services import running_postgres
+    with running_postgres() as database:
+        yield database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, tmp_path):
+    """A fresh, empty scenario database of each kind, as a SCENARIO_DB value."""
+    if request.param == "sqlite":
+        return database_url(str(tmp_path / "s.sqlite3"), tmp_path / "unused")
+    return request.getfixturevalue("postgres")("t" + uuid.uuid4().hex[:12])
+
+
 @pytest.fixture
-def store(tmp_path):
-    return ScenarioStore(database_url(str(tmp_path / "s.sqlite3"), tmp_path / "unused"))
+def store(backend):
+    return ScenarioStore(backend)
 
 
 def test_store_life_cycle_and_tokens(store):
@@ -46,11 +62,12 @@ def test_store_life_cycle_and_tokens(store):
     with pytest.raises(ScenarioError) as err:
         store.get(saved.id)
     assert err.value.status == 404
-    # only the token's hash is stored
-    path = store.url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as db:
-        assert db.execute("select version from schema_info").fetchall() == [(SCHEMA_VERSION,)]
-        assert token not in json.dumps(db.execute("select * from scenarios").fetchall())
+    # only the token's hash is stored, and the schema has its version
+    from sqlalchemy import create_engine, text
+    with create_engine(store.url).connect() as db:
+        assert db.execute(text("select version from schema_info")).fetchall() == [(SCHEMA_VERSION,)]
+        saved2, token2 = store.create("Kvar", None, "?w=" + EQUAL)
+        assert token2 not in json.dumps([list(map(str, r)) for r in db.execute(text("select * from scenarios")).fetchall()])
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 81, None, 5, "a\nb"])
@@ -136,10 +153,10 @@ def test_api_round_trip_and_bad_requests(client):
     assert page.status_code == 200
 
 
-def test_twenty_concurrent_saves_lose_none_and_survive_a_restart(tmp_path):
+def test_twenty_concurrent_saves_lose_none_and_survive_a_restart(backend):
     """20 POSTs at once against gunicorn (2 workers × 4 threads, the production shape), then a restart."""
     from services import running_gunicorn
-    env = {"SCENARIO_DB": str(tmp_path / "shared.sqlite3")}
+    env = {"SCENARIO_DB": backend}
     with running_gunicorn(env) as (url, _):
         def save(n):
             return requests.post(url + "/api/scenarios", json={"name": f"Scenario {n}", "state": f"?w=inte_behorig:{n + 1},trangboddhet:1"}, timeout=30)

@@ -1,0 +1,145 @@
+"""Scale-out and safe updates (issue 9), on real components: Debian's redis-server shared by two app
+instances behind nginx, and a package version published to a running gunicorn under load."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from services import running_gunicorn, running_nginx, running_redis
+from conftest import PACKAGE
+
+KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
+
+
+def slider_body(weights) -> dict:
+    """The view model callback as the page sends it (one weighting)."""
+    inputs = [{"id": f"weight-{k}", "property": "value", "value": w} for k, w in zip(KEYS, weights)]
+    inputs += [{"id": i, "property": p, "value": v} for i, p, v in (
+        ("level-select", "value", "delomrade"), ("normalisation-select", "value", "minmax"), ("aggregation-select", "value", "arithmetic"),
+        ("classification-select", "value", "quantiles"), ("top-n-input", "value", 11), ("extend-input", "value", 0.55),
+        ("min-shared-input", "value", 25), ("uvas-age", "value", "16-29"), ("catch-up", "data", None))]
+    return {"output": "..view-model.data...method-notice.children..",
+            "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"}],
+            "inputs": inputs, "state": [{"id": "page", "property": "lang", "value": "sv"}], "changedPropIds": ["weight-inte_behorig.value"]}
+
+
+def computed(url: str) -> int:
+    return requests.get(url + "/healthz", timeout=10).json()["view_models_computed"]
+
+
+def move(url: str, weights) -> dict:
+    response = requests.post(url + "/_dash-update-component", json=slider_body(weights), timeout=30)
+    response.raise_for_status()
+    return response.json()["response"]["view-model"]["data"]
+
+
+def test_two_instances_share_redis_and_keep_answering_without_it():
+    with running_redis() as (redis_url, stop_redis):
+        env = {"CACHE_REDIS_URL": redis_url, "WEB_CONCURRENCY": "1"}
+        with running_gunicorn(env) as (a, _), running_gunicorn(env) as (b, _):
+            with running_nginx([a.removeprefix("http://"), b.removeprefix("http://")]) as front:
+                assert requests.get(front + "/healthz", timeout=10).json()["cache"] == "RedisCache"
+                before_a, before_b = computed(a), computed(b)
+                first = move(a, [61, 23, 45, 17])  # computed by instance A …
+                assert computed(a) == before_a + 1
+                second = move(b, [61, 23, 45, 17])  # … a cache hit on instance B
+                assert computed(b) == before_b and second == first
+                through = move(front, [61, 23, 45, 17])  # and through nginx, whichever instance answers
+                assert through == first and computed(a) + computed(b) == before_a + before_b + 1
+                # Redis stops: the app computes without a cache and keeps answering
+                stop_redis()
+                t0 = time.perf_counter()
+                for w in ([12, 80, 33, 50], [12, 80, 33, 51], [90, 10, 10, 10]):
+                    assert move(front, w)["rank"]
+                assert time.perf_counter() - t0 < 10
+                assert requests.get(front + "/", timeout=10).status_code == 200
+
+
+def make_version(root: Path, name: str, title: str | None = None, broken: bool = False) -> Path:
+    target = root / name
+    shutil.copytree(PACKAGE, target)
+    if title:
+        manifest = json.loads((target / "datapackage.json").read_text())
+        manifest["title"] = title
+        (target / "datapackage.json").write_text(json.dumps(manifest, ensure_ascii=False))
+    if broken:  # a percentage of 250 and a code that exists nowhere
+        rows = (target / "indicators.csv").read_text().splitlines()
+        rows[1] = "99999,2022,inte_behorig,250,19,false"
+        (target / "indicators.csv").write_text("\n".join(rows) + "\n")
+    return target
+
+
+def publish(link: Path, target: Path) -> None:
+    """As an operator does: a new symlink beside the old, renamed over it (one atomic step)."""
+    tmp = link.with_name(link.name + ".new")
+    if tmp.is_symlink():
+        tmp.unlink()
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def test_publishing_a_broken_then_a_good_version_under_load(tmp_path):
+    v1 = make_version(tmp_path, "v1")
+    broken = make_version(tmp_path, "v2-broken", broken=True)
+    v3 = make_version(tmp_path, "v3", title="Malmö, ny version")
+    current = tmp_path / "current"
+    publish(current, v1)
+    failures, answers = [], []
+    stop = threading.Event()
+    with running_gunicorn({"MALMO_PACKAGE": str(current), "RELOAD_CHECK_S": "0.5"}) as (url, _):
+        first = requests.get(url + "/healthz", timeout=10).json()
+
+        def load(seed: int):
+            session = requests.Session()
+            n = 0
+            while not stop.is_set():
+                n += 1
+                try:
+                    if n % 3 == 0:
+                        r = session.get(url + "/api/export.csv?lang=en", timeout=30)
+                    else:
+                        r = session.post(url + "/_dash-update-component", json=slider_body([10 + (seed * 7 + n) % 90, 50, 50, 50]), timeout=30)
+                    (answers if r.status_code == 200 else failures).append(r.status_code)
+                except requests.RequestException as err:
+                    failures.append(repr(err))
+        threads = [threading.Thread(target=load, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        try:
+            time.sleep(1.5)
+            publish(current, broken)
+            deadline = time.time() + 30
+            health = {}
+            while time.time() < deadline:
+                health = requests.get(url + "/healthz", timeout=10).json()
+                if "refused_version" in health:
+                    break
+                time.sleep(0.3)
+            assert health["version"] == first["version"], "the broken version must not be used"
+            problem = health["refused_version"]["problem"]
+            assert "v2-broken" in health["refused_version"]["target"] and "indicators.csv, row 2" in problem and "250" in problem
+            time.sleep(1.5)
+            publish(current, v3)
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                health = requests.get(url + "/healthz", timeout=10).json()
+                if health["version"] != first["version"] and "refused_version" not in health:
+                    break
+                time.sleep(0.3)
+            assert health["version"] != first["version"] and "refused_version" not in health
+            time.sleep(1.5)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+        # every request answered, before, during and after both publications; the new title is served
+        assert failures == [] and len(answers) > 50, (failures[:5], len(answers))
+        page = requests.get(url + "/api/export.csv?lang=en", timeout=30).content.decode("utf-8-sig")
+        assert requests.get(url + "/healthz", timeout=10).json()["version"] == health["version"]
+        assert "Herrgården" in page
