@@ -40,6 +40,7 @@ bench: setup browser
 	$(PY) bench/dashboard.py
 	$(PY) bench/exports.py
 	$(PY) bench/analysis.py
+	$(PY) bench/load.py
 
 # Rebuild data/malmo from ../shared/data (real parts) and the demo generator.
 data: setup
