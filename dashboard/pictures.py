@@ -150,10 +150,10 @@ def _header(fig, job, x: float, y: float, sizes: tuple[float, float, float], wid
 
 def _map_png(job, plt) -> bytes:
     fig = plt.figure(figsize=(10, 11.2), dpi=220)  # 2 200 px wide
-    ax = fig.add_axes([0.02, 0.08, 0.96, 0.78])
+    y = _header(fig, job, x=0.02, y=0.975, sizes=(17, 12, 8.5), width=150)
+    ax = fig.add_axes([0.02, 0.02, 0.96, y - 0.03])  # the map below the header, however many lines it has
     _draw_map(ax, job)
     _legend(ax, job, 9)
-    _header(fig, job, x=0.02, y=0.975, sizes=(17, 12, 8.5), width=150)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=220, metadata=job["metadata"])
     plt.close(fig)

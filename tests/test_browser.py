@@ -75,7 +75,7 @@ def test_page_loads_with_every_area_and_no_browser_errors(server, browser, engin
     clusters = browser.find_elements(By.CSS_SELECTOR, "#cluster-list .cluster h3")
     assert sorted(c.text for c in clusters) == sorted(["Herrgården m.fl.", "Holma", "Augustenborg m.fl.", "Katrinelund", "Gullviksborg m.fl."])
     assert "0,84" in table_text(browser)  # decimal comma
-    assert browser.find_element(By.CSS_SELECTOR, ".footer").text.startswith("Gränser: Malmö stad (CC0)")
+    assert browser.find_element(By.CSS_SELECTOR, ".footer").text.startswith("Källor: Delområden och geografiska statistikområden, Malmö stad (CC0)")
     assert severe_errors(browser) == []
     screenshot(browser, "1-default")
 
