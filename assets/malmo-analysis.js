@@ -102,10 +102,11 @@
     const figure = {data: [{type: "heatmap", z: z, x: labels, y: labels, zmin: -1, zmax: 1, colorscale: "RdBu", reversescale: true,
                             text: z.map(function (row) { return row.map(function (v) { return fmt(v, lang, 2); }); }), texttemplate: "%{text}",
                             hovertemplate: "%{y} · %{x}: %{text}<extra></extra>", showscale: false}],
-                    layout: {title: {text: lib().plotlyText(texts.t.drivers_corr), font: {size: 13}}, margin: {l: 120, r: 10, t: 30, b: 80},
+                    layout: {margin: {l: 120, r: 10, t: 10, b: 80},
                              xaxis: {tickangle: -30, automargin: true}, yaxis: {automargin: true, autorange: "reversed"},
                              paper_bgcolor: "rgba(0,0,0,0)"}};
-    return [[h("Ul", {className: "drivers-list"}, rows), h("P", {className: "help"}, texts.t[differs ? "drivers_differ" : "drivers_same"])], figure];
+    return [[h("Ul", {className: "drivers-list"}, rows), h("P", {className: "help"}, texts.t[differs ? "drivers_differ" : "drivers_same"]),
+             h("P", {className: "drivers-corr-title"}, texts.t.drivers_corr)], figure];
   }
 
   // The gap to Sweden in the follow-up years, from the projected lines, in words.

@@ -71,9 +71,8 @@ def analysis_model(ctx, s: ViewSettings) -> dict:
         hot = hotspots(ctx.engine, weights, s.level, m.normalisation, m.aggregation,
                        HotspotSettings(min_shared_m=m.min_shared_m)).set_index("code").reindex(codes)
         out["hot"] = [c if isinstance(c, str) else None for c in hot["category"]]
-        out["hot_p"] = _round(hot["p_value"].to_numpy(dtype=float), 3)
     except EngineError:  # too few neighbours at this level (GeSO with a large threshold)
-        out["hot"], out["hot_p"] = None, None
+        out["hot"] = None
     out["method"] = method_report(ctx.engine, weights, s.level, m.normalisation, m.aggregation)
     return out
 

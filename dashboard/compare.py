@@ -19,11 +19,12 @@ import dash_leaflet as dl
 
 from layers.analysis.compare import DEFAULT_TOP_N, compare, side
 from layers.errors import EngineError
+from layers.scenarios import ScenarioError
 
 from .callbacks import known_lang
 from .guard import text
 from .layout import _label, _slider, client_texts
-from .state import parse_query, to_query, check_weight, visible_positions
+from .state import check_number, check_weight, parse_query, skipped_text, to_query, visible_positions
 from .texts import t
 
 DIFF_COLOURS = ["#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806"]  # ColorBrewer PuOr, colour-blind safe
@@ -39,7 +40,7 @@ def _side_query(value: str, ctx) -> tuple[str, str | None]:
         try:
             saved = ctx.scenarios.get(value)
             return saved.state, saved.name
-        except Exception:  # unknown id or no database: said on the page as a skipped part
+        except ScenarioError:  # unknown id or no database: said on the page as a skipped part
             return "", None
     return ("?" + value.lstrip("?")) if value else "", None
 
@@ -74,7 +75,6 @@ def parse_compare(args, ctx) -> tuple[dict, list]:
 
 
 def _top(value):
-    from .state import check_number
     return check_number("top", value)
 
 
@@ -88,7 +88,6 @@ def build_compare(ctx, parsed: dict, skipped: list) -> html.Div:
     if ctx.pkg.is_generated():
         notices.append(html.Div(t(lang, "demo_label"), id="data-notice", className="notice demo corner-label", role="status"))
     if skipped:
-        from .state import skipped_text
         items = skipped_text(lang, skipped, {i.key: _label(i.labels, lang) for i in m.indicators})
         notices.append(html.Div(t(lang, "url_notice", items=items), id="url-notice", className="notice url", role="alert"))
     present = parsed["mode"] == "present"
@@ -246,7 +245,7 @@ def register_compare_callbacks(app, ctx, cache) -> None:
         return compare_view(ctx, result, a, b, mode, lang, name_a, name_b, state_a), \
             [html.P(s) for s in weight_sentences(result.weights, labels[lang], lang, name_a, name_b)] + \
             [html.Table(className="card-table weights-table", children=[
-                html.Thead(html.Tr([html.Th(t(lang, "indicator")), html.Th(name_a), html.Th(name_b)])),
+                html.Thead(html.Tr([html.Th(t(lang, "indicator")), html.Th("A", title=name_a), html.Th("B", title=name_b)])),
                 html.Tbody([html.Tr([html.Th(labels[lang][c["key"]], scope="row"), html.Td(f"{round(100 * c['share_a'])}\u00a0%"),
                                      html.Td(f"{round(100 * c['share_b'])}\u00a0%")]) for c in result.weights])])]
 
