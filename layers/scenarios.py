@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -159,7 +160,21 @@ class ScenarioStore:
         return engine
 
     @staticmethod
-    def _migrate(engine: SqlEngine) -> None:
+    def _migrate(engine: SqlEngine, attempts: int = 10) -> None:
+        """Bring the schema to SCHEMA_VERSION. Several processes may open a new database at once
+        (gunicorn's workers): a step that fails because another process just did it is tried again
+        after a moment, and then finds the work done."""
+        for attempt in range(attempts):
+            try:
+                ScenarioStore._migrate_once(engine)
+                return
+            except SQLAlchemyError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+
+    @staticmethod
+    def _migrate_once(engine: SqlEngine) -> None:
         with engine.begin() as conn:
             metadata.create_all(conn, tables=[schema_info])
             version = conn.execute(select(func.max(schema_info.c.version))).scalar() or 0

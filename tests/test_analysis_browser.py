@@ -61,6 +61,7 @@ def test_map_modes_card_clusters_drivers_gap_and_allocation_render(server, brows
     before = table
     browser.find_element(By.CSS_SELECTOR, "#alloc-rule label:nth-child(2) input").click()
     wait_for(browser, "return document.getElementById('allocation-table').textContent !== arguments[0]".replace("arguments[0]", repr(before)))
+    wait_for(browser, "return document.getElementById('allocation-export').href.indexOf('rule=children') > 0")
     href = browser.find_element(By.ID, "allocation-export").get_attribute("href")
     assert "budget=10000000" in href and "rule=children" in href
     browser.execute_script("document.getElementById('allocation-panel').scrollIntoView();")

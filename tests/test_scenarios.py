@@ -70,6 +70,16 @@ def test_store_life_cycle_and_tokens(store):
         assert token2 not in json.dumps([list(map(str, r)) for r in db.execute(text("select * from scenarios")).fetchall()])
 
 
+def test_several_processes_opening_a_new_database_at_once(backend):
+    """gunicorn's workers meet a new database together: each creates the schema or finds it made."""
+    code = ("import sys; from layers.scenarios import ScenarioStore; "
+            "ScenarioStore(sys.argv[1]).create('x', None, '?w=inte_behorig:1')")
+    procs = [subprocess.Popen([sys.executable, "-c", code, backend], cwd=ROOT, stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    errors = [p.communicate()[1] for p in procs if p.wait() != 0]
+    assert errors == []
+    assert len(ScenarioStore(backend).get_many([])) == 0 and ScenarioStore(backend).health() is None
+
+
 @pytest.mark.parametrize("name", ["", "   ", "x" * 81, None, 5, "a\nb"])
 def test_store_refuses_bad_names(store, name):
     with pytest.raises(ScenarioError) as err:
