@@ -29,7 +29,7 @@ def render(ctx, kind: str, d) -> bytes:
 
 
 def job(ctx, kind: str, d) -> dict:
-    lang, vm, info = d.lang, d.vm, d.info
+    lang, vm = d.lang, d.vm
     areas = ctx.pkg.boundaries[d.state.level].to_crs(METRIC_CRS)
     colours = [vm["colours"][c] if c >= 0 else NO_DATA_COLOUR for c in vm["class"]]
     index_areas = ctx.pkg.boundaries[ctx.pkg.manifest.index_level].to_crs(METRIC_CRS)

@@ -50,7 +50,6 @@ def test_all_zero_weights_keep_the_defaults():
 
 # --- one parser for the page and the exports (through the real app) ----------------------------
 
-import json  # noqa: E402
 
 import pytest  # noqa: E402
 
