@@ -26,7 +26,7 @@ from layers.viewmodel import ViewSettings, _round, settings_key
 
 from . import guard
 from .callbacks import known_lang, settings_from_inputs
-from .state import parse_query, view_settings
+from .state import State as State_, parse_query, to_query, view_settings
 from .texts import t
 from .workers import Worker
 
@@ -64,7 +64,6 @@ def analysis_model(ctx, s: ViewSettings) -> dict:
     rob = robustness(ctx.engine, weights, s.level, m.normalisation, m.aggregation,
                      RobustnessSettings(draws=draws, top_n=m.top_n, seed=0), m.cluster_settings).set_index("code").reindex(codes)
     out["p_top"] = _round(rob["p_top"].to_numpy(dtype=float), 4)
-    out["p_cluster"] = _round(rob["p_cluster"].to_numpy(dtype=float), 4)
     out["rank_p05"] = _round(rob["rank_p05"].to_numpy(dtype=float), 0)
     out["rank_p95"] = _round(rob["rank_p95"].to_numpy(dtype=float), 0)
     try:
@@ -157,7 +156,7 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
             for code in (r.members.split(",") if unit == "cluster" else [r.code]):
                 amounts[code] = int(r.amount)
         label = t(lang, "alloc_unit_cluster") if unit == "cluster" else t(lang, "alloc_unit_area")
-        href = ctx.urls.api("allocation.csv", "?" + request_query(values, keys, budget, rule, unit, floor, lang))
+        href = ctx.urls.api("allocation.csv", "?" + request_query(ctx, settings, lang, budget, rule, unit, floor))
         return {"key": settings_key(settings), "level": level, "amounts": amounts, "budget": budget}, allocation_table(frame, lang, label), href
 
     server = app.server
@@ -186,13 +185,11 @@ def allocation_frame(ctx, settings: ViewSettings, budget: int, rule: str, unit: 
                     m.normalisation, m.aggregation, m.cluster_settings)
 
 
-def request_query(values, keys, budget, rule, unit, floor, lang) -> str:
+def request_query(ctx, settings: ViewSettings, lang: str, budget, rule, unit, floor) -> str:
+    """The allocation CSV's query: the view's state by the one URL builder, and the panel's inputs."""
     from urllib.parse import urlencode
-    weights = ",".join(f"{k}:{v}" for k, v in zip(keys, values[:len(keys)]))
-    level, norm, agg, classes, top, ext, minb = values[len(keys):len(keys) + 7]
-    return urlencode({"w": weights, "level": level, "norm": norm, "agg": agg, "classes": classes, "top": top,
-                      "ext": "none" if ext in (None, "") else ext, "minb": minb, "lang": lang,
-                      "budget": budget, "rule": rule, "unit": unit, "floor": floor}, safe=":,")
+    state = State_(dict(settings.weights), settings.level, (), lang=lang, method=settings.method)
+    return to_query(state).lstrip("?") + "&" + urlencode({"budget": budget, "rule": rule, "unit": unit, "floor": floor})
 
 
 def allocation_csv_text(ctx, frame, lang: str, checked) -> str:

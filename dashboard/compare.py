@@ -210,11 +210,14 @@ def register_compare_callbacks(app, ctx, cache) -> None:
     keys = ctx.engine.keys
     labels = {lang: {i.key: _label(i.labels, lang) for i in ctx.pkg.manifest.indicators} for lang in ("sv", "en")}
 
+    def state_of(query: str):
+        return parse_query(parse_qs(query.lstrip("?"), keep_blank_values=True), ctx.options)[0]
+
     @lru_cache(maxsize=64)
-    def cached_side(version: str, query: str, level: str):  # the package version is part of the key
-        state, _ = parse_query(parse_qs(query.lstrip("?"), keep_blank_values=True), ctx.options)
+    def side_a(version: str, query: str):  # A stays fixed while B's sliders move: computed once per package version
+        state = state_of(query)
         m = state.method
-        return state, side(ctx.engine, dict(state.weights), level, m.normalisation, m.aggregation, m.cluster_settings)
+        return state, side(ctx.engine, dict(state.weights), state.level, m.normalisation, m.aggregation, m.cluster_settings)
 
     @app.callback(Output("cmp-model", "data"), Output("cmp-weights", "children"),
                   Input("cmp-a", "data"), Input("cmp-b", "data"), *[Input(i, "value") for i in _slider_ids(ctx)],
@@ -232,9 +235,8 @@ def register_compare_callbacks(app, ctx, cache) -> None:
             clean[key] = value
         if sum(clean.values()) == 0:
             return no_update, t(lang, "all_zero")
-        state_a, a = cached_side(ctx.version, text(a_query), _level(text(a_query), ctx))
-        state_b, _ = cached_side(ctx.version, text(b_query), state_a.level)
-        m = state_b.method
+        state_a, a = side_a(ctx.version, text(a_query))
+        m = state_of(text(b_query)).method  # B's method; its weights are the sliders, its level A's
         try:
             b = side(ctx.engine, clean, state_a.level, m.normalisation, m.aggregation, m.cluster_settings)
             result = compare(a, b, top_n or DEFAULT_TOP_N)
@@ -258,11 +260,6 @@ def register_compare_callbacks(app, ctx, cache) -> None:
     app.clientside_callback(cs("lists"), Output("cmp-lists", "children"), Input("cmp-model", "data"), State("cmp-texts", "data"))
     app.clientside_callback(cs("slope"), Output("cmp-slope", "figure"), Input("cmp-model", "data"), State("cmp-texts", "data"))
     app.clientside_callback(cs("trend"), Output("cmp-trend", "figure"), Input("cmp-model", "data"), State("cmp-texts", "data"))
-
-
-def _level(query: str, ctx) -> str:
-    state, _ = parse_query(parse_qs(query.lstrip("?"), keep_blank_values=True), ctx.options)
-    return state.level
 
 
 def compare_view(ctx, result, a, b, mode: str, lang: str, name_a: str, name_b: str, state_a) -> dict:

@@ -143,8 +143,8 @@ class AppContext:
         self._checked = now
         target = os.path.realpath(self.source)
         if target == self.current.target or (self.reload_problem and self.reload_problem["target"] == target
-                                            and self.reload_problem["digest"] == package_digest(Path(target))):
-            return
+                                            and self.reload_problem["signature"] == package_signature(Path(target))):
+            return  # nothing new; a refused version is tried again only once its files change
         with self._lock:
             if self._loading:
                 return
@@ -163,11 +163,21 @@ class AppContext:
             log.warning("data package switched from %s (%s) to %s (%s)", old.target, old.version, new.target, new.version)
         except Exception as err:  # noqa: BLE001 - whatever is wrong with the new version, the old one keeps serving
             problem = err.report() if isinstance(err, PackageError) else f"{type(err).__name__}: {err}"
-            self.reload_problem = {"target": target, "digest": package_digest(Path(target)), "problem": problem,
+            self.reload_problem = {"target": target, "signature": package_signature(Path(target)), "problem": problem,
                                    "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
             log.error("data package %s not used, %s keeps serving: %s", target, self.current.target, problem.splitlines()[0] if problem else "")
         finally:
             self._loading = False
+
+
+def package_signature(path: Path) -> str:
+    """Names, sizes and modification times of a package folder's files: cheap to take on a request
+    (no file is read), and changed by any edit."""
+    try:
+        items = sorted((str(p.relative_to(path)), p.stat().st_size, p.stat().st_mtime_ns) for p in Path(path).rglob("*") if p.is_file())
+    except OSError:
+        return "unreadable"
+    return hashlib.sha256(repr(items).encode()).hexdigest()[:12]
 
 
 def package_digest(path: Path) -> str:

@@ -167,7 +167,7 @@ def cmd_import(args) -> int:
 def cmd_fetch(args) -> int:
     from .data import connectors as c
     client = c.Client(args.base_url or {"scb": c.SCB_URL, "ckan": c.CKAN_URL, "kolada": c.KOLADA_URL}[args.service],
-                      cache_dir=args.cache, offline=args.offline)
+                      cache_dir=args.cache or c.DEFAULT_CACHE, offline=args.offline)
     if args.service == "scb":
         select = {}
         for item in args.select or []:
@@ -322,7 +322,7 @@ def parser() -> argparse.ArgumentParser:
     def fetch_options(sp):
         sp.add_argument("--base-url", help="the service's API (default: the real one)")
         sp.add_argument("--out", type=Path, required=True, help="the CSV to write (a .provenance.json goes beside it)")
-        sp.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "malmo-index" / "fetch", help="answers kept on disk: a re-run is offline")
+        sp.add_argument("--cache", type=Path, default=None, help="answers kept on disk, a re-run is offline (default ~/.cache/malmo-index/fetch)")
         sp.add_argument("--offline", action="store_true", help="use only the cache")
         sp.set_defaults(func=cmd_fetch)
     scb = fsub.add_parser("scb", help="a table from SCB's Statistikdatabasen (json-stat2), split to the cell limit")
