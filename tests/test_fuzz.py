@@ -95,20 +95,21 @@ def test_malformed_callback_bodies_are_client_errors(dash_app, client, data):
 
 
 QUERY_KEYS = st.sampled_from(["w", "level", "layers", "area", "lang", "norm", "agg", "classes", "top", "ext", "minb",
-                              "age", "sort", "lvl", "s", "g", "", "a", "b", "n", "diff", "mode", "ids"])
+                              "age", "sort", "lvl", "s", "g", "", "a", "b", "n", "diff", "mode", "ids", "map",
+                              "budget", "rule", "unit", "floor"])
 QUERY_VALUES = st.one_of(WORDS, TEXT, NUMBERS.map(str), st.lists(WORDS, max_size=4).map(",".join),
                          st.lists(st.tuples(WORDS, NUMBERS.map(str)), max_size=5).map(lambda p: ",".join(f"{k}:{v}" for k, v in p)))
 QUERIES = st.lists(st.tuples(QUERY_KEYS, QUERY_VALUES), max_size=8)
 ENDPOINTS = ["/", "/embed/map", "/embed/card", "/embed/nothing", "/api/export.csv", "/api/export.xlsx", "/api/export.geojson",
              "/api/outlines", "/api/geometry/delomrade.geojson", "/api/geometry/kommun.geojson", "/healthz", "/tillganglighet",
-             "/compare", "/api/scenarios", "/api/scenarios/export", "/api/workshop", "/api/scenarios/abc"]
+             "/compare", "/api/scenarios", "/api/scenarios/export", "/api/workshop", "/api/scenarios/abc", "/api/allocation.csv"]
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 def test_endpoints_never_fail_on_crafted_parameters(client, path):
     from urllib.parse import urlencode
 
-    examples = FILE_EXAMPLES if path.endswith((".xlsx", ".geojson")) else EXAMPLES
+    examples = FILE_EXAMPLES if path.endswith((".xlsx", ".geojson", "allocation.csv")) else EXAMPLES
 
     @settings(SETTINGS, max_examples=examples)
     @given(QUERIES)
