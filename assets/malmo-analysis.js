@@ -47,7 +47,7 @@
         if (a === 0) return 0;
         return 1 + (a > edges[0]) + (a > edges[1]) + (a > edges[2]);
       });
-      const kr = function (x) { return fmt(Math.round(x / 1000) * 1000, lang, 0) + "\u00a0kr"; };
+      const kr = function (x) { return fmt(Math.round(x / 1000) * 1000, lang, 0) + "\u00a0" + texts.t.currency; };
       const rows = [[NOTHING, texts.t.alloc_none]];
       const bounds = [positive[0]].concat(edges).concat([positive[positive.length - 1]]);
       MONEY.forEach(function (c, k) { if (positive.length) rows.push([c, kr(bounds[k]) + " – " + kr(bounds[k + 1])]); });

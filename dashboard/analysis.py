@@ -79,7 +79,7 @@ def analysis_model(ctx, s: ViewSettings) -> dict:
 def allocation_table(frame, lang: str, unit_label: str) -> list:
     """The units that get money, largest first, and how many get nothing."""
     def kr(value) -> str:
-        return f"{int(value):,}".replace(",", "\u00a0") + " kr"
+        return f"{int(value):,}".replace(",", "\u00a0") + "\u00a0" + t(lang, "currency")
     nothing = int((frame["amount"] == 0).sum())
     frame = frame[frame["amount"] > 0]
     return [html.Table(className="card-table allocation-table", children=[

@@ -27,7 +27,7 @@ JS_TEXT_KEYS = [
     "change_help", "how_link", "trend_title_age", "selected_legend", "search_count", "search_none",
     "card_source", "source_generated_short",
     # analysis (assets/malmo-analysis.js)
-    "cert_title", "cert_0", "cert_1", "cert_2", "cert_3", "cert_4", "cert_card", "cert_pending", "hot_title", "hot_HH", "hot_HL", "hot_LH", "hot_LL", "hot_ns", "hot_island", "hot_none", "hot_card_HH", "hot_card_HL", "hot_card_LH", "hot_card_LL", "hot_card_ns", "hot_card_island", "hot_cluster_yes", "hot_cluster_no", "flags_of", "drivers_row", "drivers_more", "drivers_less", "drivers_differ", "drivers_same", "drivers_corr", "projection", "gap_sentence", "gap_above", "gap_below", "gap_and", "gap_cluster", "gap_method", "alloc_none", "alloc_map_title", "alloc_other_level",
+    "cert_title", "cert_0", "cert_1", "cert_2", "cert_3", "cert_4", "cert_card", "cert_pending", "hot_title", "hot_HH", "hot_HL", "hot_LH", "hot_LL", "hot_ns", "hot_island", "hot_none", "hot_card_HH", "hot_card_HL", "hot_card_LH", "hot_card_LL", "hot_card_ns", "hot_card_island", "hot_cluster_yes", "hot_cluster_no", "flags_of", "drivers_row", "drivers_more", "drivers_less", "drivers_differ", "drivers_same", "drivers_corr", "projection", "gap_sentence", "gap_above", "gap_below", "gap_and", "gap_cluster", "gap_method", "alloc_none", "alloc_map_title", "alloc_other_level", "currency",
 ]
 
 
