@@ -18,13 +18,13 @@ import pandas as pd
 import shapely
 
 from layers.cells import neutralise, neutralise_frame
+from layers.disclosure import DECIMALS
 from layers.data.provenance import credits
 
 from . import provenance
 from .state import State, skipped_text, view_settings
 from .texts import t
 
-DECIMALS = {"index": 4, "value": 2, "scaled": 4}  # per kind of column, the same on every row
 
 
 @dataclass
@@ -64,6 +64,7 @@ def export_data(ctx, state: State, skipped: list | None = None) -> ExportData:
         frame[f"value_{key}"] = ranked[f"value_{key}"]
         frame[f"scaled_{key}"] = ranked[f"scaled_{key}"]
     frame["generated"] = [bool(info["generated"][p]) for p in position]
+    frame = shown_precision(frame)
 
     header = []
     if ctx.pkg.is_generated():
@@ -78,6 +79,16 @@ def export_data(ctx, state: State, skipped: list | None = None) -> ExportData:
     header.append(f"{t(lang, 'export_sources')}: " + "; ".join(credits(ctx.pkg)))
     header += provenance.source_lines(ctx, lang)
     return ExportData(state, lang, labels, frame, header, vm, info, ctx.pkg.is_generated())
+
+
+def shown_precision(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every number at the decimals shown (layers.disclosure.DECIMALS), once, for every format: no export
+    carries more precision than the table."""
+    for column in frame.columns:
+        kind = "index" if column == "index" else column.split("_", 1)[0]
+        if kind in DECIMALS and pd.api.types.is_float_dtype(frame[column]):
+            frame[column] = frame[column].round(DECIMALS[kind])
+    return frame
 
 
 def cluster_name(cluster: dict, lang: str) -> str:

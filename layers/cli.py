@@ -289,7 +289,7 @@ def parser() -> argparse.ArgumentParser:
     engine_options(mr)
     mr.set_defaults(func=cmd_method_report)
 
-    al = sub.add_parser("allocate", help="split a budget in whole kronor by need, children or both, with a floor")
+    al = sub.add_parser("allocate", help="split a budget in whole thousands of kronor by need, children or both (as shown), with a floor")
     engine_options(al, level=False)
     cluster_options(al)
     al.add_argument("--budget", type=int, required=True, help="kronor, e.g. 10000000")

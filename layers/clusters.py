@@ -47,7 +47,7 @@ class Cluster:
     members: list[str]  # codes, highest index first
     member_names: list[str]
     core: list[str]  # members selected in step 2 (the rest were added by extension)
-    mean_index: float  # population-weighted
+    mean_index: float  # weighted by the members' shown (rounded) populations: it gives back nothing finer
     population: int
     children: int  # aged 0–18
 

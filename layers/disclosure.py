@@ -30,11 +30,22 @@ import pandas as pd
 # Flag values, one per cell ('' = shown as it is).
 PARENT, LOW, AGGREGATE = "parent", "suppressed", "aggregate"
 COUNT_BASE = 10  # persons: shown counts are rounded to this
+# Decimals shown, per kind of number (the map, the table, the card and every export): a value is a
+# percent, an index or scaled value a number 0–1. Shown values are *rounded to these in the engine*,
+# so everything computed downstream (index, ranking, clusters, allocation) rests on what is shown,
+# and no output can carry more precision than the table (a full double of a GeSO share gives back its
+# exact denominator by rational reconstruction).
+DECIMALS = {"value": 2, "index": 4, "scaled": 4}
 
 
 def round_counts(counts):
     """Counts (persons) as shown: rounded to the nearest COUNT_BASE; NaN stays NaN."""
     return np.round(np.asarray(counts, dtype=float) / COUNT_BASE) * COUNT_BASE
+
+
+def shown_values(values):
+    """Percent values as shown: rounded to DECIMALS["value"]; NaN stays NaN."""
+    return values.round(DECIMALS["value"])
 
 
 def own_checks(values: pd.DataFrame, denominators: pd.DataFrame, suppress_below: dict[str, float | None],

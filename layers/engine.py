@@ -12,7 +12,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .disclosure import AGGREGATE, apply_disclosure, disclosure_report, numerators, own_checks, protected_counts, share
+from .disclosure import (AGGREGATE, apply_disclosure, disclosure_report, numerators, own_checks, protected_counts, round_counts,
+                         share, shown_values)
 from .errors import EngineError
 from .geography import ancestors, shared_border_lengths
 from .normalise import AGGREGATIONS, METHODS, aggregate, ratio
@@ -77,10 +78,10 @@ class LevelData:
     names: np.ndarray
     raw: pd.DataFrame
     denominators: pd.DataFrame
-    values: pd.DataFrame  # after disclosure
+    values: pd.DataFrame  # after disclosure, rounded as shown (disclosure.DECIMALS)
     flags: pd.DataFrame
-    population: np.ndarray
-    children: np.ndarray
+    population: np.ndarray  # persons, rounded as shown (disclosure.COUNT_BASE): nothing downstream sees exact counts
+    children: np.ndarray  # aged 0–18, rounded as shown
     normalised: dict[str, np.ndarray] = field(default_factory=dict)
     neighbour_pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -145,7 +146,7 @@ class Engine:
         """Whole-city value per indicator (percent), from the index level's protected counts."""
         if self._city is None:
             num, den = self.protected_counts()
-            self._city = share(num.sum(), den.sum())
+            self._city = shown_values(share(num.sum(), den.sum()))
         return self._city
 
     @cached_property
@@ -192,12 +193,13 @@ class Engine:
             parent = above.values.reindex(parent_codes).set_axis(raw.index)
             parent_flags = above.flags.reindex(parent_codes).set_axis(raw.index).fillna("")
         values, flags = apply_disclosure(candidate, candidate_dens, parent, *self._rules, parent_flags=parent_flags)
-        changed = ~np.isclose(values.to_numpy(float), raw.to_numpy(float), rtol=0, atol=1e-9, equal_nan=True)
+        # changed as shown: at the decimals shown (a GeSO share rounded the same with and without its protected cells is unchanged)
+        changed = ~np.isclose(shown_values(values).to_numpy(float), shown_values(raw).to_numpy(float), rtol=0, atol=1e-9, equal_nan=True)
         flags = flags.mask((flags == "") & changed, AGGREGATE)  # an aggregate without its protected cells
         areas = pkg.boundaries[level]
-        return LevelData(level, areas.index.to_numpy(), areas["name"].to_numpy(), raw, dens, values, flags,
-                         population_at(pkg, level, "total").to_numpy(),
-                         population_at(pkg, level, "0-18").to_numpy())
+        return LevelData(level, areas.index.to_numpy(), areas["name"].to_numpy(), raw, dens, shown_values(values), flags,
+                         round_counts(population_at(pkg, level, "total").to_numpy()),
+                         round_counts(population_at(pkg, level, "0-18").to_numpy()))
 
     def disclosure_report(self, levels: list[str] | None = None) -> pd.DataFrame:
         """Every cell whose shown value differs from its raw value, per level: level, code, name,

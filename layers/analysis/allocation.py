@@ -3,9 +3,15 @@
 Rules: `need` (the index), `children` (persons aged 0–18), `need_children` (index × children).
 Units: the areas of a level (GeSO, delområden) or the clusters (a cluster's need is its population-weighted mean index).
 
-Amounts are whole kronor and sum exactly to the budget (largest-remainder rounding: everyone gets
-the whole kronor of their exact share, and the kronor left go to the largest remainders, ties by
-unit code). With a floor, every amount is 0 or at least the floor: while some unit's exact share is
+Amounts are whole thousands of kronor (`STEP`) and sum exactly to the budget rounded down to whole
+thousands (largest-remainder rounding: everyone gets the whole steps of their exact share, and the
+steps left go to the largest remainders, ties by unit code); what is left below one step is stated,
+not shared.
+
+What it splits on is what is shown (docs/method.md): children as shown (rounded to tens) and the
+index at the decimals shown, and a cluster's need is its mean index weighted by the *shown*
+populations. Dividing the amounts by their total therefore gives back nothing but the shown numbers
+(the review recovered every NYKO area's exact number of children from a budget of 10^12 kr). With a floor, every amount is 0 or at least the floor: while some unit's exact share is
 below the floor, the unit with the smallest share drops out and the budget is shared again among
 the rest (so dropping one can lift another above the floor).
 """
@@ -15,11 +21,12 @@ import numpy as np
 import pandas as pd
 
 from ..clusters import ClusterSettings, find_clusters
-from ..disclosure import round_counts
+from ..disclosure import DECIMALS, round_counts
 from ..engine import Engine
 from ..errors import EngineError
 
 RULES = ("need", "children", "need_children")
+STEP = 1000  # kronor: amounts are whole thousands
 
 
 def largest_remainder(exact: np.ndarray, total: int, keys) -> np.ndarray:
@@ -32,8 +39,9 @@ def largest_remainder(exact: np.ndarray, total: int, keys) -> np.ndarray:
     return whole
 
 
-def split(basis: np.ndarray, budget: int, floor: int = 0, keys=None) -> np.ndarray:
-    """Whole-kronor amounts ∝ `basis` (≥ 0, NaN = not eligible), summing to `budget`; each 0 or ≥ `floor`."""
+def split(basis: np.ndarray, budget: int, floor: int = 0, keys=None, step: int = 1) -> np.ndarray:
+    """Amounts ∝ `basis` (≥ 0, NaN = not eligible) in whole `step`s, summing to `budget` rounded down
+    to whole steps; each 0 or ≥ `floor`."""
     basis = np.where(np.isfinite(basis) & (basis > 0), basis, 0.0)
     keys = np.arange(len(basis)).astype(str) if keys is None else np.asarray(keys, dtype=str)
     if not isinstance(budget, (int, np.integer)) or budget < 0:
@@ -52,13 +60,15 @@ def split(basis: np.ndarray, budget: int, floor: int = 0, keys=None) -> np.ndarr
         active[smallest] = False
         if not active.any():
             raise EngineError(f"no unit reaches the floor of {floor} kronor with a budget of {budget}")
-    return largest_remainder(np.where(active, exact, 0), budget, keys)
+    steps = budget // step
+    return largest_remainder(np.where(active, exact, 0) / step, steps, keys) * step
 
 
 def allocate(engine: Engine, budget: int, unit: str = "geso", rule: str = "need", floor: int = 0,
              weights: dict[str, float] | None = None, normalisation: str = "minmax", aggregation: str = "arithmetic",
              cluster: ClusterSettings | None = None) -> pd.DataFrame:
-    """Per unit: code, name, need, children (0–18, rounded to tens as shown), basis, share, amount (kronor)."""
+    """Per unit: code, name, need (index at the decimals shown), children (0–18, as shown: rounded to
+    tens), basis, share, amount (kronor, whole thousands)."""
     if rule not in RULES:
         raise EngineError(f"unknown rule '{rule}' (choose {', '.join(RULES)})")
     m = engine.pkg.manifest
@@ -68,21 +78,22 @@ def allocate(engine: Engine, budget: int, unit: str = "geso", rule: str = "need"
         result = engine.index(weights, m.index_level, normalisation, aggregation)
         groups = find_clusters(engine, result, cluster)
         frame = pd.DataFrame({"code": [c.id for c in groups], "name": [c.name for c in groups],
-                              "need": [c.mean_index for c in groups], "children": [float(c.children) for c in groups],
+                              "need": [c.mean_index for c in groups], "children": [float(round_counts(c.children)) for c in groups],
                               "members": [",".join(c.members) for c in groups]})
     else:
         level = unit
         result = engine.index(weights, level, normalisation, aggregation)
         data = engine.level(level)
         frame = pd.DataFrame({"code": result.codes.astype(str), "name": result.names.astype(str),
-                              "need": result.index, "children": data.children.astype(float)})
+                              "need": result.index, "children": round_counts(data.children)})
     if frame.empty:
         raise EngineError("no units to share the budget between (no clusters for these settings)")
+    frame["need"] = frame["need"].round(DECIMALS["index"])  # as shown
     basis = {"need": frame["need"], "children": frame["children"], "need_children": frame["need"] * frame["children"]}[rule]
-    amounts = split(basis.to_numpy(dtype=float), int(budget), int(floor), frame["code"])
-    frame["children"] = round_counts(frame["children"].to_numpy())
+    amounts = split(basis.to_numpy(dtype=float), int(budget), int(floor), frame["code"], STEP)
     frame["basis"] = basis
     frame["amount"] = amounts
     frame["share"] = amounts / budget if budget else 0.0
-    frame.attrs.update(budget=int(budget), unit=unit, rule=rule, floor=int(floor), generated=engine.pkg.is_generated())
+    frame.attrs.update(budget=int(budget), unit=unit, rule=rule, floor=int(floor), generated=engine.pkg.is_generated(),
+                       step=STEP, undistributed=int(budget) - int(amounts.sum()))
     return frame.sort_values(["amount", "code"], ascending=[False, True]).reset_index(drop=True)
