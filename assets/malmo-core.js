@@ -70,7 +70,8 @@
       if (input.name !== group) input.name = group;
     });
     Object.keys(texts.indicators).forEach(function (key) {
-      const handle = document.querySelector("#" + prefix + "weight-" + key + " .rc-slider-handle");
+      const slider = document.getElementById(prefix + "weight-" + key);  // by id, not a selector built from a package's key
+      const handle = slider && slider.querySelector(".rc-slider-handle");
       if (handle && handle.getAttribute("aria-label") !== texts.indicators[key]) handle.setAttribute("aria-label", texts.indicators[key]);
       const share = document.getElementById(prefix + "share-" + key);
       if (handle && share && share.textContent && handle.getAttribute("aria-valuetext") !== share.textContent) handle.setAttribute("aria-valuetext", share.textContent);

@@ -162,13 +162,13 @@
     });
     const head = columns.map(function (c) {
       const sorted = c.id === col ? (dir > 0 ? "ascending" : "descending") : "none";
-      return "<th scope='col' aria-sort='" + sorted + "' class='col-" + c.id + "'><button type='button' data-sort='" + c.id + "'>" +
+      return "<th scope='col' aria-sort='" + sorted + "' class='col-" + esc(c.id) + "'><button type='button' data-sort='" + esc(c.id) + "'>" +
         esc(c.name) + (sorted === "none" ? "" : sorted === "ascending" ? " ▲" : " ▼") + "</button></th>";
     }).join("");
     const shown = rows.slice(0, MAX_ROWS);
     const body = shown.map(function (r) {
       return "<tr data-code='" + esc(r.code) + "'" + (r.code === selected ? " class='selected' aria-selected='true'" : "") + ">" +
-        columns.map(function (c) { return "<td class='col-" + c.id + "'>" + cell[c.id](r) + "</td>"; }).join("") + "</tr>";
+        columns.map(function (c) { return "<td class='col-" + esc(c.id) + "'>" + (cell[c.id] ? cell[c.id](r) : "") + "</td>"; }).join("") + "</tr>";
     }).join("");
     const notes = (withChange ? "<p class='help'>" + esc(texts.t.change_help) + "</p>" : "") +
       (rows.length > shown.length ? "<p class='help'>" + esc(lib.say(texts, "rows_shown", {shown: shown.length, n: rows.length})) + "</p>" : "");

@@ -20,7 +20,7 @@ from layers.analysis.allocation import allocate
 from layers.analysis.drivers import method_report
 from layers.analysis.hotspots import HotspotSettings, hotspots
 from layers.analysis.robustness import RobustnessSettings, robustness
-from layers.cells import neutralise
+from layers.cells import comment_line, neutralise
 from layers.errors import EngineError
 from layers.viewmodel import ViewSettings, _round, settings_key
 
@@ -85,11 +85,20 @@ def allocation_table(frame, lang: str, unit_label: str) -> list:
     return [html.Table(className="card-table allocation-table", children=[
         html.Thead(html.Tr([html.Th(unit_label, scope="col"), html.Th(t(lang, "alloc_need"), scope="col"),
                             html.Th(t(lang, "children_label"), scope="col"), html.Th(t(lang, "alloc_amount"), scope="col")])),
-        html.Tbody([html.Tr([html.Th(r.name, scope="row"),
+        html.Tbody([html.Tr([html.Th(unit_name(r, lang), scope="row"),
                              html.Td(f"{r.need:.2f}".replace(".", "," if lang == "sv" else ".") if r.need == r.need else "–"),
                              html.Td(f"{int(r.children):,}".replace(",", "\u00a0") if r.children == r.children else "–"),
                              html.Td(kr(r.amount))]) for r in frame.itertuples()]),
     ]), html.P(t(lang, "alloc_nothing", n=nothing), className="help") if nothing else None]
+
+
+def unit_name(row, lang: str) -> str:
+    """An allocation unit's name in the page's language: a cluster by the exports' one naming rule."""
+    lead = getattr(row, "lead", None)
+    if isinstance(lead, str):
+        from .export import cluster_name
+        return cluster_name({"lead": lead, "members": row.members.split(",")}, lang)
+    return str(row.name)
 
 
 def check_allocation(budget, rule, unit, floor) -> tuple[tuple | None, str | None]:
@@ -175,7 +184,7 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
             frame = allocation_frame(ctx, view_settings(state), *checked)
         except EngineError as err:
             return guard.client_error(400, str(err))
-        return Response(allocation_csv_text(ctx, frame, lang, checked), mimetype="text/csv",
+        return Response(allocation_csv_text(ctx, state, skipped, frame, checked), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="fordelning-{date.today().isoformat()}.csv"'})
 
 
@@ -192,16 +201,24 @@ def request_query(ctx, settings: ViewSettings, lang: str, budget, rule, unit, fl
     return to_query(state).lstrip("?") + "&" + urlencode({"budget": budget, "rule": rule, "unit": unit, "floor": floor})
 
 
-def allocation_csv_text(ctx, frame, lang: str, checked) -> str:
+def allocation_csv_text(ctx, state, skipped, frame, checked) -> str:
+    """The allocation as CSV: the exports' own header (export.export_header, through the one comment
+    writer), the allocation's terms, then one row per unit."""
+    from .export import export_header
     budget, rule, unit, floor = checked
+    lang = state.lang
     sep, dec = (";", ",") if lang == "sv" else (",", ".")
+    cur = t(lang, "currency")
+    weights = ctx.engine.index(dict(view_settings(state).weights), state.level).weights
     out = io.StringIO()
-    if ctx.pkg.is_generated():
-        out.write(f"# {t(lang, 'demo_label')}\n")
-    out.write(f"# {t(lang, 'alloc_title')}: {budget} kr · {t(lang, 'alloc_rule_' + rule)} · {t(lang, 'alloc_floor')}: {floor} kr · {date.today().isoformat()}\n")
+    for line in export_header(ctx, state, skipped, weights):
+        out.write(comment_line(line, sep))
+    step = f"{frame.attrs['step']:,}".replace(",", "\u00a0")
+    out.write(comment_line(f"{t(lang, 'alloc_title')}: {budget} {cur} · {t(lang, 'alloc_rule_' + rule)} · "
+                           f"{t(lang, 'alloc_floor')}: {floor} {cur} · {t(lang, 'alloc_step', step=step, currency=cur)}", sep))
     writer = csv.writer(out, delimiter=sep, lineterminator="\n")
     writer.writerow([t(lang, "alloc_col_code"), t(lang, "alloc_col_name"), t(lang, "alloc_need"), t(lang, "children_label"), t(lang, "alloc_amount")])
     for r in frame.itertuples():
-        writer.writerow([neutralise(str(r.code)), neutralise(str(r.name)), "" if r.need != r.need else f"{r.need:.4f}".replace(".", dec),
+        writer.writerow([neutralise(str(r.code)), neutralise(unit_name(r, lang)), "" if r.need != r.need else f"{r.need:.4f}".replace(".", dec),
                          "" if r.children != r.children else int(r.children), int(r.amount)])
     return "\ufeff" + out.getvalue()

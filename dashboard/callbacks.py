@@ -18,7 +18,7 @@ def settings_from_inputs(options, weights, level, normalisation, aggregation, cl
     problems for the notice (None when any value cannot be used). An empty neighbour threshold
     means no extension."""
     keys = options.keys
-    problems = [("url_bad_value", {"name": param, "value": str(value)})
+    problems = [("url_bad_value", {"name": param})
                 for param, value, allowed in (("level", level, options.levels), ("norm", normalisation, NORMALISATIONS),
                                               ("agg", aggregation, AGGREGATIONS), ("classes", classification, CLASSIFICATIONS),
                                               ("age", age_group, options.age_groups))

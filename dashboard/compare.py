@@ -24,7 +24,7 @@ from layers.scenarios import ScenarioError
 from .callbacks import known_lang
 from .guard import text
 from .layout import _label, _slider, client_texts
-from .state import check_number, check_weight, parse_query, skipped_text, to_query, visible_positions
+from .state import check_number, check_weight, parse_query, safe_name, skipped_text, to_query, visible_positions
 from .texts import t
 
 DIFF_COLOURS = ["#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806"]  # ColorBrewer PuOr, colour-blind safe
@@ -53,14 +53,14 @@ def parse_compare(args, ctx) -> tuple[dict, list]:
         values = args.getlist(key) if hasattr(args, "getlist") else args[key]
         values = [values] if isinstance(values, str) else list(values)
         if key not in COMPARE_PARAMS:
-            skipped.append(("url_unknown_param", {"name": key}))
+            skipped.append(("url_unknown_param", {"name": safe_name(key)}))
         elif values:
             flat[key] = values[0]
     out = {"lang": flat.get("lang") if flat.get("lang") in ("sv", "en") else "sv", "mode": "present" if flat.get("mode") == "present" else ""}
     for name in SIDE_PARAMS:
         query, title = _side_query(flat.get(name, ""), ctx)
         if flat.get(name) and not query:
-            skipped.append(("url_unknown_scenario", {"value": flat[name]}))
+            skipped.append(("url_unknown_scenario", {}))
         state, problems = parse_query(parse_qs(query.lstrip("?"), keep_blank_values=True), ctx.options)
         skipped += problems
         out[name] = replace(state, lang=out["lang"], mode="")

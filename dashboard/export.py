@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.cells import neutralise, neutralise_frame
+from layers.cells import comment_line, neutralise, neutralise_frame, one_line
 from layers.disclosure import DECIMALS
 from layers.data.provenance import credits
 
@@ -66,19 +66,27 @@ def export_data(ctx, state: State, skipped: list | None = None) -> ExportData:
     frame["generated"] = [bool(info["generated"][p]) for p in position]
     frame = shown_precision(frame)
 
+    header = export_header(ctx, state, skipped, result.weights)
+    return ExportData(state, lang, labels, frame, header, vm, info, ctx.pkg.is_generated())
+
+
+def export_header(ctx, state: State, skipped: list | None, weights: dict[str, float]) -> list[str]:
+    """The lines every export starts with, in the state's language: the demo label, the link's
+    skipped parts (named, never echoed), weights and method, date, sources. `weights` sum to 1."""
+    lang, m = state.lang, ctx.pkg.manifest
+    labels = {i.key: (i.labels.get(lang) or i.labels["sv"]) for i in m.indicators}
     header = []
     if ctx.pkg.is_generated():
         header.append(t(lang, "demo_label"))
     if skipped:
         header.append(t(lang, "url_notice", items=skipped_text(lang, skipped, labels)))
-    weights = ", ".join(f"{labels[k]} {round(100 * w)} %" for k, w in result.weights.items())
+    shares = ", ".join(f"{labels[k]} {round(100 * w)} %" for k, w in weights.items())
     level_label = next(lv.labels.get(lang) or lv.labels["sv"] for lv in m.levels if lv.id == state.level)
-    header.append(f"{t(lang, 'weights')}: {weights} · {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)} · "
+    header.append(f"{t(lang, 'weights')}: {shares} · {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)} · "
                   f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)} · {t(lang, 'level')}: {level_label}")
     header.append(f"{t(lang, 'export_date')}: {date.today().isoformat()}")
     header.append(f"{t(lang, 'export_sources')}: " + "; ".join(credits(ctx.pkg)))
-    header += provenance.source_lines(ctx, lang)
-    return ExportData(state, lang, labels, frame, header, vm, info, ctx.pkg.is_generated())
+    return [one_line(line) for line in header + provenance.source_lines(ctx, lang)]
 
 
 def shown_precision(frame: pd.DataFrame) -> pd.DataFrame:
@@ -123,9 +131,10 @@ def render_csv(d: ExportData) -> bytes:
     out[text] = neutralise_frame(out[text])  # text from data: a formula must not run in the spreadsheet
     out.columns = [neutralise(c) for c in out.columns]
     buffer = io.StringIO()
-    for line in d.header:  # one cell in Excel: no ';' (the Swedish separator) in the comment lines
-        buffer.write("# " + line.replace(";", ",") + "\n")
-    out.to_csv(buffer, index=False, sep=";" if d.lang == "sv" else ",", lineterminator="\n")
+    sep = ";" if d.lang == "sv" else ","
+    for line in d.header:  # one cell in a spreadsheet, starting with '#' (layers/cells.py)
+        buffer.write(comment_line(line, sep))
+    out.to_csv(buffer, index=False, sep=sep, lineterminator="\n")
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -136,7 +145,7 @@ def render_xlsx(d: ExportData) -> bytes:
     from openpyxl.styles import Font
 
     def cell_text(text: str) -> str:  # XLSX cannot hold control characters (a link can carry them into the notice)
-        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", one_line(text)))
 
     book = Workbook()
     sheet = book.active

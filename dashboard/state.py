@@ -69,6 +69,17 @@ MAP_MODES = ("index", "certainty", "hotspots", "allocation")
 SCENARIO_PARAMS = tuple(p for p in PARAMS if p not in ("s", "mode", "lang"))  # what a saved scenario holds
 
 
+NAME_SHOWN_MAX = 24
+
+
+def safe_name(text: str) -> str:
+    """A name a client sent (an unknown parameter or indicator), as it may be echoed in a notice or an
+    export's header: letters, digits and '_' only, at most NAME_SHOWN_MAX of them. Values of unusable
+    parameters are never echoed at all (a link could put a formula or a line break into a CSV)."""
+    kept = "".join(c for c in str(text) if c.isascii() and (c.isalnum() or c == "_"))
+    return (kept[:NAME_SHOWN_MAX] + "…") if len(kept) > NAME_SHOWN_MAX else (kept or "?")
+
+
 def _number(text) -> float | None:
     try:
         value = float(str(text).replace(",", ".").strip())
@@ -82,7 +93,7 @@ def check_number(param: str, value) -> tuple[float | int | None, tuple[str, dict
     attr, low, high, whole = LIMITS[param]
     number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else _number(value)
     if number is None or not math.isfinite(number) or not low <= number <= high or (whole and number != int(number)):
-        return None, ("url_out_of_range", {"name": param, "value": "" if value is None else str(value), "low": low, "high": high})
+        return None, ("url_out_of_range", {"name": param, "low": low, "high": high})
     return (int(number) if whole else float(number)), None
 
 
@@ -90,7 +101,7 @@ def check_weight(key: str, value) -> tuple[float | None, tuple[str, dict] | None
     """A weight as given in a link or by a slider: 0, or a finite number within WEIGHT_RANGE."""
     number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else _number(value)
     if number is None or not (number == 0 or WEIGHT_RANGE[0] <= number <= WEIGHT_RANGE[1]):
-        return None, ("url_bad_weight", {"key": key, "value": "" if value is None else str(value)})
+        return None, ("url_bad_weight", {"key": key})
     return float(number), None
 
 
@@ -104,10 +115,10 @@ def single_values(args) -> tuple[dict[str, str], list[tuple[str, dict]]]:
         values = args.getlist(key) if hasattr(args, "getlist") else args[key]
         values = [values] if isinstance(values, str) else list(values)
         if key not in PARAMS:
-            skipped.append(("url_unknown_param", {"name": key}))
+            skipped.append(("url_unknown_param", {"name": safe_name(key)}))
             continue
         if len(set(values)) > 1:
-            skipped.append(("url_repeated", {"name": key, "value": values[0]}))
+            skipped.append(("url_repeated", {"name": key}))
         if values:
             out[key] = values[0]
     return out, skipped
@@ -151,14 +162,14 @@ def parse_query(args, options: Options, scenario=None) -> tuple[State, list[tupl
         sid = args.pop("s")
         saved = scenario(sid) if scenario else None
         if saved is None:
-            skipped.append(("url_unknown_scenario", {"value": sid}))
+            skipped.append(("url_unknown_scenario", {}))
         else:
             base, _ = single_values(parse_qs(saved.lstrip("?"), keep_blank_values=True))
             args = {**{k: v for k, v in base.items() if k in SCENARIO_PARAMS}, **args}
             opened = sid
     lang = args.get("lang", DEFAULT_LANGUAGE)
     if lang not in LANGUAGES:
-        skipped.append(("url_bad_value", {"name": "lang", "value": lang}))
+        skipped.append(("url_bad_value", {"name": "lang"}))
         lang = DEFAULT_LANGUAGE
     state = options.default(lang)
     changes: dict = {}
@@ -170,7 +181,7 @@ def parse_query(args, options: Options, scenario=None) -> tuple[State, list[tupl
         for part in filter(None, (p.strip() for p in args["w"].split(","))):
             key, _, raw = part.partition(":") if ":" in part else part.partition("=")
             if key not in weights:
-                skipped.append(("url_unknown_weight", {"key": key}))
+                skipped.append(("url_unknown_weight", {"key": safe_name(key)}))
                 continue
             value, problem = check_weight(key, raw)
             if problem:
@@ -189,7 +200,7 @@ def parse_query(args, options: Options, scenario=None) -> tuple[State, list[tupl
             if args[param] in allowed:
                 into[attr] = args[param]
             else:
-                skipped.append(("url_bad_value", {"name": param, "value": args[param]}))
+                skipped.append(("url_bad_value", {"name": param}))
 
     choice("level", options.levels, "level", changes)
     choice("mode", MODES, "mode", changes)
@@ -200,7 +211,7 @@ def parse_query(args, options: Options, scenario=None) -> tuple[State, list[tupl
         if column in options.sort_columns and direction in ("asc", "desc"):
             changes["sort"] = (column, direction)
         else:
-            skipped.append(("url_bad_value", {"name": "sort", "value": args["sort"]}))
+            skipped.append(("url_bad_value", {"name": "sort"}))
     choice("norm", NORMALISATIONS, "normalisation", method)
     choice("agg", AGGREGATIONS, "aggregation", method)
     choice("classes", CLASSIFICATIONS, "classification", method)
@@ -208,13 +219,13 @@ def parse_query(args, options: Options, scenario=None) -> tuple[State, list[tupl
         kinds = [k for k in args["layers"].split(",") if k]
         bad = [k for k in kinds if k not in options.kinds]
         if bad:
-            skipped.append(("url_bad_value", {"name": "layers", "value": ",".join(bad)}))
+            skipped.append(("url_bad_value", {"name": "layers"}))
         changes["layers"] = tuple(k for k in options.kinds if k in kinds)
     if "area" in args:
         if args["area"] in options.area_codes:
             changes["area"] = args["area"]
         else:
-            skipped.append(("url_bad_value", {"name": "area", "value": args["area"]}))
+            skipped.append(("url_bad_value", {"name": "area"}))
     for param, (attr, _, _, _) in LIMITS.items():
         if param not in args:
             continue

@@ -7,6 +7,8 @@ Numbers are left alone (a negative number is a number, not a formula).
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -27,3 +29,19 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = out[column].map(neutralise)
     out.columns = [neutralise(c) for c in out.columns]
     return out
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+
+
+def one_line(text: str) -> str:
+    """Text on one line: control characters, line and paragraph separators and bidi controls as a space."""
+    return _CONTROL.sub(" ", str(text))
+
+
+def comment_line(text: str, separator: str) -> str:
+    """A header line of a CSV, as every CSV writer here writes it: '# ' and the text on one line, with
+    no field separator in it, so a spreadsheet reads the whole line as one cell that starts with '#'
+    (never a formula, whatever the text). The separator becomes the other list character."""
+    other = "," if separator == ";" else ";"
+    return "# " + one_line(text).replace(separator, other) + "\n"

@@ -138,3 +138,45 @@ def test_spaces_around_column_names_are_accepted(package_copy):
     lines[0] = ", ".join(lines[0].split(","))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert len(load_package(package_copy).facilities) == 22
+
+
+# --- identifiers and paths from a package are confined (second review, items 8 and 9) -----------
+
+def _edit_manifest(root, fn):
+    path = root / "datapackage.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    fn(raw)
+    path.write_text(json.dumps(raw), encoding="utf-8")
+
+
+@pytest.mark.parametrize("where, value", [
+    ("indicator", "x' onmouseover='alert(1)"), ("indicator", "Trangboddhet"), ("indicator", "a" * 41),
+    ("level", "geso\"><b>x</b>"), ("kind", "library]{}")])
+def test_hostile_identifiers_are_refused(package_copy, where, value):
+    def edit(raw):
+        if where == "indicator":
+            raw["indicators"][1]["key"] = value
+        elif where == "level":
+            raw["levels"][0]["id"] = value
+        else:
+            raw["facility_kinds"][0]["id"] = value
+    _edit_manifest(package_copy, edit)
+    found = problems_of(package_copy)
+    assert any("must be a lower-case letter" in p for p in found), found
+
+
+def test_a_path_outside_the_package_is_refused(package_copy, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "nyko.geojson").write_bytes((package_copy / "boundaries" / "nyko.geojson").read_bytes())
+    _edit_manifest(package_copy, lambda raw: raw["levels"][2].update(path="../elsewhere/nyko.geojson"))
+    assert any("relative path inside the package" in p for p in problems_of(package_copy))
+    _edit_manifest(package_copy, lambda raw: raw["levels"][2].update(path=str(outside / "nyko.geojson")))
+    assert any("relative path inside the package" in p for p in problems_of(package_copy))
+    # a link inside the folder that points out of it
+    _edit_manifest(package_copy, lambda raw: raw["levels"][2].update(path="nyko-link.geojson"))
+    (package_copy / "nyko-link.geojson").symlink_to(outside / "nyko.geojson")
+    assert any("outside the package folder" in p for p in problems_of(package_copy))
+    (package_copy / "uvas.csv").rename(outside / "uvas.csv")
+    (package_copy / "uvas.csv").symlink_to(outside / "uvas.csv")
+    assert any(p.startswith("uvas.csv") and "outside the package folder" in p for p in problems_of(package_copy))

@@ -167,3 +167,40 @@ def test_hostile_names_show_literally(hostile_server, browser):
     open_and_wait(browser, hostile_server + "/?level=geso")
     wait_for(browser, f"return Array.from(document.querySelectorAll('.area-label')).some(e => e.textContent === {GESO_NAMES['1']!r})")
     assert injected(browser) == {"alerts": [], "img": 0, "script": 0, "bold": 0}
+
+
+# --- a link's values are never echoed into an export (second review, item 6) --------------------
+
+EVIL = ['%0A%3DHYPERLINK(%22http%3A%2F%2Fevil.example%2F%22)%0A', 'x,=HYPERLINK("http://evil.example/")',
+        '%0D@SUM(1)', 'x;+cmd|"/c calc"!A1', '%E2%80%AE=1', '-2%2B3']
+NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
+
+
+def _formula_cells(body: bytes, lang: str) -> list[str]:
+    import csv
+    text = body.decode("utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(text), delimiter=";" if lang == "sv" else ",") for c in row]
+    return [c for c in cells if FORMULA.match(c) and not NUMBER.match(c)]
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("path", ["/api/export.csv", "/api/allocation.csv?budget=1000000&"])
+def test_no_csv_cell_starts_a_formula_whatever_the_url(client, lang, path):
+    joiner = "&" if "?" in path else "?"
+    for evil in EVIL:
+        for param in ("level", "lang", "w", "norm", "sort", "s", "area", "top", evil):
+            query = f"{param}={evil}&lang={lang}" if param != "lang" else f"lang={evil}"
+            response = client.get(path + joiner + query + (f"&lang={lang}" if param == "lang" else ""))
+            assert response.status_code in (200, 400), (query, response.status_code)
+            body = response.data
+            assert not [bit for bit in (b"HYPERLINK(", b"evil.example", b'calc"', b"SUM(", b"\xe2\x80\xae") if bit in body], query
+            if response.status_code == 200:
+                assert not _formula_cells(body, lang), (query, _formula_cells(body, lang))
+                assert all(line.startswith(("#", "\ufeff#")) or not line.startswith("#") for line in body.decode("utf-8-sig").splitlines())
+
+
+def test_skipped_names_are_sanitised_and_values_not_echoed():
+    from dashboard.state import safe_name
+    assert safe_name("=HYPERLINK(\"x\")\n") == "HYPERLINKx"
+    assert safe_name("a" * 40) == "a" * 24 + "…"
+    assert safe_name("\u202e") == "?"

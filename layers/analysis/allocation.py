@@ -77,7 +77,7 @@ def allocate(engine: Engine, budget: int, unit: str = "geso", rule: str = "need"
     if unit == "cluster":
         result = engine.index(weights, m.index_level, normalisation, aggregation)
         groups = find_clusters(engine, result, cluster)
-        frame = pd.DataFrame({"code": [c.id for c in groups], "name": [c.name for c in groups],
+        frame = pd.DataFrame({"code": [c.id for c in groups], "name": [c.name for c in groups], "lead": [c.member_names[0] for c in groups],
                               "need": [c.mean_index for c in groups], "children": [float(round_counts(c.children)) for c in groups],
                               "members": [",".join(c.members) for c in groups]})
     else:

@@ -1,13 +1,35 @@
 """The package manifest (`datapackage.json`): levels, indicators, disclosure settings."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import Problem
 
 MANIFEST = "datapackage.json"
 NORMALISATIONS = ("minmax", "zscore", "rank", "ratio")
+# Identifiers from a package (indicator keys, level ids, kinds of places) become URL keys, element ids,
+# CSS classes and selectors in the page: only these are accepted (and the page escapes them anyway).
+IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def check_identifier(value, where: str, what: str, problems: list[Problem]) -> bool:
+    if isinstance(value, str) and IDENTIFIER.fullmatch(value):
+        return True
+    problems.append(Problem(MANIFEST, f"{where}: {what} {str(value)[:60]!r} must be a lower-case letter followed by at most 39 "
+                                      "lower-case letters, digits or '_'"))
+    return False
+
+
+def check_relative_path(value: str, where: str, problems: list[Problem]) -> bool:
+    """A file named in the manifest: a plain relative path inside the package (no '..', not absolute)."""
+    path = PurePosixPath(value)
+    if value and not path.is_absolute() and ".." not in path.parts and "\\" not in value and ":" not in value:
+        return True
+    problems.append(Problem(MANIFEST, f"{where}: path {value[:80]!r} must be a relative path inside the package folder"))
+    return False
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,10 @@ def parse_manifest(raw: Any) -> tuple[Manifest | None, list[Problem]]:
             continue
         lid = _require(lv, "id", str, where, problems)
         path = _require(lv, "path", str, where, problems)
+        if lid is not None and not check_identifier(lid, where, "level id", problems):
+            lid = None
+        if path is not None and not check_relative_path(path, where, problems):
+            path = None
         parent = lv.get("parent")
         if lid in seen:
             problems.append(Problem(MANIFEST, f"{where}: level id '{lid}' is used twice"))
@@ -119,6 +145,8 @@ def parse_manifest(raw: Any) -> tuple[Manifest | None, list[Problem]]:
             problems.append(Problem(MANIFEST, f"{where} must be an object"))
             continue
         key = _require(ind, "key", str, where, problems)
+        if key is not None and not check_identifier(key, where, "indicator key", problems):
+            key = None
         year = _require(ind, "year", int, where, problems)
         suppress = ind.get("suppress_below")
         if suppress is not None and (not isinstance(suppress, (int, float)) or isinstance(suppress, bool) or not 0 <= suppress <= 100):
@@ -138,6 +166,16 @@ def parse_manifest(raw: Any) -> tuple[Manifest | None, list[Problem]]:
                 None if suppress is None else float(suppress), min_den))
     if not indicators and not any("indicators" in p.message for p in problems):
         problems.append(Problem(MANIFEST, "at least one indicator is required"))
+
+    kinds = raw.get("facility_kinds", [])
+    if not isinstance(kinds, list):
+        problems.append(Problem(MANIFEST, "facility_kinds must be a list"))
+    else:
+        for i, kind in enumerate(kinds):
+            if not isinstance(kind, dict):
+                problems.append(Problem(MANIFEST, f"facility_kinds[{i}] must be an object"))
+            else:
+                check_identifier(kind.get("id"), f"facility_kinds[{i}]", "kind id", problems)
 
     disclosure = raw.get("disclosure", {})
     min_denominator = disclosure.get("min_denominator", 0) if isinstance(disclosure, dict) else None

@@ -65,8 +65,17 @@ def _read_manifest(root: Path) -> tuple[Manifest | None, list[Problem]]:
     return parse_manifest(raw)
 
 
+def inside(root: Path, name: str) -> Path | None:
+    """The file `name` of a package, resolved (links followed), if it lies inside the package folder."""
+    target = (root / name).resolve()
+    return target if target.is_relative_to(root.resolve()) else None
+
+
 def _read_boundaries(root: Path, level, problems: list[Problem]) -> gpd.GeoDataFrame | None:
     file = level.path
+    if inside(root, file) is None:
+        problems.append(Problem(file, f"boundary file for level '{level.id}' lies outside the package folder (a link or '..')"))
+        return None
     try:
         data = json.loads((root / file).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -213,6 +222,9 @@ def load_package(path: str | Path) -> DataPackage:
     _check_hierarchy(manifest, boundaries, problems)
     tables = {}
     for file, schema in TABLES.items():
+        if inside(root, file) is None:
+            problems.append(Problem(file, "lies outside the package folder (a link)"))
+            continue
         df, table_problems = read_table(root / file, schema)
         problems += table_problems
         if df is not None:
