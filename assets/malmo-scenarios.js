@@ -39,7 +39,11 @@
       .then(function (r) {
         if (r.status === 204) return {};
         return r.text().then(function (body) {
-          if (!r.ok) throw new Error(body.trim() || String(r.status));
+          if (!r.ok) {  // every error is {"ok": false, "status", "error", "request_id"} (dashboard/guard.py)
+            let message = String(r.status);
+            try { message = JSON.parse(body).error || message; } catch (e) { /* a proxy's own page */ }
+            throw new Error(message);
+          }
           return body ? JSON.parse(body) : {};
         });
       });

@@ -14,6 +14,7 @@ import dash_leaflet as dl
 from flask import Response, abort, has_request_context, request
 from flask_caching import Cache
 from flask_talisman import Talisman
+from dash.exceptions import DependencyException
 from werkzeug.exceptions import HTTPException
 
 from layers.errors import EngineError
@@ -74,7 +75,7 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     register_embed_callbacks(app, ctx, cache)
     register_compare_callbacks(app, ctx, cache)
     register_analysis_callbacks(app, ctx, cache)
-    guard.install(app, ctx.urls.route("/_dash-update-component"))
+    guard.install(app, ctx.urls.route("/_dash-update-component"), ctx.urls.prefix)
     _register_routes(app, ctx)
     scenario_api.register(app, ctx)
     _secure(app, ctx)
@@ -194,12 +195,15 @@ def _register_routes(app, ctx: AppContext) -> None:
 
     @server.route(urls.route("/healthz"))
     def healthz():
-        """For the proxy and the container platform: the app is up, which package version it serves,
-        and a published version it refused (with why)."""
-        body = {"status": "ok", "package": ctx.pkg.manifest.name, "version": ctx.version, "loaded": ctx.data.loaded,
-                "cache": app.cache_type, "view_models_computed": ctx.views.computed}
-        if ctx.reload_problem:
-            body["refused_version"] = ctx.reload_problem
+        """For the proxy and the container platform: {"status": "ok"}. The details (package version,
+        cache, a refused version and why) go only to whoever may see them: a request from this
+        machine that did not come through the proxy, or one with the HEALTH_TOKEN."""
+        body = {"status": "ok"}
+        if may_see_details():
+            body.update({"package": ctx.pkg.manifest.name, "version": ctx.version, "loaded": ctx.data.loaded,
+                         "cache": app.cache_type, "view_models_computed": ctx.views.computed})
+            if ctx.reload_problem:
+                body["refused_version"] = ctx.reload_problem
         return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json", headers={"Cache-Control": "no-store"})
 
     @server.route(urls.route("/api/geometry/<level>.geojson"))
@@ -234,22 +238,41 @@ def _register_routes(app, ctx: AppContext) -> None:
         try:
             body = FORMATS[fmt].render(ctx, export_data(ctx, state, skipped))
         except EngineError as err:
-            return Response(f"{t(lang, 'error_title')}: {err}\n", status=400, mimetype="text/plain")
+            return guard.client_error(400, f"{t(lang, 'error_title')}: {err}")
         response = Response(body, content_type=FORMATS[fmt].content_type)
         response.headers["Content-Disposition"] = f'attachment; filename="{filename(ctx, state, fmt)}"'
         return response
 
+    @server.before_request
+    def known_paths_only():
+        """Dash answers every path with the page; only the page's own paths get it, the rest a 404
+        (JSON under /api, the friendly page elsewhere): /whatever/deep is not a page."""
+        rule = request.url_rule
+        if rule is not None and rule.rule.endswith("<path:path>") and rule.endpoint != "static":
+            return guard.client_error(404, f"no such page or endpoint: {guard.printable(request.path)[:200]}")
+        return None
+
     @server.errorhandler(Exception)
-    def friendly_error(err):
-        lang = _lang()
+    def one_error_handler(err):
+        """Every error of the whole app answers in one shape (guard.error_response); only a real
+        server error logs a traceback."""
         if isinstance(err, HTTPException):
-            status, message = err.code, (t(lang, "not_found") if err.code == 404 else t(lang, "error_text"))
-            if status != 404:
-                guard.log.warning("client error %s %s %s: %s [request %s]", status, request.method, request.path, err.name, guard.request_id())
-        else:  # a real server error: the only case with a traceback in the log
-            log.exception("server error %s %s [request %s]", request.method, request.path, guard.request_id())
-            status, message = 500, t(lang, "error_text")
-        page = f"<!doctype html><html lang='{lang}'><meta charset='utf-8'><title>{t(lang, 'error_title')}</title>" \
-               f"<body style='font-family:sans-serif;margin:3rem'><h1>{t(lang, 'error_title')}</h1><p>{message}</p>" \
-               f"<p>{t(lang, 'error_id')}: {guard.request_id()}</p><p><a href='{urls.page()}'>Malmö</a></p></body></html>"
-        return Response(page, status=status, mimetype="text/html")
+            if err.code == 404:
+                return guard.error_response(404, f"no such page or endpoint: {guard.printable(request.path)[:200]}")
+            return guard.client_error(err.code or 400, err.description or err.name)
+        if isinstance(err, DependencyException):  # a bad /_dash-component-suites/ path: Dash lists every registered file
+            return guard.client_error(404, "no such file")
+        if isinstance(err, RecursionError):
+            return guard.client_error(400, "the request is nested too deeply")
+        log.exception("server error %s %s [request %s]", request.method, request.path, guard.request_id())
+        return guard.error_response(500, "server error")
+
+
+def may_see_details() -> bool:
+    """Loopback without a proxy in between (no X-Forwarded-For), or the configured HEALTH_TOKEN."""
+    import hmac
+    token = os.environ.get("HEALTH_TOKEN", "")
+    if token and hmac.compare_digest(request.headers.get("X-Health-Token", ""), token):
+        return True
+    local = (request.remote_addr or "").startswith("127.") or request.remote_addr == "::1"
+    return local and "X-Forwarded-For" not in request.headers

@@ -83,7 +83,8 @@ def draw(job: dict) -> bytes:
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
-    plt.rcParams.update({"font.family": "DejaVu Sans", "svg.fonttype": "none", "pdf.fonttype": 42})
+    # text.parse_math off: text from a link or a package is drawn as it is ("$x^2$" is not typeset, "$\\unknowncmd$" is no error)
+    plt.rcParams.update({"font.family": "DejaVu Sans", "svg.fonttype": "none", "pdf.fonttype": 42, "text.parse_math": False})
     return (_map_png if job["kind"] == "png" else _report_pdf)(job, plt)
 
 

@@ -84,9 +84,9 @@ def register(app, ctx) -> None:
         try:
             return work()
         except ScenarioError as err:
-            if err.status >= 500:
+            if err.status >= 500:  # the details (which database, why) go to the log, not to whoever asked
                 guard.log.error("scenario database: %s [request %s]", err.message, guard.request_id())
-                return Response(err.message + "\n", status=err.status, mimetype="text/plain")
+                return guard.error_response(err.status, "the scenario database cannot be used right now", {"Retry-After": "30"})
             return guard.client_error(err.status, err.message)
 
     @server.route(urls.route("/api/scenarios"), methods=["GET", "POST"])
@@ -116,7 +116,7 @@ def register(app, ctx) -> None:
             rows = []
             for n, item in enumerate(items, start=1):
                 try:
-                    rows.append((item["name"], item["note"], checked_state(ctx, item["state"]), item["created"]))
+                    rows.append((item["name"], item["note"], checked_state(ctx, item["state"])))
                 except ScenarioError as err:
                     raise ScenarioError(400, f"scenario {n}: {err.message}") from None
             return _json({"scenarios": created(store.create_many(rows))}, 201)

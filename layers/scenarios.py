@@ -17,6 +17,7 @@ import hmac
 import secrets
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,24 +79,39 @@ class Scenario:
         return {"id": self.id, "name": self.name, "note": self.note, "state": self.state, "created": self.created}
 
 
+# Characters no name or note may hold: controls (Cc: NUL, escapes), format characters (Cf: the bidi
+# overrides U+202E and isolates that make a name read backwards, zero-width joiners), line and
+# paragraph separators (Zl, Zp) and lone surrogates (Cs), which no database stores as text.
+REFUSED_CATEGORIES = {"Cc": "a control character", "Cf": "an invisible formatting or direction character",
+                      "Zl": "a line separator", "Zp": "a paragraph separator", "Cs": "a lone surrogate"}
+
+
+def check_text(value: str, field: str, allow: str = "") -> str:
+    """`value` unless it holds a refused character (REFUSED_CATEGORIES; `allow` lists exceptions)."""
+    for position, char in enumerate(value, start=1):
+        category = unicodedata.category(char)
+        if category in REFUSED_CATEGORIES and char not in allow:
+            raise ScenarioError(400, f"{field}: character {position} is {REFUSED_CATEGORIES[category]} (U+{ord(char):04X}), which is not allowed")
+    return value
+
+
 def check_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ScenarioError(400, "name: give 1–80 characters")
     if len(name) > NAME_MAX:
         raise ScenarioError(400, f"name: at most {NAME_MAX} characters, got {len(name)}")
-    if any(ord(c) < 32 for c in name):
-        raise ScenarioError(400, "name: no line breaks or control characters")
-    return name
+    return check_text(name, "name")
 
 
 def check_note(note) -> str:
+    """A note: text of at most NOTE_MAX characters; line breaks are its only control characters."""
     if note is None:
         return ""
     if not isinstance(note, str):
         raise ScenarioError(400, "note: must be text")
     if len(note) > NOTE_MAX:
         raise ScenarioError(400, f"note: at most {NOTE_MAX} characters, got {len(note)}")
-    return note
+    return check_text(note, "note", allow="\n")
 
 
 def check_id(scenario_id) -> str:
@@ -206,17 +222,16 @@ class ScenarioStore:
 
     # --- the life cycle -------------------------------------------------------------------------
 
-    def create(self, name, note, state: str, created: str | None = None) -> tuple[Scenario, str]:
+    def create(self, name, note, state: str) -> tuple[Scenario, str]:
         """A new scenario and its edit token (shown once; only its hash is kept)."""
-        items = self.create_many([(name, note, state, created)])
+        items = self.create_many([(name, note, state)])
         return items[0]
 
     def create_many(self, items: list[tuple]) -> list[tuple[Scenario, str]]:
-        """Several new scenarios in one transaction: all or none."""
-        rows = []
-        for name, note, state, created in items:
-            rows.append(Scenario("", check_name(name), check_note(note), state,
-                                 created or datetime.now(timezone.utc).isoformat(timespec="seconds")))
+        """Several new scenarios (name, note, state) in one transaction: all or none. The server sets
+        the creation time: an imported file's own dates are not taken (they could claim any past)."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        rows = [Scenario("", check_name(name), check_note(note), state, now) for name, note, state in items]
 
         def work(conn):
             out = []
@@ -325,8 +340,7 @@ def read_document(doc) -> list[dict]:
         if not isinstance(item, dict) or not isinstance(item.get("state"), str):
             raise ScenarioError(400, f"scenario {n}: needs a name and a state")
         try:
-            out.append({"name": check_name(item.get("name")), "note": check_note(item.get("note")), "state": item["state"],
-                        "created": item.get("created") if isinstance(item.get("created"), str) and len(item["created"]) <= 32 else None})
+            out.append({"name": check_name(item.get("name")), "note": check_note(item.get("note")), "state": item["state"]})
         except ScenarioError as err:
             raise ScenarioError(400, f"scenario {n}: {err.message}") from None
     return out

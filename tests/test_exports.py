@@ -92,7 +92,7 @@ def test_geojson_carries_the_index_and_the_demo_label(client, expected):
     by_code = {f["properties"]["code"]: f for f in data["features"]}
     for row in expected.head(11).itertuples():
         props = by_code[row.code]["properties"]
-        assert props["rank"] == row.rank and props["index"] == pytest.approx(row.index) and props["generated"] is True
+        assert props["rank"] == row.rank and props["index"] == round(row.index, 4) and props["generated"] is True
     assert by_code["48208"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
 
 
