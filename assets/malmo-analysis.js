@@ -11,7 +11,7 @@
   const NOTHING = "#f0f0f0";
 
   function valid(analysis, vm) {
-    return !!(analysis && vm && analysis.key === vm.key && analysis.level === vm.level);
+    return !!(analysis && vm && !analysis.busy && analysis.key === vm.key && analysis.level === vm.level);
   }
 
   function certaintyClass(p) {
@@ -24,6 +24,7 @@
   function mapView(vm, info, mode, analysis, allocation, texts) {
     const say = lib().say, fmt = lib().fmt, lang = texts.lang;
     if (mode === "certainty" || mode === "hotspots") {
+      if (analysis && analysis.busy && analysis.key === vm.key) return {view: vm, legend: null, note: texts.t.busy};  // the server had no room
       if (!valid(analysis, vm)) return {view: vm, legend: null, pending: true};
       if (mode === "certainty") {
         return {view: Object.assign({}, vm, {"class": analysis.p_top.map(certaintyClass), colours: CERTAINTY}),

@@ -28,7 +28,7 @@ from . import guard
 from .callbacks import known_lang, settings_from_inputs
 from .state import State as State_, parse_query, to_query, view_settings
 from .texts import t
-from .workers import Worker
+from .workers import Admission, Busy, TooSlow, Worker
 
 LARGE = 1500  # areas: above this, fewer robustness draws keep the answer within seconds
 DRAWS = {False: 10_000, True: 1_000}
@@ -39,7 +39,9 @@ BUDGET_MAX = 10**12
 
 # The analysis runs in a process of its own (dashboard/workers.py), not in a server thread, so it
 # never holds the interpreter lock that the next slider move's callback needs.
-ANALYSIS = Worker()
+ANALYSIS = Worker("analysis")
+ANALYSIS_ADMISSION = Admission("analysis", limit=2)
+ALLOCATION_ADMISSION = Admission("allocation", limit=2)  # in the server thread (a few ms), bounded all the same
 _worker: dict = {}
 
 
@@ -124,7 +126,8 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
 
     @cache.memoize()
     def cached_analysis(version: str, path: str, settings: ViewSettings) -> dict:  # the package version is part of the key
-        return ANALYSIS.submit(in_worker, path, settings).result(timeout=120)
+        with ANALYSIS_ADMISSION.slot():  # Busy or TooSlow are raised, never cached
+            return ANALYSIS.run(in_worker, path, settings)
 
     def settings_of(values):
         weights, rest = values[:len(keys)], values[len(keys):]
@@ -140,6 +143,8 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
             return no_update
         try:
             return cached_analysis(ctx.version, str(ctx.pkg.path), settings)
+        except (Busy, TooSlow):  # the page says "busy, try again in a moment"; the next settle asks again
+            return {"busy": True, "key": settings_key(settings), "level": settings.level}
         except EngineError:
             return no_update
 
@@ -156,7 +161,10 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
             return None, html.P(t(lang, problem), className="method-notice", role="alert"), no_update
         budget, rule, unit, floor = checked
         try:
-            frame = allocation_frame(ctx, settings, budget, rule, unit, floor)
+            with ALLOCATION_ADMISSION.slot():
+                frame = allocation_frame(ctx, settings, budget, rule, unit, floor)
+        except Busy:
+            return None, html.P(t(lang, "busy"), className="method-notice", role="status"), no_update
         except EngineError as err:
             return None, html.P(t(lang, "alloc_impossible", detail=str(err)), className="method-notice", role="alert"), no_update
         level = ctx.pkg.manifest.index_level if unit == "cluster" else settings.level
@@ -181,7 +189,10 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
         if problem:
             return guard.client_error(400, t("en", problem))
         try:
-            frame = allocation_frame(ctx, view_settings(state), *checked)
+            with ALLOCATION_ADMISSION.slot():
+                frame = allocation_frame(ctx, view_settings(state), *checked)
+        except Busy as err:
+            return guard.client_error(503, str(err), {"Retry-After": str(err.retry_after)})
         except EngineError as err:
             return guard.client_error(400, str(err))
         return Response(allocation_csv_text(ctx, state, skipped, frame, checked), mimetype="text/csv",

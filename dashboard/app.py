@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from layers.errors import EngineError
 
 from . import guard, scenario_api
+from .cache import cache_settings
 from .accessibility import statement_page
 from .guard import text
 from .callbacks import register_callbacks
@@ -32,6 +33,7 @@ from .layout import build_layout
 from .state import parse_query
 from .texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from .urls import EMBED_VIEWS
+from .workers import Busy, TooSlow
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     app.ctx = ctx
     config = cache_config or cache_settings()
     cache = Cache(app.server, config=config)
-    app.cache_type = config["CACHE_TYPE"]
+    app.cache_type = config["CACHE_TYPE"].rsplit(".", 1)[-1]
 
     # The page is drawn from its own URL (dcc.Location), not from the layout request's Referer,
     # which a proxy or a Referrer-Policy may strip: a shared link opens as it was shared.
@@ -98,43 +100,6 @@ def _skeleton(component):
     return component
 
 
-def cache_settings() -> dict:
-    """flask-caching's settings: in-process by default (nothing to run beside `make run`); Redis when
-    CACHE_REDIS_URL is set, shared by every worker and instance. Keys carry the package version
-    (the memoized functions take it as an argument). A Redis that stops answering costs each request
-    at most the socket timeouts; the app then computes without a cache (flask-caching logs it)."""
-    url = os.environ.get("CACHE_REDIS_URL")
-    if not url:
-        return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000}
-    quiet_cache_errors()
-    return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url, "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_KEY_PREFIX": "malmo-index:",
-            "CACHE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}}
-
-
-class _OneLinePerMinute(logging.Filter):
-    """flask-caching logs a traceback for every failed cache call; while Redis is down that is one
-    per request. Keep one line a minute, without the traceback."""
-
-    def __init__(self):
-        super().__init__()
-        self.last = 0.0
-
-    def filter(self, record):
-        import time
-        if time.monotonic() - self.last < 60:
-            return False
-        self.last = time.monotonic()
-        reason = f": {record.exc_info[1]}" if record.exc_info else ""
-        record.msg, record.args, record.exc_info = f"cache backend failing, computing without it{reason}", (), None
-        return True
-
-
-def quiet_cache_errors() -> None:
-    logger = logging.getLogger("flask_caching")
-    if not any(isinstance(f, _OneLinePerMinute) for f in logger.filters):
-        logger.addFilter(_OneLinePerMinute())
-
-
 def frame_ancestors() -> list[str]:
     """Who may show the app in a frame: FRAME_ANCESTORS (space-separated origins; the intranet's), default 'self'."""
     return os.environ.get("FRAME_ANCESTORS", "").split() or ["'self'"]
@@ -142,8 +107,8 @@ def frame_ancestors() -> list[str]:
 
 def _secure(app, ctx: AppContext) -> None:
     """Security headers on every response, in one place: a Content-Security-Policy without
-    'unsafe-eval' and with hashes for Dash's own inline scripts, frame-ancestors from the
-    environment, no Referer, nosniff."""
+    'unsafe-eval' and with hashes for Dash's own inline scripts, frame-ancestors 'self' (the
+    environment's FRAME_ANCESTORS on /embed/* only), no Referer, nosniff."""
     basemap = urlsplit(ctx.basemap_url) if ctx.basemap_url else None
     tiles = [f"{basemap.scheme}://{basemap.netloc.replace('{s}', '*')}"] if basemap else []
     csp = {
@@ -156,8 +121,19 @@ def _secure(app, ctx: AppContext) -> None:
         "object-src": "'none'",
         "base-uri": "'self'",
         "form-action": "'self'",
-        "frame-ancestors": frame_ancestors(),
+        "frame-ancestors": "'self'",  # the embeds alone may be framed by the configured origins (below)
     }
+    embeds, allowed = ctx.urls.route("/embed/"), " ".join(frame_ancestors())
+
+    @app.server.after_request
+    def embed_ancestors(response):
+        """FRAME_ANCESTORS applies to the embeds only: another origin may frame a single view, never
+        the dashboard with its scenario buttons. (Registered before Talisman, so it runs after it.)"""
+        policy = response.headers.get("Content-Security-Policy")
+        if policy and request.path.startswith(embeds):
+            response.headers["Content-Security-Policy"] = policy.replace("frame-ancestors 'self'", f"frame-ancestors {allowed}")
+        return response
+
     Talisman(app.server, content_security_policy=csp, force_https=False, strict_transport_security=False,
              frame_options=None, referrer_policy="no-referrer", session_cookie_secure=False, content_security_policy_nonce_in=None)
 
@@ -239,6 +215,8 @@ def _register_routes(app, ctx: AppContext) -> None:
             body = FORMATS[fmt].render(ctx, export_data(ctx, state, skipped))
         except EngineError as err:
             return guard.client_error(400, f"{t(lang, 'error_title')}: {err}")
+        except (Busy, TooSlow) as err:  # heavy work is admitted and bounded (dashboard/workers.py)
+            return guard.client_error(503, str(err), {"Retry-After": str(err.retry_after)})
         response = Response(body, content_type=FORMATS[fmt].content_type)
         response.headers["Content-Disposition"] = f'attachment; filename="{filename(ctx, state, fmt)}"'
         return response

@@ -87,9 +87,12 @@ _prefix = "/"  # URL_PREFIX, set by install()
 
 
 def for_machines() -> bool:
-    """Whether this request is a program's (the API, Dash's own routes): errors answer JSON there."""
+    """Whether this request is a program's (the API, Dash's own routes): errors answer JSON there,
+    unless a browser navigated there (a person clicked an export link: Accept prefers text/html)."""
     path = request.path[len(_prefix) - 1:] if request.path.startswith(_prefix) else request.path
-    return path.startswith(("/api/", "/_dash-", "/_reload-hash", "/_favicon"))
+    if not path.startswith(("/api/", "/_dash-", "/_reload-hash", "/_favicon")):
+        return False
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html"
 
 
 def error_response(status: int, message: str, headers: dict | None = None) -> Response:

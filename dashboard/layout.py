@@ -17,6 +17,7 @@ from .urls import EMBED_VIEWS
 
 KIND_SYMBOL = {"library": "B", "familjecentral": "F", "allaktivitetshus": "A"}
 JS_TEXT_KEYS = [
+    "busy",
     "share", "legend_title", "legend_method", "no_data", "cluster_outline", "clusters_only_index_level", "no_clusters",
     "cluster_areas", "cluster_area", "mean_index", "children", "places_inside", "no_places_inside", "nearest", "inside",
     "km", "trend_axis", "follow_up", "all_clusters", "area_hint", "rank_of", "population", "children_label",

@@ -7,6 +7,8 @@ colours, cluster outlines, places, trend, texts) and hands it to `draw` in the p
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import shapely
@@ -16,16 +18,52 @@ from layers.geography import METRIC_CRS
 from layers.viewmodel import NO_DATA_COLOUR
 
 from .export import cluster_name
-from .workers import Worker
+from .state import to_query
+from .workers import Admission, Worker
 from .texts import t
 
 PLACE_STYLE = {"library": ("o", "#2166ac"), "familjecentral": ("s", "#1b7837"), "allaktivitetshus": ("D", "#762a83")}
 TOP_IN_REPORT = 15
-DRAWING = Worker()  # one drawing process per app process (dashboard/workers.py)
+DRAWING = Worker("picture")  # one drawing process per app process (dashboard/workers.py)
+ADMISSION = Admission("picture", limit=2)  # one drawing, one waiting for the process; more get 503 at once
+CACHE_ITEMS = 32  # finished pictures kept per app process (a PDF is ~90 KiB, a PNG ~600 KiB)
+
+
+class _Finished:
+    """Finished pictures by what they show (package version, kind, state, header lines): the same
+    picture asked for again, by the next person in the room, is not drawn again."""
+
+    def __init__(self, size: int):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value: bytes) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+FINISHED = _Finished(CACHE_ITEMS)
 
 
 def render(ctx, kind: str, d) -> bytes:
-    return DRAWING.submit(draw, job(ctx, kind, d)).result(timeout=120)
+    """The picture for `d`: from the cache of finished pictures, else drawn in the drawing process if
+    there is room (workers.Busy otherwise) within the deadline (workers.TooSlow otherwise)."""
+    key = (ctx.version, kind, d.lang, to_query(d.state), tuple(d.header))
+    body = FINISHED.get(key)
+    if body is None:
+        with ADMISSION.slot():
+            body = DRAWING.run(draw, job(ctx, kind, d))
+        FINISHED.put(key, body)
+    return body
 
 
 def job(ctx, kind: str, d) -> dict:

@@ -58,7 +58,7 @@ def running_nginx(upstream: str | list[str], health_path: str = "/healthz"):
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         server_block = Template((ROOT / "deploy" / "nginx" / "default.conf.template").read_text()).safe_substitute(
-            NGINX_PORT=f"127.0.0.1:{port}", APP_UPSTREAM=upstream)
+            NGINX_PORT=f"127.0.0.1:{port}", APP_UPSTREAM=upstream, SERVER_NAME="127.0.0.1 localhost")
         (Path(tmp) / "server.conf").write_text(server_block)
         (Path(tmp) / "nginx.conf").write_text(f"""
 daemon off;

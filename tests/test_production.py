@@ -109,6 +109,79 @@ def test_compose_file_describes_the_shape_the_tests_run():
     assert "deploy/gunicorn.conf.py" in (ROOT / "Dockerfile").read_text()
     # the shared cache: the app points at the redis service, which is not published either
     redis = compose["services"]["redis"]
-    assert app["environment"]["CACHE_REDIS_URL"].startswith("redis://redis:") and "ports" not in redis
+    assert re.fullmatch(r"redis://:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379/0", app["environment"]["CACHE_REDIS_URL"]) and "ports" not in redis
+    assert "--requirepass" in redis["command"]  # a password, and a network only the app shares with it
+    assert redis["networks"] == ["back"] and compose["networks"]["back"]["internal"] is True
+    assert "back" not in nginx["networks"] and "back" in app["networks"]
     assert app["depends_on"]["redis"]["condition"] == "service_healthy" and app["deploy"]["replicas"] >= 2
     assert set(compose["volumes"]) == {v.split(":")[0] for v in app["volumes"]}
+
+
+# --- one client must not stall the service (second review, items 4 and 12) ----------------------
+
+KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
+
+
+def _cheap_while(burst, url: str) -> tuple[list, list[float]]:
+    """Run `burst` (a list of callables) at once while cheap requests (/healthz, a slider callback)
+    ask every 0.1 s; return the burst's answers and the cheap requests' times."""
+    from test_scale import slider_body
+    import threading
+    times: list[float] = []
+    done = threading.Event()
+
+    def cheap():
+        n = 0
+        while not done.is_set():
+            n += 1
+            t0 = time.perf_counter()
+            try:
+                ok = requests.get(url + "/healthz", timeout=10).ok and requests.post(
+                    url + "/_dash-update-component", json=slider_body([10 + n % 80, 40, 50, 60]), timeout=10).ok
+            except requests.RequestException:
+                ok = False
+            times.append(time.perf_counter() - t0 if ok else float("inf"))
+            time.sleep(0.1)
+    watcher = threading.Thread(target=cheap)
+    watcher.start()
+    try:
+        with ThreadPoolExecutor(len(burst)) as pool:
+            answers = list(pool.map(lambda f: f(), burst))
+    finally:
+        done.set()
+        watcher.join()
+    return answers, times
+
+
+def _pdf(url: str, n: int):
+    weights = ",".join(f"{k}:{1 + (n * (j + 3)) % 17}" for j, k in enumerate(KEYS))
+    try:
+        return requests.get(f"{url}/api/export.pdf?level=nyko&w={weights}", timeout=60)
+    except requests.RequestException as err:
+        return err
+
+
+def test_sixteen_concurrent_pdfs_leave_cheap_requests_answering():
+    """Before: 12 concurrent PDFs held the slider callback for 34 s and /healthz for 11 s. Now heavy
+    work is admitted per kind and app process; beyond that, 503 with Retry-After at once."""
+    with running_gunicorn({"HEALTH_TOKEN": "t"}) as (app_url, _):
+        answers, times = _cheap_while([lambda n=n: _pdf(app_url, n) for n in range(16)], app_url)
+        statuses = [getattr(a, "status_code", None) for a in answers]
+        assert set(statuses) <= {200, 503}, statuses
+        busy = [a for a in answers if getattr(a, "status_code", None) == 503]
+        assert busy and all(int(a.headers["Retry-After"]) > 0 for a in busy) and 200 in statuses
+        assert times and max(times) < 2, sorted(times)[-5:]
+        # the service is whole afterwards: a PDF is drawn again
+        assert requests.get(app_url + "/api/export.pdf?level=geso", timeout=60).status_code == 200
+        with running_nginx(app_url.removeprefix("http://")) as front:  # nginx's own limits: 429 with Retry-After
+            answers = [_pdf(front, 100 + n) for n in range(12)]
+            limited = [a for a in answers if a.status_code == 429]
+            assert limited and all(a.headers.get("Retry-After") for a in limited) and limited[0].json()["ok"] is False
+            assert {a.status_code for a in answers} <= {200, 429, 503}
+
+
+def test_nginx_serves_only_the_configured_host_names():
+    with running_gunicorn() as (app_url, _), running_nginx(app_url.removeprefix("http://")) as front:
+        assert requests.get(front + "/healthz", timeout=5).ok
+        with pytest.raises(requests.ConnectionError):  # dropped without an answer (444)
+            requests.get(front + "/healthz", headers={"Host": "rebound.example"}, timeout=5)

@@ -46,7 +46,7 @@ def test_two_instances_share_redis_and_keep_answering_without_it():
             with running_nginx([a.removeprefix("http://"), b.removeprefix("http://")]) as front:
                 assert requests.get(front + "/healthz", timeout=10).json() == {"status": "ok"}  # through the proxy: status only
                 details = requests.get(front + "/healthz", headers={"X-Health-Token": "t0ken-for-the-tests"}, timeout=10).json()
-                assert details["cache"] == "RedisCache"
+                assert details["cache"] == "JsonRedisCache"
                 before_a, before_b = computed(a), computed(b)
                 first = move(a, [61, 23, 45, 17])  # computed by instance A …
                 assert computed(a) == before_a + 1
