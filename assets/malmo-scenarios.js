@@ -1,7 +1,7 @@
 /* Scenarios (the "Scenarier" panel) and the wall's presentation mode.
    - Save the current view under a name (POST /api/scenarios); this browser keeps each id with its
-     edit token in localStorage ("Mina scenarier"): only it can rename, delete or pin them.
-   - "Workshop": the shared list (GET /api/workshop), pinned by a scenario's creator.
+     edit token in localStorage ("Mina scenarier"): only it can rename or delete them.
+   - "Workshop": the shared list (GET /api/workshop), pinned by whoever has the workshop key.
    - Presentation mode (?mode=present): ← → step through the workshop's scenarios by setting the
      controls (the map recolours in place, with a transition); C opens the comparison with the
      previous scenario, and C there comes back.
@@ -18,7 +18,6 @@
     catch (e) { return []; }
   }
   function keep(list) { try { window.localStorage.setItem(STORE, JSON.stringify(list)); } catch (e) { /* private mode: kept for this page only */ } }
-  function tokenOf(id) { const s = mine().find(function (x) { return x.id === id; }); return s ? s.token : null; }
 
   function el(tag, props, text) {
     const node = document.createElement(tag);
@@ -31,8 +30,8 @@
   function openUrl(id, extra) { return base() + "?s=" + encodeURIComponent(id) + "&lang=" + lang() + (extra || ""); }
   function currentState() { return (window.malmoQuery || window.location.search).replace(/^\?/, ""); }
 
-  function api(method, path, body, token) {
-    const headers = {"Content-Type": "application/json"};
+  function api(method, path, body, token, extra) {
+    const headers = Object.assign({"Content-Type": "application/json"}, extra || {});
     if (token) headers["X-Edit-Token"] = token;
     return fetch(base() + "api/" + path, {method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body),
                                           cache: "no-store"})
@@ -119,9 +118,29 @@
     }, function (err) { status(say("scenario_failed", {reason: err.message})); });
   }
 
+  // The workshop list is the facilitator's: pinning needs the workshop key (typed in, or kept in this
+  // browser; the first facilitator of a server without a configured key makes it here).
+  const KEY_STORE = "malmo.workshop.key.v1";
+  function workshopKey() {
+    const field = document.getElementById("workshop-key");
+    if (field && field.value.trim()) return field.value.trim();
+    try { return window.localStorage.getItem(KEY_STORE) || ""; } catch (e) { return ""; }
+  }
+  function rememberKey(key) {
+    try { window.localStorage.setItem(KEY_STORE, key); } catch (e) { /* private mode */ }
+    const field = document.getElementById("workshop-key");
+    if (field && !field.value) field.value = key;
+  }
   function pin(id, pinned) {
-    api(pinned ? "DELETE" : "PUT", "workshop/" + encodeURIComponent(id), undefined, tokenOf(id))
-      .then(function (data) { renderWorkshop(data.scenarios); }, function (err) { status(say("scenario_failed", {reason: err.message})); });
+    const known = workshopKey();
+    const key = known ? Promise.resolve(known) : api("POST", "workshop/key").then(function (made) {
+      status(say("workshop_key_made", {key: made.key}));
+      return made.key;
+    });
+    key.then(function (k) {
+      return api(pinned ? "DELETE" : "PUT", "workshop/" + encodeURIComponent(id), undefined, null, {"X-Workshop-Key": k})
+        .then(function (data) { rememberKey(k); renderWorkshop(data.scenarios); });
+    }).catch(function (err) { status(say("scenario_failed", {reason: err.message})); });
   }
 
   document.addEventListener("click", function (event) {

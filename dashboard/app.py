@@ -51,6 +51,10 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
                 assets_folder=str(Path(__file__).resolve().parents[1] / "assets"),
                 serve_locally=True, url_base_pathname=ctx.urls.prefix)
     app.ctx = ctx
+    proxies = int(os.environ.get("TRUSTED_PROXIES", "0"))  # proxies in front (nginx: 1): the client's address is then theirs to tell
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=proxies, x_proto=proxies)
     config = cache_config or cache_settings()
     cache = Cache(app.server, config=config)
     app.cache_type = config["CACHE_TYPE"].rsplit(".", 1)[-1]

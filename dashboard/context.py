@@ -83,7 +83,7 @@ class AppContext:
     basemap_url: str | None
     basemap_attribution: str
     urls: Urls = field(default_factory=Urls)
-    scenarios: ScenarioStore = field(default_factory=lambda: ScenarioStore(database_url(os.environ.get("SCENARIO_DB"), DEFAULT_SCENARIO_DB)))
+    scenarios: ScenarioStore = field(default_factory=lambda: scenario_store_from_environment())
     source: Path | None = None  # the path as configured (maybe a symlink); None: never reloaded
     reload_problem: dict | None = None  # the last version that could not be used, and why
     _checked: float = 0.0
@@ -112,10 +112,14 @@ class AppContext:
         return max(len(g_) for g_ in self.pkg.boundaries.values()) > CANVAS_ABOVE
 
     def scenario_state(self, sid: str) -> str | None:
-        """A saved scenario's query string, for `?s=<id>` (None when unknown or the database cannot be used)."""
+        """A saved scenario's query string, for `?s=<id>` (None when unknown, past the look-up limit, or
+        the database cannot be used)."""
+        from .limits import SCENARIO_LOOKUPS, Limited
         try:
+            if has_request_context():
+                SCENARIO_LOOKUPS.take()
             return self.scenarios.get(sid).state
-        except ScenarioError:
+        except (ScenarioError, Limited):
             return None
 
     def geometry_url(self, level: str) -> str:
@@ -168,6 +172,14 @@ class AppContext:
             log.error("data package %s not used, %s keeps serving: %s", target, self.current.target, problem.splitlines()[0] if problem else "")
         finally:
             self._loading = False
+
+
+def scenario_store_from_environment() -> ScenarioStore:
+    """SCENARIO_DB, WORKSHOP_KEY, SCENARIO_QUOTA and SCENARIO_RETENTION_DAYS (README, "Security")."""
+    from layers.scenarios import DEFAULT_QUOTA, DEFAULT_RETENTION_DAYS
+    return ScenarioStore(database_url(os.environ.get("SCENARIO_DB"), DEFAULT_SCENARIO_DB), os.environ.get("WORKSHOP_KEY"),
+                         int(os.environ.get("SCENARIO_QUOTA", DEFAULT_QUOTA)),
+                         int(os.environ.get("SCENARIO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)))
 
 
 def package_signature(path: Path) -> str:

@@ -33,6 +33,7 @@ JS_TEXT_KEYS = [
 
 
 SCENARIO_TEXT_KEYS = [
+    "workshop_key_made",
     "scenario_saved", "scenario_failed", "scenario_name_needed", "scenario_delete", "scenario_deleted",
     "scenario_pin", "scenario_unpin", "scenarios_none", "scenarios_workshop_none", "scenario_compare", "scenario_imported",
     "present_position", "scenario_confirm_delete",
@@ -351,6 +352,9 @@ def scenario_panel(lang: str) -> html.Details:
         html.H3(t(lang, "scenarios_workshop")),
         html.P(t(lang, "scenarios_workshop_help"), className="help"),
         html.Ul(id="workshop-scenarios", className="scenario-list"),
+        html.Label(t(lang, "workshop_key"), htmlFor="workshop-key"),
+        html.P(t(lang, "workshop_key_help"), id="workshop-key-help", className="help"),
+        dcc.Input(id="workshop-key", type="password", autoComplete="off", maxLength=64),
         html.A(t(lang, "scenarios_export"), id="scenario-export", className="button", href="#", download="scenarier.json"),
         dcc.Upload(id="scenario-import", children=html.Button(t(lang, "scenarios_import"), id="scenario-import-file",
                                                               className="button", type="button"), accept=".json,application/json"),

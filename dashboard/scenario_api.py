@@ -9,11 +9,13 @@
 | DELETE /api/scenarios/<id>, header X-Edit-Token | 204 |
 | GET /api/scenarios/export?ids=a,b | a JSON file for another server |
 | POST /api/scenarios/import  (that file) | 201 {scenarios: [{id, url, edit_token, …}]} |
-| GET /api/workshop | the shared workshop list |
-| PUT / DELETE /api/workshop/<id>, header X-Edit-Token | pin / unpin |
+| GET /api/workshop | the shared workshop list (at most 50) |
+| POST /api/workshop/key | 201 {key}: the workshop key, once, when none is configured or made yet (else 409) |
+| PUT / DELETE /api/workshop/<id>, header X-Workshop-Key | pin / unpin |
 
-Every refusal is a 4xx (503 when the database cannot be used) with a one-line message; the rest of
-the app does not depend on the database.
+Every refusal is a 4xx (503 when the database cannot be used, 507 when the store is full, 429 past
+a rate limit: dashboard/limits.py) in the one error shape; the rest of the app does not depend on
+the database.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from flask import Response, request
 from layers.scenarios import MAX_IDS, Scenario, ScenarioError, export_document, read_document
 
 from . import guard
+from .limits import SCENARIO_LOOKUPS, SCENARIO_WRITES, Limited
 from .state import SCENARIO_PARAMS, parse_query, scenario_query, skipped_text, visible_positions
 
 
@@ -83,6 +86,8 @@ def register(app, ctx) -> None:
         """Run a request's work; a ScenarioError is the client's (or the database's) one-line answer."""
         try:
             return work()
+        except Limited as err:
+            return guard.client_error(429, str(err), {"Retry-After": str(err.retry_after)})
         except ScenarioError as err:
             if err.status >= 500:  # the details (which database, why) go to the log, not to whoever asked
                 guard.log.error("scenario database: %s [request %s]", err.message, guard.request_id())
@@ -93,7 +98,10 @@ def register(app, ctx) -> None:
     def scenarios_collection():
         def work():
             if request.method == "GET":
-                return _json({"scenarios": [public(s) for s in store.get_many(ids_param())]})
+                ids = ids_param()
+                SCENARIO_LOOKUPS.take(max(1, len(ids)))
+                return _json({"scenarios": [public(s) for s in store.get_many(ids)]})
+            SCENARIO_WRITES.take()
             data = body()
             unknown = sorted(set(data) - {"name", "note", "state"})
             if unknown:
@@ -105,7 +113,9 @@ def register(app, ctx) -> None:
     @server.route(urls.route("/api/scenarios/export"))
     def scenarios_export():
         def work():
-            doc = export_document(store.get_many(ids_param()))
+            ids = ids_param()
+            SCENARIO_LOOKUPS.take(max(1, len(ids)))
+            doc = export_document(store.get_many(ids))
             return _json(doc, headers={"Content-Disposition": 'attachment; filename="scenarier.json"'})
         return answer(work)
 
@@ -113,6 +123,7 @@ def register(app, ctx) -> None:
     def scenarios_import():
         def work():
             items = read_document(request.get_json(silent=True))
+            SCENARIO_WRITES.take(len(items))  # each scenario in the file counts
             rows = []
             for n, item in enumerate(items, start=1):
                 try:
@@ -128,7 +139,9 @@ def register(app, ctx) -> None:
 
         def work():
             if request.method == "GET":
+                SCENARIO_LOOKUPS.take()
                 return _json(public(store.get(sid)))
+            SCENARIO_WRITES.take()
             if request.method == "DELETE":
                 store.delete(sid, token)
                 return Response(status=204)
@@ -142,11 +155,19 @@ def register(app, ctx) -> None:
     def workshop_list():
         return answer(lambda: _json({"scenarios": [public(s) for s in store.workshop()]}))
 
+    @server.route(urls.route("/api/workshop/key"), methods=["POST"])
+    def workshop_key():
+        def work():
+            SCENARIO_WRITES.take()
+            return _json({"key": store.create_workshop_key()}, 201)
+        return answer(work)
+
     @server.route(urls.route("/api/workshop/<sid>"), methods=["PUT", "DELETE"])
     def workshop_pin(sid: str):
-        token = request.headers.get("X-Edit-Token", "")
+        key = request.headers.get("X-Workshop-Key", "")
 
         def work():
-            (store.pin if request.method == "PUT" else store.unpin)(sid, token)
+            SCENARIO_WRITES.take()
+            (store.pin if request.method == "PUT" else store.unpin)(sid, key)
             return _json({"scenarios": [public(s) for s in store.workshop()]})
         return answer(work)

@@ -2,9 +2,17 @@
 
 SQLite by default (one file, `SCENARIO_DB`); any SQLAlchemy URL (e.g. PostgreSQL) works the same.
 A scenario is a name (1–80 characters), an optional note, the state as a query string (checked by
-the caller, which owns the state's rules) and its creation time (UTC). It has a short id and an edit
-token; only the token's SHA-256 is stored, and it is needed to rename, delete or pin to the
-workshop list. The schema is versioned: `MIGRATIONS[n]` takes version n to n+1, in one transaction.
+the caller, which owns the state's rules) and its creation time (UTC, set here). It has a short id
+and an edit token; only the token's SHA-256 is stored, and it is needed to rename or delete it.
+
+The shared workshop list is the facilitator's: pinning and unpinning need the *workshop key*, either
+configured (WORKSHOP_KEY) or created once by the first facilitator (only its hash is stored; while
+a key exists, no other can be created). The list holds at most WORKSHOP_MAX scenarios.
+
+Limits: at most `quota` scenarios in the store (then 507); scenarios not on the workshop list are
+deleted `retention_days` after they were made (checked at most hourly, on a write).
+
+The schema is versioned: `MIGRATIONS[n]` takes version n to n+1, in one transaction.
 
 Problems are `ScenarioError`s with an HTTP-like status: 400 bad input, 403 wrong token, 404 unknown
 id, 503 the database cannot be used (the message says which file or URL and why). The rest of the
@@ -19,7 +27,7 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import (Column, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, delete, event,
@@ -31,7 +39,11 @@ NAME_MAX = 80
 NOTE_MAX = 2000
 ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud in a workshop
 ID_LENGTH = 8
-MAX_IDS = 100  # scenarios asked for at once
+MAX_IDS = 20  # scenarios asked for at once (ids are 40 bits: with look-ups rate-limited, guessing is not practical)
+MAX_IMPORT = 100  # scenarios in one imported file
+WORKSHOP_MAX = 50  # scenarios on the shared workshop list
+DEFAULT_QUOTA = 10_000  # scenarios in the store
+DEFAULT_RETENTION_DAYS = 365  # a scenario not on the workshop list is deleted this long after it was made
 EXPORT_FORMAT = "malmo-scenarios"
 
 metadata = MetaData()
@@ -52,11 +64,23 @@ workshop = Table(
 )
 
 
+settings = Table(
+    "settings", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+
 def _v0_to_v1(conn) -> None:
     metadata.create_all(conn, tables=[scenarios, workshop])
 
 
-MIGRATIONS = [_v0_to_v1]
+def _v1_to_v2(conn) -> None:
+    """The workshop key's hash (and any later setting of the store)."""
+    metadata.create_all(conn, tables=[settings])
+
+
+MIGRATIONS = [_v0_to_v1, _v1_to_v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -134,10 +158,14 @@ def database_url(setting: str | None, default: Path) -> str:
 class ScenarioStore:
     """Scenarios in one database. Thread-safe; opened (and migrated) at first use."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, workshop_key: str | None = None, quota: int = DEFAULT_QUOTA,
+                 retention_days: int = DEFAULT_RETENTION_DAYS):
         self.url = url
+        self.configured_key = workshop_key or None  # WORKSHOP_KEY: then no key can be created through the API
+        self.quota, self.retention_days = quota, retention_days
         self._engine: SqlEngine | None = None
         self._lock = threading.Lock()
+        self._purged = 0.0
 
     @property
     def where(self) -> str:
@@ -232,8 +260,13 @@ class ScenarioStore:
         the creation time: an imported file's own dates are not taken (they could claim any past)."""
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         rows = [Scenario("", check_name(name), check_note(note), state, now) for name, note, state in items]
+        self.purge_expired()
 
         def work(conn):
+            stored = conn.execute(select(func.count()).select_from(scenarios)).scalar() or 0
+            if stored + len(rows) > self.quota:
+                raise ScenarioError(507, f"the scenario store is full ({self.quota} scenarios); old ones are deleted after "
+                                         f"{self.retention_days} days")
             out = []
             for row in rows:
                 token = secrets.token_urlsafe(24)
@@ -298,7 +331,7 @@ class ScenarioStore:
             conn.execute(delete(scenarios).where(scenarios.c.id == scenario_id))
         self._run(work)
 
-    # --- the workshop list: shared, pinned by whoever holds a scenario's token --------------------
+    # --- the workshop list: shared, pinned by the facilitator (the workshop key) --------------------
 
     def workshop(self) -> list[Scenario]:
         def work(conn):
@@ -307,20 +340,63 @@ class ScenarioStore:
             return conn.execute(query).mappings().all()
         return [Scenario(r["id"], r["name"], r["note"], r["state"], r["created"]) for r in self._run(work)]
 
-    def pin(self, scenario_id, token) -> None:
+    def create_workshop_key(self) -> str:
+        """A new workshop key (shown once) when there is none yet; 409 when one is configured or exists."""
+        if self.configured_key:
+            raise ScenarioError(409, "the workshop key is configured on this server: ask whoever runs it")
+        key = secrets.token_urlsafe(12)
+
         def work(conn):
-            self._authorised(conn, scenario_id, token)
+            if conn.execute(select(settings).where(settings.c.name == "workshop_key_sha256")).first():
+                raise ScenarioError(409, "this workshop already has a key: ask the facilitator for it")
+            conn.execute(insert(settings).values(name="workshop_key_sha256", value=_hash(key)))
+        self._run(work)
+        return key
+
+    def _workshop_authorised(self, conn, key) -> None:
+        if not isinstance(key, str) or not key:
+            raise ScenarioError(403, "the workshop list needs the workshop key (header X-Workshop-Key)")
+        if self.configured_key:
+            expected = _hash(self.configured_key)
+        else:
+            row = conn.execute(select(settings.c.value).where(settings.c.name == "workshop_key_sha256")).first()
+            if row is None:
+                raise ScenarioError(403, "this workshop has no key yet: create one first (POST /api/workshop/key)")
+            expected = row[0]
+        if not hmac.compare_digest(expected, _hash(key)):
+            raise ScenarioError(403, "wrong workshop key")
+
+    def pin(self, scenario_id, key) -> None:
+        def work(conn):
+            self._workshop_authorised(conn, key)
+            check_id(scenario_id)
+            if conn.execute(select(scenarios.c.id).where(scenarios.c.id == scenario_id)).first() is None:
+                raise ScenarioError(404, f"no scenario {scenario_id!r}")
             if conn.execute(select(workshop).where(workshop.c.scenario_id == scenario_id)).first():
                 return
+            if (conn.execute(select(func.count()).select_from(workshop)).scalar() or 0) >= WORKSHOP_MAX:
+                raise ScenarioError(409, f"the workshop list is full ({WORKSHOP_MAX} scenarios): unpin one first")
             last = conn.execute(select(func.max(workshop.c.position))).scalar()
             conn.execute(insert(workshop).values(scenario_id=scenario_id, position=(last or 0) + 1))
         self._run(work)
 
-    def unpin(self, scenario_id, token) -> None:
+    def unpin(self, scenario_id, key) -> None:
         def work(conn):
-            self._authorised(conn, scenario_id, token)
-            conn.execute(delete(workshop).where(workshop.c.scenario_id == scenario_id))
+            self._workshop_authorised(conn, key)
+            conn.execute(delete(workshop).where(workshop.c.scenario_id == check_id(scenario_id)))
         self._run(work)
+
+    def purge_expired(self, force: bool = False) -> int:
+        """Delete scenarios older than the retention that are not on the workshop list (at most hourly)."""
+        if not force and time.monotonic() - self._purged < 3600:
+            return 0
+        self._purged = time.monotonic()
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=self.retention_days)).isoformat(timespec="seconds")
+
+        def work(conn):
+            pinned = select(workshop.c.scenario_id)
+            return conn.execute(delete(scenarios).where(scenarios.c.created < cutoff, scenarios.c.id.not_in(pinned))).rowcount
+        return self._run(work) or 0
 
 
 def export_document(items: list[Scenario]) -> dict:
@@ -333,8 +409,8 @@ def read_document(doc) -> list[dict]:
     """The scenarios of an exported file, each checked; a problem names the scenario's position."""
     if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT or not isinstance(doc.get("scenarios"), list):
         raise ScenarioError(400, f"not a scenario file (expected {{\"format\": \"{EXPORT_FORMAT}\", \"scenarios\": […]}})")
-    if len(doc["scenarios"]) > MAX_IDS:
-        raise ScenarioError(400, f"at most {MAX_IDS} scenarios in one file")
+    if len(doc["scenarios"]) > MAX_IMPORT:
+        raise ScenarioError(400, f"at most {MAX_IMPORT} scenarios in one file")
     out = []
     for n, item in enumerate(doc["scenarios"], start=1):
         if not isinstance(item, dict) or not isinstance(item.get("state"), str):

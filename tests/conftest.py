@@ -15,6 +15,11 @@ from layers.data.package import load_package  # noqa: E402
 PACKAGE = ROOT / "data" / "malmo"
 # Scenarios saved by the tests go to a database of their own (servers started by the tests inherit it), never the repo's.
 os.environ["SCENARIO_DB"] = str(Path(tempfile.mkdtemp(prefix="malmo-scenarios-")) / "scenarios.sqlite3")
+WORKSHOP_KEY = os.environ["WORKSHOP_KEY"] = "workshop-key-of-the-tests"  # the facilitator's, configured as in production
+# The tests make many scenarios from one address: the rate limits (dashboard/limits.py) are tested on their own.
+os.environ.setdefault("SCENARIO_WRITES_PER_MINUTE", "100000")
+os.environ.setdefault("SCENARIO_WRITES_BURST", "100000")
+os.environ.setdefault("SCENARIO_LOOKUPS_PER_MINUTE", "100000")
 SHARED = ROOT.parent / "shared" / "data"
 
 

@@ -55,7 +55,11 @@ def test_store_life_cycle_and_tokens(store):
         store.rename(saved.id, None, "x")
     assert err.value.status == 403
     assert store.rename(saved.id, token, "Skolfokus 2").name == "Skolfokus 2"
-    store.pin(saved.id, token)
+    with pytest.raises(ScenarioError) as err:
+        store.pin(saved.id, token)  # a scenario's own token does not open the shared list
+    assert err.value.status == 403
+    key = store.create_workshop_key()
+    store.pin(saved.id, key)
     assert [s.id for s in store.workshop()] == [saved.id]
     store.delete(saved.id, token)
     assert store.workshop() == [] and store.get_many([saved.id]) == []
@@ -223,3 +227,73 @@ def test_cli_compare_json_and_csv():
     assert len(csv) == 136 and set(csv.loc[csv["in_top_b"] & ~csv["in_top_a"], "code"]) == {r["code"] for r in data["entering_top"]}
     bad = run("--b", "inte_behorig=abc")
     assert bad.returncode == 2 and "must be a number" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# --- the shared workshop list and the store's limits (second review, items 13 and 15) ------------
+
+def test_the_workshop_list_needs_the_key_and_is_capped(backend):
+    from layers.scenarios import WORKSHOP_MAX
+    store = ScenarioStore(backend)
+    made = store.create_many([(f"s{i}", None, "?w=" + EQUAL) for i in range(WORKSHOP_MAX + 1)])
+    with pytest.raises(ScenarioError) as err:
+        store.pin(made[0][0].id, "any")
+    assert err.value.status == 403 and "no key yet" in err.value.message
+    key = store.create_workshop_key()
+    with pytest.raises(ScenarioError) as err:
+        store.create_workshop_key()  # while a key exists, nobody makes another
+    assert err.value.status == 409
+    with pytest.raises(ScenarioError) as err:
+        store.pin(made[0][0].id, "guessed")
+    assert err.value.status == 403
+    for s, _ in made[:WORKSHOP_MAX]:
+        store.pin(s.id, key)
+    with pytest.raises(ScenarioError) as err:
+        store.pin(made[-1][0].id, key)
+    assert err.value.status == 409 and str(WORKSHOP_MAX) in err.value.message
+    store.unpin(made[0][0].id, key)
+    store.pin(made[-1][0].id, key)
+    assert len(store.workshop()) == WORKSHOP_MAX
+    configured = ScenarioStore(backend, workshop_key="from-the-environment")
+    with pytest.raises(ScenarioError):
+        configured.create_workshop_key()
+    configured.unpin(made[1][0].id, "from-the-environment")
+    assert len(configured.workshop()) == WORKSHOP_MAX - 1
+
+
+def test_the_store_has_a_quota_and_a_retention(tmp_path):
+    from sqlalchemy import update
+    from layers.scenarios import scenarios
+    store = ScenarioStore(database_url(str(tmp_path / "q.sqlite3"), tmp_path / "x"), workshop_key="k", quota=5, retention_days=30)
+    made = store.create_many([(f"s{i}", None, "?w=" + EQUAL) for i in range(5)])
+    with pytest.raises(ScenarioError) as err:
+        store.create("one more", None, "?w=" + EQUAL)
+    assert err.value.status == 507 and "full" in err.value.message
+    old, pinned = made[0][0].id, made[1][0].id
+    store.pin(pinned, "k")
+    with store._db().begin() as conn:  # two of them made long ago
+        conn.execute(update(scenarios).where(scenarios.c.id.in_([old, pinned])).values(created="2020-01-01T00:00:00+00:00"))
+    assert store.purge_expired(force=True) == 1  # the pinned one is kept
+    assert store.get_many([old, pinned]) == [store.get(pinned)]
+    store.create("room again", None, "?w=" + EQUAL)
+
+
+def test_scenario_writes_and_look_ups_are_rate_limited(client, monkeypatch):
+    """Before: 35 imports stored 3 500 scenarios in 31 s, and ids were tried 100 per request without limit."""
+    from dashboard import limits
+    from layers.scenarios import MAX_IDS
+    monkeypatch.setattr(limits, "SCENARIO_WRITES", limits.RateLimit("scenario writes", 30, burst=40))
+    monkeypatch.setattr(limits, "SCENARIO_LOOKUPS", limits.RateLimit("scenario look-ups", 120))
+    import dashboard.scenario_api as api
+    monkeypatch.setattr(api, "SCENARIO_WRITES", limits.SCENARIO_WRITES)
+    monkeypatch.setattr(api, "SCENARIO_LOOKUPS", limits.SCENARIO_LOOKUPS)
+    doc = {"format": "malmo-scenarios", "version": 1, "scenarios": [{"name": f"x{i}", "state": "?w=" + EQUAL} for i in range(20)]}
+    answers = [client.post("/api/scenarios/import", json=doc, environ_base={"REMOTE_ADDR": "198.51.100.7"}) for _ in range(35)]
+    stored = sum(len(a.get_json().get("scenarios", [])) for a in answers if a.status_code == 201)
+    limited = [a for a in answers if a.status_code == 429]
+    assert stored == 40 and limited and int(limited[0].headers["Retry-After"]) > 0
+    other = client.post("/api/scenarios", json={"name": "x", "state": "?w=" + EQUAL}, environ_base={"REMOTE_ADDR": "198.51.100.8"})
+    assert other.status_code == 201  # another address is not held up
+    assert client.get("/api/scenarios?ids=" + ",".join(["abcdefgh"] * (MAX_IDS + 1))).status_code == 400
+    ids = ",".join(f"abcdef{i:02d}" for i in range(MAX_IDS))
+    looked = [client.get("/api/scenarios?ids=" + ids, environ_base={"REMOTE_ADDR": "198.51.100.9"}).status_code for _ in range(10)]
+    assert looked.count(200) == 6 and looked[-1] == 429  # 120 ids a minute, 20 at a time

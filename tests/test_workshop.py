@@ -14,6 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from browser_support import ROOT, SCREENSHOTS, wait_for
+from conftest import WORKSHOP_KEY
 
 pytestmark = pytest.mark.browser
 EQUAL = "inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1"
@@ -140,7 +141,7 @@ def test_presentation_mode_fills_the_wall_and_steps_through_the_workshop(server,
     for name, weights in (("Stadskontoret 2024", EQUAL), ("Skolfokus", "inte_behorig:2,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1"),
                           ("Ekonomisk utsatthet", ECONOMY)):
         s = requests.post(server + "/api/scenarios", json={"name": name, "state": "?w=" + weights}, timeout=10).json()
-        assert requests.put(server + f"/api/workshop/{s['id']}", headers={"X-Edit-Token": s["edit_token"]}, timeout=10).status_code == 200
+        assert requests.put(server + f"/api/workshop/{s['id']}", headers={"X-Workshop-Key": WORKSHOP_KEY}, timeout=10).status_code == 200
         made.append(s)
     workshop = [s["name"] for s in requests.get(server + "/api/workshop", timeout=10).json()["scenarios"]]
     assert workshop[-3:] == [s["name"] for s in made]
