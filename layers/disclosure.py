@@ -35,7 +35,7 @@ COUNT_BASE = 10  # persons: shown counts are rounded to this
 # so everything computed downstream (index, ranking, clusters, allocation) rests on what is shown,
 # and no output can carry more precision than the table (a full double of a GeSO share gives back its
 # exact denominator by rational reconstruction).
-DECIMALS = {"value": 2, "index": 4, "scaled": 4}
+DECIMALS = {"value": 2, "index": 4, "scaled": 4, "uvas": 1}  # uvas: a UVAS share (percent), as the chart shows it
 
 
 def round_counts(counts):

@@ -16,7 +16,7 @@ import shapely
 from .classify import class_breaks, classes_of
 from .clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
 from .engine import Engine
-from .disclosure import round_counts
+from .disclosure import DECIMALS, round_counts
 from .facilities import NearestPlaces, area_of_facilities, distance_matrix
 from .geography import ancestors
 from .trends import DEFAULT_AGE_GROUP, FOLLOW_UP_YEARS, UvasCube
@@ -113,7 +113,7 @@ class ViewModels:
                 for group in self.age_groups:
                     share = self._uvas(group).share(members)
                     if not np.isnan(share).all():
-                        uvas[group][str(code)] = _round(share, 1)
+                        uvas[group][str(code)] = _round(share, DECIMALS["uvas"])
         high, _ = flag_matrix(data.values.to_numpy(dtype=float), DEFAULT_PERCENTILE)
         return {
             "level": level,
@@ -202,9 +202,9 @@ class ViewModels:
         series = []
 
         def add(sid, codes, kind):
-            share = cube.share(list(codes))
+            share = np.round(cube.share(list(codes)), DECIMALS["uvas"])  # as the chart shows it; the projection rests on that too
             if not np.isnan(share).all():
-                series.append({"id": sid, "kind": kind, "share": _round(share, 2),
+                series.append({"id": sid, "kind": kind, "share": _round(share, DECIMALS["uvas"]),
                                "projection": project(cube.years, share, FOLLOW_UP_YEARS[-1])})
 
         for members in groups:

@@ -204,3 +204,20 @@ def test_skipped_names_are_sanitised_and_values_not_echoed():
     assert safe_name("=HYPERLINK(\"x\")\n") == "HYPERLINKx"
     assert safe_name("a" * 40) == "a" * 24 + "…"
     assert safe_name("\u202e") == "?"
+
+
+def test_frame_ancestors_apply_to_the_embeds_only(monkeypatch):
+    """Before: every route carried FRAME_ANCESTORS, so an allowed origin could frame the whole dashboard
+    with its scenario buttons."""
+    from conftest import PACKAGE
+    from dashboard.app import create_app
+    monkeypatch.setenv("FRAME_ANCESTORS", "'self' https://intranat.example")
+    client = create_app(str(PACKAGE)).server.test_client()
+
+    def ancestors(path):
+        policy = client.get(path).headers["Content-Security-Policy"]
+        return next(p.strip() for p in policy.split(";") if "frame-ancestors" in p)
+    assert ancestors("/embed/map") == "frame-ancestors 'self' https://intranat.example"
+    assert ancestors("/embed/ranking?lang=en") == "frame-ancestors 'self' https://intranat.example"
+    for path in ("/", "/compare", "/?mode=present", "/api/export.csv", "/tillganglighet", "/api/workshop"):
+        assert ancestors(path) == "frame-ancestors 'self'", path
