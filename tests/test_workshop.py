@@ -99,6 +99,30 @@ def test_a_name_with_html_shows_as_text(server, browser):
     assert browser.execute_script("return window.__dialogs.length") == 0
 
 
+def test_pinning_in_the_page_needs_the_workshop_key(server, browser):
+    """The shared list is the facilitator's: without the key a pin is refused in words; with it (typed
+    once, then kept by the browser) the scenario is on the list."""
+    browser.get(server + "/")
+    wait_for(browser, PAINTED, timeout=40)
+    browser.execute_script("localStorage.removeItem('malmo.workshop.key.v1');")
+    saved = save_in_page(browser, "Att fästa")
+    browser.find_element(By.CSS_SELECTOR, f"button.scenario-pin[data-id='{saved['id']}']").click()
+    # no key typed and none kept: the page asks to make one, and this server has a configured key
+    wait_for(browser, "return document.getElementById('scenario-status').textContent.indexOf('configured') > 0")
+    assert saved["id"] not in [s["id"] for s in requests.get(server + "/api/workshop", timeout=10).json()["scenarios"]]
+    field = browser.find_element(By.ID, "workshop-key")
+    field.send_keys("not the key")
+    browser.find_element(By.CSS_SELECTOR, f"button.scenario-pin[data-id='{saved['id']}']").click()
+    wait_for(browser, "return document.getElementById('scenario-status').textContent.indexOf('wrong workshop key') > 0")
+    field.clear()
+    field.send_keys(WORKSHOP_KEY)
+    browser.find_element(By.CSS_SELECTOR, f"button.scenario-pin[data-id='{saved['id']}']").click()
+    wait_for(browser, f"return document.querySelector(\"#workshop-scenarios li[data-scenario='{saved['id']}']\")")
+    assert browser.execute_script("return localStorage.getItem('malmo.workshop.key.v1')") == WORKSHOP_KEY
+    browser.find_element(By.CSS_SELECTOR, f"button.scenario-pin[data-id='{saved['id']}'][data-pinned='1']").click()  # unpin
+    wait_for(browser, f"return !document.querySelector(\"#workshop-scenarios li[data-scenario='{saved['id']}']\")")
+
+
 def cli_compare(a: str, b: str) -> dict:
     out = subprocess.run([sys.executable, "-m", "layers", "compare", "--a", a, "--b", b, "--top-n", "11"],
                          capture_output=True, text=True, cwd=ROOT, check=True)

@@ -1,0 +1,145 @@
+"""Benchmark: does a burst of heavy requests stall everyone? Measured side by side in one run.
+
+The production shape (gunicorn with deploy/gunicorn.conf.py, 2 workers × 4 threads, behind nginx
+with the project's template) of *this* checkout and, with --against DIR, of another checkout (for
+example the commit before a change, made with `git worktree add`), one after the other:
+
+1. N concurrent `/api/export.pdf?level=nyko&w=…` requests with distinct weights (default 12), while
+   a client asks `/healthz` and makes a slider callback every 0.1 s: the cheap requests' median and
+   longest time, and what the PDF requests got (200, 503, 429, errors) and how long the burst took;
+2. 35 imports of a 100-scenario file from one address: how many scenarios were stored.
+
+Usage: python bench/heavy.py [--pdfs 12] [--against ../old-checkout]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from string import Template
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser_support import free_port, stop  # noqa: E402
+from services import NGINX, wait_until_up  # noqa: E402
+
+KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
+
+
+def slider_body(weights):
+    inputs = [{"id": f"weight-{k}", "property": "value", "value": w} for k, w in zip(KEYS, weights)] + [
+        {"id": i, "property": p, "value": v} for i, p, v in (
+            ("level-select", "value", "delomrade"), ("normalisation-select", "value", "minmax"),
+            ("aggregation-select", "value", "arithmetic"), ("classification-select", "value", "quantiles"),
+            ("top-n-input", "value", 11), ("extend-input", "value", 0.55), ("min-shared-input", "value", 25),
+            ("uvas-age", "value", "16-29"), ("catch-up", "data", None))]
+    return {"output": "..view-model.data...method-notice.children..",
+            "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"}],
+            "inputs": inputs, "state": [{"id": "page", "property": "lang", "value": "sv"}], "changedPropIds": ["weight-inte_behorig.value"]}
+
+
+@contextmanager
+def production(root: Path):
+    """gunicorn (this venv's) serving `root`'s app, behind nginx with `root`'s template."""
+    port, front_port = free_port(), free_port()
+    tmpdb = tempfile.mkdtemp(prefix="bench-heavy-")
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "SCENARIO_DB": f"{tmpdb}/s.sqlite3", "TRUSTED_PROXIES": "1"}
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    app = subprocess.Popen([gunicorn, "-c", "deploy/gunicorn.conf.py", "app:server"], cwd=root, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory() as tmp:
+        block = Template((root / "deploy" / "nginx" / "default.conf.template").read_text()).safe_substitute(
+            NGINX_PORT=f"127.0.0.1:{front_port}", APP_UPSTREAM=f"127.0.0.1:{port}", SERVER_NAME="127.0.0.1 localhost")
+        (Path(tmp) / "server.conf").write_text(block)
+        (Path(tmp) / "nginx.conf").write_text(f"""daemon off; worker_processes 1; pid {tmp}/nginx.pid; error_log {tmp}/error.log warn;
+events {{ worker_connections 512; }}
+http {{ access_log off; client_body_temp_path {tmp}/b; proxy_temp_path {tmp}/p; fastcgi_temp_path {tmp}/f;
+uwsgi_temp_path {tmp}/u; scgi_temp_path {tmp}/s; include {tmp}/server.conf; }}""")
+        front = subprocess.Popen([NGINX, "-p", tmp, "-c", f"{tmp}/nginx.conf"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/", app, 120, "gunicorn")
+            wait_until_up(f"http://127.0.0.1:{front_port}/healthz", front, 20, "nginx")
+            requests.get(f"http://127.0.0.1:{front_port}/api/export.pdf?level=geso", timeout=120)  # start the drawing processes
+            yield f"http://127.0.0.1:{front_port}", f"http://127.0.0.1:{port}"
+        finally:
+            front.terminate()
+            front.wait(10)
+            stop(app)
+
+
+def burst(front: str, pdfs: int) -> dict:
+    times: list[float] = []
+    done = threading.Event()
+
+    def cheap():
+        n = 0
+        while not done.is_set():
+            n += 1
+            t0 = time.perf_counter()
+            try:
+                ok = requests.get(front + "/healthz", timeout=120).ok and requests.post(
+                    front + "/_dash-update-component", json=slider_body([10 + n % 80, 40, 50, 60]), timeout=120).ok
+            except requests.RequestException:
+                ok = False
+            times.append(time.perf_counter() - t0 if ok else float("inf"))
+            time.sleep(0.1)
+
+    def pdf(n):
+        weights = ",".join(f"{k}:{1 + (n * (j + 3)) % 17}" for j, k in enumerate(KEYS))
+        try:
+            return requests.get(f"{front}/api/export.pdf?level=nyko&w={weights}", timeout=120).status_code
+        except requests.RequestException as err:
+            return type(err).__name__
+    watcher = threading.Thread(target=cheap)
+    watcher.start()
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(pdfs) as pool:
+        statuses = list(pool.map(pdf, range(pdfs)))
+    took = time.perf_counter() - t0
+    done.set()
+    watcher.join()
+    return {"cheap_median_s": statistics.median(times), "cheap_max_s": max(times), "cheap_n": len(times),
+            "pdf": dict(Counter(statuses)), "burst_s": took}
+
+
+def imports(app: str) -> int:
+    doc = {"format": "malmo-scenarios", "version": 1,
+           "scenarios": [{"name": f"x{i}", "state": "?w=inte_behorig:1"} for i in range(100)]}
+    stored = 0
+    for _ in range(35):
+        r = requests.post(app + "/api/scenarios/import", json=doc, timeout=60)
+        if r.status_code == 201:
+            stored += len(r.json()["scenarios"])
+    return stored
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pdfs", type=int, default=12)
+    parser.add_argument("--against", type=Path, help="another checkout, measured in the same run")
+    args = parser.parse_args()
+    roots = [("this checkout", ROOT)] + ([("against", args.against.resolve())] if args.against else [])
+    for name, root in roots:
+        with production(root) as (front, app):
+            result = burst(front, args.pdfs)
+            stored = imports(app)
+        print(f"{name} ({root}): {args.pdfs} concurrent PDFs through nginx took {result['burst_s']:.1f} s, answers {result['pdf']}; "
+              f"meanwhile /healthz + a slider callback: median {result['cheap_median_s'] * 1000:.0f} ms, "
+              f"longest {result['cheap_max_s'] * 1000:.0f} ms over {result['cheap_n']} tries; "
+              f"35 imports of 100 scenarios stored {stored}")
+
+
+if __name__ == "__main__":
+    main()
