@@ -114,10 +114,14 @@ def test_pinning_in_the_page_needs_the_workshop_key(server, browser):
     field.send_keys("not the key")
     browser.find_element(By.CSS_SELECTOR, f"button.scenario-pin[data-id='{saved['id']}']").click()
     wait_for(browser, "return document.getElementById('scenario-status').textContent.indexOf('wrong workshop key') > 0")
-    field.clear()
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(Keys.BACKSPACE)
     field.send_keys(WORKSHOP_KEY)
     browser.find_element(By.CSS_SELECTOR, f"button.scenario-pin[data-id='{saved['id']}']").click()
-    wait_for(browser, f"return document.querySelector(\"#workshop-scenarios li[data-scenario='{saved['id']}']\")")
+    try:
+        wait_for(browser, f"return document.querySelector(\"#workshop-scenarios li[data-scenario='{saved['id']}']\")")
+    except AssertionError:
+        raise AssertionError((browser.find_element(By.ID, "scenario-status").text, field.get_attribute("value")))
     assert browser.execute_script("return localStorage.getItem('malmo.workshop.key.v1')") == WORKSHOP_KEY
     browser.find_element(By.CSS_SELECTOR, f"button.scenario-pin[data-id='{saved['id']}'][data-pinned='1']").click()  # unpin
     wait_for(browser, f"return !document.querySelector(\"#workshop-scenarios li[data-scenario='{saved['id']}']\")")
