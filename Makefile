@@ -1,10 +1,10 @@
-# Two commands a newcomer needs: `make run` and `make test` (see README.md).
+# Two commands a newcomer needs: `make run` and `make test` (see README.md); `make test-fast` for a developer's minute.
 VENV   := .venv
 PY     := $(VENV)/bin/python
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 PYTHON ?= python3
 
-.PHONY: run test setup browser bench data clean
+.PHONY: run test test-fast lint setup browser bench data clean
 
 setup: $(VENV)/.installed
 
@@ -32,8 +32,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: setup browser node_modules/.installed
+lint: setup
+	$(VENV)/bin/ruff check --quiet .
+
+test: setup browser node_modules/.installed lint
 	$(PY) -m pytest
+
+# The fast tier: no browser, no server processes, no long fuzzing; both cores (pytest-xdist). Under a minute.
+test-fast: setup lint
+	$(PY) -m pytest -q -n 2 -m "not browser and not server and not slow"
 
 bench: setup browser
 	$(PY) bench/engine.py

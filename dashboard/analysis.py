@@ -187,7 +187,7 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
         lang = state.lang
         checked, problem = check_allocation(alloc["budget"], alloc["rule"] or "need", alloc["unit"] or "level", alloc["floor"])
         if problem:
-            return guard.client_error(400, t("en", problem))
+            return guard.client_error(400, t(lang, problem))
         try:
             with ALLOCATION_ADMISSION.slot():
                 frame = allocation_frame(ctx, view_settings(state), *checked)

@@ -212,8 +212,8 @@ class ScenarioStore:
             try:
                 ScenarioStore._migrate_once(engine)
                 return
-            except SQLAlchemyError:
-                if attempt == attempts - 1:
+            except SQLAlchemyError as err:
+                if attempt == attempts - 1 or not _a_race(err):  # a corrupt or read-only file is said at once
                     raise
                 time.sleep(0.1 * (attempt + 1))
 
@@ -420,6 +420,12 @@ def read_document(doc) -> list[dict]:
         except ScenarioError as err:
             raise ScenarioError(400, f"scenario {n}: {err.message}") from None
     return out
+
+
+def _a_race(err: SQLAlchemyError) -> bool:
+    """Whether a migration step failed because another process did it at the same moment."""
+    text = str(getattr(err, "orig", None) or err).lower()
+    return isinstance(err, IntegrityError) or any(w in text for w in ("already exists", "locked", "duplicate", "unique", "serializ"))
 
 
 def _reason(err: SQLAlchemyError) -> str:

@@ -70,3 +70,20 @@ def browser(request):
     driver.set_script_timeout(60)
     yield driver
     driver.quit()
+
+
+# --- tiers: `make test-fast` runs what needs no browser, no server process and no long fuzzing ----
+SERVER_MODULES = {"test_production", "test_scale", "test_resilience", "test_cache"}  # gunicorn, nginx, redis-server
+SLOW_MODULES = {"test_fuzz"}  # ~25 000 generated requests
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        on_postgres = getattr(getattr(item, "callspec", None), "params", {}).get("backend") == "postgresql"
+        if module in SERVER_MODULES or on_postgres or "postgres" in item.fixturenames or item.get_closest_marker("server"):
+            item.add_marker(pytest.mark.server)
+        if "browser" in item.fixturenames or (module != "test_connectors" and "server" in item.fixturenames):
+            item.add_marker(pytest.mark.browser)
+        if module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

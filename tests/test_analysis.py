@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from cli_support import run_cli
 
 from layers.analysis.allocation import allocate, largest_remainder, split
 from layers.analysis.drivers import main_effect, method_report
@@ -21,7 +21,6 @@ from layers.clusters import ClusterSettings, find_clusters
 from layers.engine import Engine
 from layers.errors import EngineError
 from layers.data.package import load_package
-from conftest import ROOT
 
 EQUAL = {"inte_behorig": 1, "trangboddhet": 1, "ekonomiskt_bistand": 1, "lag_inkomststandard": 1}
 
@@ -222,7 +221,7 @@ def test_allocation_sums_exactly_and_respects_the_floor(engine):
 # --- the command line --------------------------------------------------------------------------
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "layers", *args], capture_output=True, text=True, cwd=ROOT)
+    return run_cli(*args)  # in-process: the same main() as `python -m layers`
 
 
 def test_cli_analysis_commands():

@@ -8,13 +8,15 @@ import sys
 import pandas as pd
 import pytest
 
+from cli_support import run_cli
+
 from layers import trends
 from layers.facilities import area_of_facilities, distance_matrix, drawable, nearest_by_kind
 from conftest import PACKAGE, ROOT, SHARED
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "layers", *args], capture_output=True, text=True, cwd=ROOT)
+    return run_cli(*args)  # in-process: the same main() as `python -m layers`
 
 
 def test_cli_index_csv_and_json():
@@ -60,6 +62,9 @@ def test_cli_bad_input_is_a_message_not_a_traceback():
                  ["index", "--level", "kommun"], ["trend", "--cluster", "k00000"]):
         out = run(*args)
         assert out.returncode == 2 and out.stderr.startswith("error: ") and "Traceback" not in out.stderr, args
+    # and the real entry point, once: `python -m layers` exits with main()'s code and says it in one line
+    real = subprocess.run([sys.executable, "-m", "layers", "index", "--level", "kommun"], capture_output=True, text=True, cwd=ROOT)
+    assert real.returncode == 2 and real.stderr.startswith("error: ") and "Traceback" not in real.stderr
 
 
 def test_cli_disclosure_report():

@@ -4,15 +4,14 @@ paging, the disk cache (a re-run is offline), and broken or partial answers refu
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
+from cli_support import run_cli
+
 from layers.data.connectors import Client, ConnectorError, fetch_ckan, fetch_kolada, fetch_scb, jsonstat_frame
 from standins import cell_value, regso_codes, standin
-from conftest import ROOT
 
 
 @pytest.fixture
@@ -104,7 +103,7 @@ def test_kolada_follows_next_url(server, tmp_path):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "layers", *args], capture_output=True, text=True, cwd=ROOT)
+    return run_cli(*args)  # in-process: the same main() as `python -m layers`
 
 
 def test_fetch_and_import_on_the_command_line(server, tmp_path):

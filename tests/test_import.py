@@ -5,19 +5,19 @@ the imported package against the engine."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
+from cli_support import run_cli
+
 from layers.data.importer import ImportError_, IndicatorColumns, import_table, name_key, parse_number
 from layers.data.package import load_package
 from layers.data.provenance import generated_parts, indicator_sources
 from layers.engine import Engine
-from conftest import PACKAGE, ROOT, SHARED
+from conftest import PACKAGE, SHARED
 
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
 
@@ -125,13 +125,13 @@ def test_csv_import_by_code_from_the_command_line(pkg, tmp_path):
     args = ["import", str(path), "--into", str(into), "--code-column", "Kod", "--source", "Stadskontoret, Malmö stad", "--year", "2024"]
     for ind in INDICATORS:
         args += ["--indicator", f"{ind.key}={ind.value},denominator={ind.denominator}"]
-    done = subprocess.run([sys.executable, "-m", "layers", *args], capture_output=True, text=True, cwd=ROOT)
+    done = run_cli(*args)
     assert done.returncode == 0, done.stderr
     assert "136 matched" in done.stdout and "Written and valid" in done.stdout
-    assert subprocess.run([sys.executable, "-m", "layers", "validate", str(into)], capture_output=True, text=True, cwd=ROOT).returncode == 0
-    again = subprocess.run([sys.executable, "-m", "layers", *args], capture_output=True, text=True, cwd=ROOT)
+    assert run_cli("validate", str(into)).returncode == 0
+    again = run_cli(*args)
     assert again.returncode == 2 and "already exists" in again.stderr
     bad = path.read_bytes().decode("cp1252").replace("0,", "noll,", 1)
     path.write_bytes(bad.encode("cp1252"))
-    failed = subprocess.run([sys.executable, "-m", "layers", *args, "--replace"], capture_output=True, text=True, cwd=ROOT)
+    failed = run_cli(*args, "--replace")
     assert failed.returncode == 2 and "is not a number" in failed.stderr and "row " in failed.stderr

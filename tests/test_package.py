@@ -1,11 +1,11 @@
 """The data package contract: the default package is valid, every kind of bad package is rejected
 with every problem listed by file, row and column."""
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
+
+from cli_support import run_cli
 
 from layers.errors import PackageError
 from layers.data.package import load_package
@@ -124,10 +124,10 @@ def test_bad_manifest_lists_problems(package_copy):
 
 
 def test_cli_validate(package_copy):
-    ok = subprocess.run([sys.executable, "-m", "layers", "validate", str(ROOT / "data" / "malmo")], capture_output=True, text=True, cwd=ROOT)
+    ok = run_cli("validate", str(ROOT / "data" / "malmo"))
     assert ok.returncode == 0 and "valid" in ok.stdout
     (package_copy / "population.csv").unlink()
-    bad = subprocess.run([sys.executable, "-m", "layers", "validate", str(package_copy)], capture_output=True, text=True, cwd=ROOT)
+    bad = run_cli("validate", str(package_copy))
     assert bad.returncode == 1
     assert "population.csv: file is missing" in bad.stderr and "Traceback" not in bad.stderr
 

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
+
+from cli_support import run_cli
 import requests
 
 from layers.analysis.compare import compare, side, weight_changes
@@ -169,6 +171,7 @@ def test_api_round_trip_and_bad_requests(client):
     assert page.status_code == 200
 
 
+@pytest.mark.server
 def test_twenty_concurrent_saves_lose_none_and_survive_a_restart(backend):
     """20 POSTs at once against gunicorn (2 workers × 4 threads, the production shape), then a restart."""
     from services import running_gunicorn
@@ -216,7 +219,7 @@ def test_weight_changes_say_it_as_a_facilitator_would():
 
 
 def test_cli_compare_json_and_csv():
-    run = lambda *a: subprocess.run([sys.executable, "-m", "layers", "compare", *a], capture_output=True, text=True, cwd=ROOT)  # noqa: E731
+    run = lambda *a: run_cli("compare", *a)  # noqa: E731
     out = run("--a", EQUAL, "--b", ECONOMY, "--top-n", "11")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
