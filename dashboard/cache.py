@@ -41,18 +41,62 @@ class JsonSerializer(BaseSerializer):
             return None  # a pickle ("!…") or anything else: a miss
 
 
+BREAKER_OPEN_S = 30.0  # after Redis fails to answer, the app leaves it alone this long
+
+
 class JsonRedisCache(RedisCache):
-    """flask-caching's RedisCache with JSON values (see the module's text)."""
+    """flask-caching's RedisCache with JSON values (see the module's text), behind a circuit breaker:
+    once Redis fails to answer (down, frozen: each call waits up to its socket timeout), every call
+    is a miss at once for BREAKER_OPEN_S, so a frozen Redis costs one request the timeout, not every
+    request two of them; then one call tries again."""
 
     serializer = JsonSerializer()
+    _open_until = 0.0
+
+    def _guarded(self, name: str, default, *args, **kwargs):
+        if time.monotonic() < self._open_until:
+            return default
+        try:
+            return getattr(super(), name)(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - any failure of the cache is a miss, never an error
+            self._open_until = time.monotonic() + BREAKER_OPEN_S
+            logging.getLogger("flask_caching").warning("redis not answering (%s); skipped for %g s", type(err).__name__, BREAKER_OPEN_S)
+            return default
+
+    def get(self, key):
+        return self._guarded("get", None, key)
+
+    def get_many(self, *keys):
+        return self._guarded("get_many", [None] * len(keys), *keys)
+
+    def get_dict(self, *keys):
+        return self._guarded("get_dict", dict.fromkeys(keys), *keys)
+
+    def set(self, key, value, timeout=None):
+        return self._guarded("set", False, key, value, timeout)
+
+    def set_many(self, mapping, timeout=None):
+        return self._guarded("set_many", [], mapping, timeout)
+
+    def add(self, key, value, timeout=None):
+        return self._guarded("add", False, key, value, timeout)
+
+    def has(self, key):
+        return self._guarded("has", False, key)
+
+    def delete(self, key):
+        return self._guarded("delete", False, key)
+
+    def delete_many(self, *keys):
+        return self._guarded("delete_many", [], *keys)
 
 
 def cache_settings() -> dict:
     """flask-caching's settings: in-process by default (nothing to run beside `make run`); Redis when
     CACHE_REDIS_URL is set (with its password in the URL: redis://:password@host:6379/0), shared by
     every worker and instance. Keys carry the package version (the memoized functions take it as an
-    argument). A Redis that stops answering costs each request at most the socket timeouts; the app
-    then computes without a cache (flask-caching logs it, once a minute here)."""
+    argument). A Redis that stops answering costs the request that finds out the socket timeouts;
+    the breaker (JsonRedisCache) then skips it for BREAKER_OPEN_S."""
     url = os.environ.get("CACHE_REDIS_URL")
     if not url:
         return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000}

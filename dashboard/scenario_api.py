@@ -91,7 +91,7 @@ def register(app, ctx) -> None:
         except ScenarioError as err:
             if err.status >= 500:  # the details (which database, why) go to the log, not to whoever asked
                 guard.log.error("scenario database: %s [request %s]", err.message, guard.request_id())
-                return guard.error_response(err.status, "the scenario database cannot be used right now", {"Retry-After": "30"})
+                return guard.error_response(err.status, err.public or "the scenario database cannot be used right now", {"Retry-After": "30"})
             return guard.client_error(err.status, err.message)
 
     @server.route(urls.route("/api/scenarios"), methods=["GET", "POST"])

@@ -85,10 +85,17 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class ScenarioError(Exception):
-    def __init__(self, status: int, message: str):
+    """`message` says what is wrong (for the log, and for the client when status < 500); `public`,
+    when given, is what a client may be told of a 5xx (the database's name and path are not)."""
+
+    def __init__(self, status: int, message: str, public: str | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.public = public
+
+
+READ_ONLY = "saving is off for now: the scenario database can only be read (saved scenarios still open)"
 
 
 @dataclass(frozen=True)
@@ -166,6 +173,7 @@ class ScenarioStore:
         self._engine: SqlEngine | None = None
         self._lock = threading.Lock()
         self._purged = 0.0
+        self.read_only: str | None = None  # why writes are refused, when the database could be opened only for reading
 
     @property
     def where(self) -> str:
@@ -181,17 +189,39 @@ class ScenarioStore:
                     engine = self._open()
                     self._migrate(engine)
                 except SQLAlchemyError as err:
-                    raise ScenarioError(503, f"the scenario database {self.where} cannot be used: {_reason(err)}") from None
+                    engine = self._open_read_only(err)
+                    if engine is None:
+                        raise ScenarioError(503, f"the scenario database {self.where} cannot be used: {_reason(err)}") from None
                 except OSError as err:
                     raise ScenarioError(503, f"the scenario database {self.where} cannot be used: {err.strerror or err}") from None
                 self._engine = engine
         return self._engine
 
+    def _open_read_only(self, err: SQLAlchemyError) -> SqlEngine | None:
+        """After a restart on a database that cannot be written (a read-only file or volume): open it
+        for reading, so saved scenarios still open (`?s=`), and refuse writes in words. None when
+        reading does not work either, or the failure was not about writing."""
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or "readonly" not in _reason(err).replace("-", "").lower() or not url.database:
+            return None
+        path = url.database.removeprefix("file:").split("?", 1)[0]
+        engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+        try:
+            with engine.connect() as conn:
+                version = conn.execute(select(func.max(schema_info.c.version))).scalar() or 0
+                conn.execute(select(func.count()).select_from(scenarios)).scalar()
+        except SQLAlchemyError:
+            return None
+        if version > SCHEMA_VERSION:
+            return None
+        self.read_only = f"the scenario database {self.where} is read-only ({_reason(err)})"
+        return engine
+
     def _open(self) -> SqlEngine:
         url = make_url(self.url)
         if url.get_backend_name() != "sqlite":
             return create_engine(self.url, pool_pre_ping=True)
-        if url.database:
+        if url.database and not url.database.startswith("file:"):  # a "file:…?mode=ro" URI names its own file
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(self.url, connect_args={"timeout": 30})
 
@@ -230,21 +260,27 @@ class ScenarioStore:
                 conn.execute(delete(schema_info))
                 conn.execute(insert(schema_info).values(version=SCHEMA_VERSION))
 
-    def _run(self, work):
+    def _run(self, work, write: bool = True):
         """Run `work(conn)` in one transaction; database failures become a 503 with the reason."""
+        engine = self._db()
+        if write and self.read_only:
+            raise ScenarioError(503, self.read_only, public=READ_ONLY)
         try:
-            with self._db().begin() as conn:
+            with engine.begin() as conn:
                 return work(conn)
         except ScenarioError:
             raise
         except SQLAlchemyError as err:
+            if "readonly" in _reason(err).replace("-", "").lower():  # the file or volume turned read-only while running
+                self.read_only = f"the scenario database {self.where} is read-only ({_reason(err)})"
+                raise ScenarioError(503, self.read_only, public=READ_ONLY) from None
             raise ScenarioError(503, f"the scenario database {self.where} cannot be used: {_reason(err)}") from None
 
     def health(self) -> str | None:
-        """None when the database answers, else why not."""
+        """None when the database answers and can be written, else why not."""
         try:
-            self._run(lambda conn: conn.execute(select(func.count()).select_from(scenarios)).scalar())
-            return None
+            self._run(lambda conn: conn.execute(select(func.count()).select_from(scenarios)).scalar(), write=False)
+            return self.read_only
         except ScenarioError as err:
             return err.message
 
@@ -303,7 +339,7 @@ class ScenarioStore:
                 continue
         if not wanted:
             return []
-        rows = self._run(lambda conn: conn.execute(select(scenarios).where(scenarios.c.id.in_(wanted))).mappings().all())
+        rows = self._run(lambda conn: conn.execute(select(scenarios).where(scenarios.c.id.in_(wanted))).mappings().all(), write=False)
         by_id = {r["id"]: Scenario(r["id"], r["name"], r["note"], r["state"], r["created"]) for r in rows}
         return [by_id[s] for s in dict.fromkeys(wanted) if s in by_id]
 
@@ -338,7 +374,7 @@ class ScenarioStore:
             query = (select(scenarios).join(workshop, workshop.c.scenario_id == scenarios.c.id)
                      .order_by(workshop.c.position, scenarios.c.id))
             return conn.execute(query).mappings().all()
-        return [Scenario(r["id"], r["name"], r["note"], r["state"], r["created"]) for r in self._run(work)]
+        return [Scenario(r["id"], r["name"], r["note"], r["state"], r["created"]) for r in self._run(work, write=False)]
 
     def create_workshop_key(self) -> str:
         """A new workshop key (shown once) when there is none yet; 409 when one is configured or exists."""

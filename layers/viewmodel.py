@@ -64,14 +64,21 @@ def _round(values: np.ndarray, digits: int) -> list:
     return [None if v != v else v for v in np.round(np.asarray(values, dtype=float), digits).tolist()]
 
 
-@dataclass(eq=False)  # hashed by identity, for the per-method caches
+@dataclass(eq=False)
 class ViewModels:
-    """Builds and caches view models for one engine (one data package)."""
+    """Builds and caches view models for one engine (one data package). Its caches are its own (made
+    per instance, not on the class): a retired package version's view models go with it."""
 
     engine: Engine
     computed: int = 0
     _baseline: dict = field(default_factory=dict)
     _level_info: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.places_near = lru_cache(maxsize=512)(self._places_near)
+        self._uvas = lru_cache(maxsize=8)(self._uvas_cube)
+        self.trend = lru_cache(maxsize=512)(self._trend)
+        self.outlines = lru_cache(maxsize=256)(self._outlines)
 
     @property
     def pkg(self):
@@ -177,8 +184,7 @@ class ViewModels:
     def _cluster_summary(self, c) -> dict:
         return {**c.as_dict(), "places": self.places_near(tuple(c.members))}
 
-    @lru_cache(maxsize=512)
-    def places_near(self, members: tuple[str, ...]) -> dict:
+    def _places_near(self, members: tuple[str, ...]) -> dict:
         """Places inside a group of index-level areas, and the nearest of each kind (metres)."""
         where, names, distances = self._places
         inside = [names[i] for i, a in where.items() if a in members]
@@ -191,12 +197,10 @@ class ViewModels:
         names = self.pkg.facilities.set_index("id")["name"].astype(str).to_dict()
         return area_of_facilities(self.pkg, level).dropna(), names, NearestPlaces(self.pkg, distance_matrix(self.pkg, level))
 
-    @lru_cache(maxsize=8)
-    def _uvas(self, age_group: str) -> UvasCube:
+    def _uvas_cube(self, age_group: str) -> UvasCube:
         return UvasCube(self.pkg, age_group)
 
-    @lru_cache(maxsize=512)
-    def trend(self, groups: tuple[tuple[str, ...], ...], age_group: str = DEFAULT_AGE_GROUP) -> dict:
+    def _trend(self, groups: tuple[tuple[str, ...], ...], age_group: str = DEFAULT_AGE_GROUP) -> dict:
         """UVAS in `age_group` per cluster (id k…; the page names it), all clusters together, the city and the nation."""
         cube = self._uvas(age_group if age_group in self.age_groups else DEFAULT_AGE_GROUP)
         series = []
@@ -215,8 +219,7 @@ class ViewModels:
             add(code, [code], "reference")
         return {"years": cube.years, "age_group": cube.age_group, "follow_up": list(FOLLOW_UP_YEARS), "series": series}
 
-    @lru_cache(maxsize=256)
-    def outlines(self, groups: tuple[tuple[str, ...], ...]) -> dict:
+    def _outlines(self, groups: tuple[tuple[str, ...], ...]) -> dict:
         """GeoJSON of each cluster's outer boundary (members dissolved), EPSG:4326."""
         areas = self.pkg.boundaries[self.pkg.manifest.index_level]
         features = []

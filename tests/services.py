@@ -90,7 +90,8 @@ REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 def running_redis():
     """Debian's redis-server on a free port, in memory only; yields (url, stop): stop() ends it early."""
     port = free_port()
-    proc = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    proc = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"],  # as in compose.yaml
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 20
     import socket

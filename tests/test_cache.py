@@ -50,3 +50,36 @@ def test_values_in_redis_are_json_and_a_planted_pickle_never_runs(tmp_path):
         again = client.post("/_dash-update-component", json=body)
         assert again.status_code == 200 and again.get_json() == first.get_json()
         assert not marker.exists(), "a pickle from the shared cache was loaded"
+
+
+def test_a_frozen_redis_costs_one_request_the_timeout_not_every_request():
+    """Before: a frozen Redis raised the slider's p50 from 144 to 505 ms (two timed-out calls per move).
+    Now the first failure opens a breaker: the moves after it skip Redis at once."""
+    import signal
+    import statistics
+    import time
+    from conftest import PACKAGE
+    from dashboard.app import create_app
+    from dashboard.cache import cache_settings
+    with running_redis() as (url, _):
+        os.environ["CACHE_REDIS_URL"] = url
+        try:
+            config = cache_settings()
+        finally:
+            del os.environ["CACHE_REDIS_URL"]
+        app = create_app(str(PACKAGE), cache_config=config)
+        client = app.server.test_client()
+        assert client.post("/_dash-update-component", json=slider_body([61, 23, 45, 17])).status_code == 200
+        import redis
+        pid = redis.Redis.from_url(url).info()["process_id"]
+        os.kill(pid, signal.SIGSTOP)  # frozen: connections open, nothing answers
+        try:
+            times = []
+            for n in range(12):
+                t0 = time.perf_counter()
+                assert client.post("/_dash-update-component", json=slider_body([10 + n, 40, 50, 60])).status_code == 200
+                times.append(time.perf_counter() - t0)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert times[0] < 1.5  # the first move pays the socket timeouts (0,25 s each) …
+        assert statistics.median(times[1:]) < 0.1, times  # … the rest skip Redis

@@ -185,3 +185,27 @@ def test_nginx_serves_only_the_configured_host_names():
         assert requests.get(front + "/healthz", timeout=5).ok
         with pytest.raises(requests.ConnectionError):  # dropped without an answer (444)
             requests.get(front + "/healthz", headers={"Host": "rebound.example"}, timeout=5)
+
+
+@pytest.fixture(scope="module")
+def unreadable_package(tmp_path_factory):
+    """A package whose UVAS table cannot be read (a folder where the file should be: the tests run as
+    root, which reads any file whatever its mode)."""
+    import shutil
+    dest = tmp_path_factory.mktemp("unreadable") / "pkg"
+    shutil.copytree(ROOT / "data" / "malmo", dest)
+    (dest / "uvas.csv").unlink()
+    (dest / "uvas.csv").mkdir()
+    return dest
+
+
+@pytest.mark.parametrize("runner", ["python", "gunicorn"])
+def test_an_unreadable_package_file_is_one_line_and_exit_1(unreadable_package, runner):
+    """Before: a 29-line (gunicorn: 64-line) traceback ending in PermissionError."""
+    gunicorn = str(__import__("pathlib").Path(sys.executable).with_name("gunicorn"))
+    args = [sys.executable, "app.py"] if runner == "python" else [gunicorn, "-c", "deploy/gunicorn.conf.py", "app:server"]
+    result = run(args, {"MALMO_PACKAGE": str(unreadable_package), "PORT": "1"})
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr + result.stdout
+    problems = [line for line in result.stderr.splitlines() if "uvas.csv" in line]
+    assert len(problems) == 1 and "cannot be read: Is a directory" in problems[0], result.stderr[-1500:]

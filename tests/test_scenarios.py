@@ -300,3 +300,37 @@ def test_scenario_writes_and_look_ups_are_rate_limited(client, monkeypatch):
     ids = ",".join(f"abcdef{i:02d}" for i in range(MAX_IDS))
     looked = [client.get("/api/scenarios?ids=" + ids, environ_base={"REMOTE_ADDR": "198.51.100.9"}).status_code for _ in range(10)]
     assert looked.count(200) == 6 and looked[-1] == 429  # 120 ids a minute, 20 at a time
+
+
+def test_a_database_that_cannot_be_written_still_opens_saved_scenarios(tmp_path):
+    """Before: after a restart on a read-only database every request, reads too, was 503 'attempt to
+    write a readonly database', so every ?s= link fell to a notice. Now reads work and writes are
+    refused in words. (The tests run as root, whom file modes do not stop: SQLite's read-only mode
+    is the same refusal.)"""
+    import sqlite3
+    path = tmp_path / "ro.sqlite3"
+    writable = ScenarioStore(database_url(str(path), path))
+    saved, _ = writable.create("Sparat förut", None, "?w=" + EQUAL)
+    writable._db().dispose()
+    with sqlite3.connect(path) as conn:  # as a database copied or restored elsewhere: not in WAL mode
+        conn.execute("PRAGMA journal_mode=DELETE")
+    store = ScenarioStore(f"sqlite:///file:{path}?mode=ro&uri=true")
+    assert store.get(saved.id).name == "Sparat förut"
+    with pytest.raises(ScenarioError) as err:
+        store.create("Nytt", None, "?w=" + EQUAL)
+    assert err.value.status == 503 and "can only be read" in err.value.public and str(path) not in err.value.public
+    assert store.read_only and "read-only" in store.health()
+
+    from dashboard.app import create_app
+    os.environ["SCENARIO_DB"], before = f"sqlite:///file:{path}?mode=ro&uri=true", os.environ["SCENARIO_DB"]
+    try:
+        app = create_app()
+    finally:
+        os.environ["SCENARIO_DB"] = before
+    client = app.server.test_client()
+    assert client.get(f"/api/scenarios/{saved.id}").status_code == 200
+    page = client.get(f"/api/export.csv?s={saved.id}").data.decode("utf-8-sig")
+    assert "hoppats över" not in page  # the scenario opened: no notice
+    refused = client.post("/api/scenarios", json={"name": "x", "state": "?w=" + EQUAL})
+    assert refused.status_code == 503 and "can only be read" in refused.get_json()["error"]
+    assert client.get("/healthz").get_json()["scenarios_read_only"] is True

@@ -60,6 +60,8 @@ def _read_manifest(root: Path) -> tuple[Manifest | None, list[Problem]]:
         raw = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None, [Problem(MANIFEST, f"file is missing in {root}")]
+    except OSError as exc:  # permission denied, a folder in its place, an I/O error: one line, no traceback
+        return None, [Problem(MANIFEST, f"cannot be read: {exc.strerror or exc}")]
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return None, [Problem(MANIFEST, f"is not valid JSON: {exc}")]
     return parse_manifest(raw)
@@ -80,6 +82,9 @@ def _read_boundaries(root: Path, level, problems: list[Problem]) -> gpd.GeoDataF
         data = json.loads((root / file).read_text(encoding="utf-8"))
     except FileNotFoundError:
         problems.append(Problem(file, f"boundary file for level '{level.id}' is missing"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(file, f"boundary file for level '{level.id}' cannot be read: {exc.strerror or exc}"))
         return None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         problems.append(Problem(file, f"is not valid GeoJSON: {exc}"))

@@ -78,6 +78,8 @@ def read_table(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame | N
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except FileNotFoundError:
         return None, [Problem(file, "file is missing")]
+    except OSError as exc:  # permission denied, a folder in its place, an I/O error
+        return None, [Problem(file, f"cannot be read: {exc.strerror or exc}")]
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         return None, [Problem(file, f"cannot be read as UTF-8 CSV: {str(exc).splitlines()[0]}")]
     problems: list[Problem] = []
