@@ -100,6 +100,12 @@
       urlWritten = true;
     }, 250);
   }
+  // A view model belongs to the level data on the page only if both come from the same set of areas:
+  // after a new package version is published, the page reloads its level data before it paints.
+  function sameAreas(vm, info) {
+    return !!(vm && info && vm.level === info.level && vm.level_digest === info.digest);
+  }
+
   function inRange(value, limits) {
     return typeof value === "number" && isFinite(value) && value >= limits[0] && value <= limits[1];
   }
@@ -130,7 +136,7 @@
       },
 
       paint: function (vm, info, selected, mode, analysis, allocation, texts) {
-        if (!vm || !info || vm.level !== info.level) return lib().noUpdate();
+        if (!sameAreas(vm, info)) return lib().noUpdate();
         const t0 = performance.now();
         window.malmoLastView = vm;
         if (!firstFocusDone) {  // a link with area= opens zoomed to that area
@@ -184,7 +190,7 @@
       },
 
       legend: function (vm, mode, analysis, allocation, info, method, texts) {
-        if (!vm || !info) return lib().noUpdate();
+        if (!sameAreas(vm, info)) return lib().noUpdate();
         return window.malmoPanels.legend(vm, method, texts, window.malmoAnalysis.mapView(vm, info, mode, analysis, allocation, texts));
       },
 
@@ -209,23 +215,23 @@
       },
 
       clusterList: function (vm, level, analysis, info, texts) {
-        if (!vm) return lib().noUpdate();
+        if (!vm || (info && info.level === vm.level && !sameAreas(vm, info))) return lib().noUpdate();
         return lib().afterPaint(function () { return window.malmoPanels.clusterList(vm, level, texts, info, analysis || null); });
       },
 
       trend: function (vm, info, selected, texts) {
-        if (!vm) return lib().noUpdate();
+        if (!sameAreas(vm, info)) return lib().noUpdate();
         return lib().afterPaint(function () { return window.malmoPanels.trend(vm, info, selected, texts); });
       },
 
       table: function (vm, info, sort, selected, analysis, texts) {
-        if (!vm || !info || vm.level !== info.level) return lib().noUpdate();
+        if (!sameAreas(vm, info)) return lib().noUpdate();
         window.malmoSort = sort;
         return lib().afterPaint(function () { return window.malmoPanels.table(vm, info, sort, selected, texts, analysis || null); });
       },
 
       card: function (code, vm, info, analysis, texts) {
-        return vm && info ? window.malmoPanels.card(code, vm, info, texts, analysis || null) : lib().noUpdate();
+        return sameAreas(vm, info) ? window.malmoPanels.card(code, vm, info, texts, analysis || null) : lib().noUpdate();
       },
 
       select: function (click, info, current) {

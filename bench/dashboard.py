@@ -30,8 +30,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import chromium, free_port, running_app, wait_for  # noqa: E402
 from layers.data.demo import synthetic_package  # noqa: E402
-
-KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
+from services import KEYS, slider_body  # noqa: E402,F401 - the one copy of the view-model callback's body
 
 
 def start_gunicorn(port: int, workers: int = 1) -> subprocess.Popen:
@@ -46,23 +45,6 @@ def start_gunicorn(port: int, workers: int = 1) -> subprocess.Popen:
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("gunicorn did not start")
-
-
-def slider_body(weights: list[float]) -> dict:
-    inputs = [{"id": f"weight-{k}", "property": "value", "value": w} for k, w in zip(KEYS, weights)]
-    inputs += [{"id": "level-select", "property": "value", "value": "delomrade"},
-               {"id": "normalisation-select", "property": "value", "value": "minmax"},
-               {"id": "aggregation-select", "property": "value", "value": "arithmetic"},
-               {"id": "classification-select", "property": "value", "value": "quantiles"},
-               {"id": "top-n-input", "property": "value", "value": 11},
-               {"id": "extend-input", "property": "value", "value": 0.55},
-               {"id": "min-shared-input", "property": "value", "value": 25},
-               {"id": "uvas-age", "property": "value", "value": "16-29"},
-               {"id": "catch-up", "property": "data", "value": None}]
-    return {"output": "..view-model.data...method-notice.children..",
-            "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"}],
-            "inputs": inputs, "changedPropIds": ["weight-inte_behorig.value"],
-            "state": [{"id": "page", "property": "lang", "value": "sv"}]}
 
 
 def naive_body(weights: list[float]) -> dict:

@@ -33,22 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import free_port, stop  # noqa: E402
-from services import NGINX, wait_until_up  # noqa: E402
-
-KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
-
-
-def slider_body(weights):
-    inputs = [{"id": f"weight-{k}", "property": "value", "value": w} for k, w in zip(KEYS, weights)] + [
-        {"id": i, "property": p, "value": v} for i, p, v in (
-            ("level-select", "value", "delomrade"), ("normalisation-select", "value", "minmax"),
-            ("aggregation-select", "value", "arithmetic"), ("classification-select", "value", "quantiles"),
-            ("top-n-input", "value", 11), ("extend-input", "value", 0.55), ("min-shared-input", "value", 25),
-            ("uvas-age", "value", "16-29"), ("catch-up", "data", None))]
-    return {"output": "..view-model.data...method-notice.children..",
-            "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"}],
-            "inputs": inputs, "state": [{"id": "page", "property": "lang", "value": "sv"}], "changedPropIds": ["weight-inte_behorig.value"]}
-
+from services import KEYS, NGINX, slider_body, wait_until_up  # noqa: E402
 
 @contextmanager
 def production(root: Path):

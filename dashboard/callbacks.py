@@ -1,7 +1,9 @@
 """Callbacks: server side for what needs the engine, browser side (assets/malmo-*.js) for drawing."""
 from __future__ import annotations
 
-from dash import ClientsideFunction, Input, Output, State, no_update
+import time
+
+from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update
 
 from layers.errors import EngineError
 from layers.trends import DEFAULT_AGE_GROUP
@@ -56,15 +58,23 @@ def register_callbacks(app, ctx, cache) -> None:
     def cached_view_model(version: str, settings: ViewSettings) -> dict:  # the package version is part of the key
         return ctx.views.view_model(settings)
 
-    @app.callback(Output("view-model", "data"), Output("method-notice", "children"),
+    @app.callback(Output("view-model", "data"), Output("method-notice", "children"), Output("data-update", "data"),
                   *sliders, Input("level-select", "value"), Input("normalisation-select", "value"),
                   Input("aggregation-select", "value"), Input("classification-select", "value"),
                   Input("top-n-input", "value"), Input("extend-input", "value"), Input("min-shared-input", "value"),
-                  Input("uvas-age", "value"), Input("catch-up", "data"), State("page", "lang"))
+                  Input("uvas-age", "value"), Input("catch-up", "data"), State("page", "lang"), State("level-digest", "data"))
     def update_view_model(*args):
         weights, rest = args[:len(keys)], args[len(keys):]
-        level, normalisation, aggregation, classification, top_n, extend, min_shared, age_group, _catch_up, lang = rest
+        level, normalisation, aggregation, classification, top_n, extend, min_shared, age_group, _catch_up, lang, digest = rest
         lang = known_lang(lang)
+        if isinstance(digest, dict) and digest.get("level") == level and level in ctx.options.levels \
+                and digest.get("digest") != ctx.views.level_info(level)["digest"]:
+            # a new package version with other areas was published: the page reloads its level data first
+            return no_update, no_update, f"{ctx.views.level_info(level)['digest']}:{time.time()}"
+        return (*view_model_answer(weights, level, normalisation, aggregation, classification, top_n, extend, min_shared,
+                                   age_group, lang), no_update)
+
+    def view_model_answer(weights, level, normalisation, aggregation, classification, top_n, extend, min_shared, age_group, lang):
         settings, problems = settings_from_inputs(ctx.options, weights, level, normalisation, aggregation, classification,
                                                   top_n, extend, min_shared, age_group)
         if problems:
@@ -78,11 +88,16 @@ def register_callbacks(app, ctx, cache) -> None:
         except EngineError as err:
             return no_update, t(lang, "method_error", detail=str(err))
 
-    @app.callback(Output("level-info", "data"), Output("areas", "url"), Input("level-select", "value"))
-    def update_level(level):
+    @app.callback(Output("level-info", "data"), Output("areas", "url"), Output("level-digest", "data"),
+                  Output("data-updated", "children"), Output("catch-up", "data", allow_duplicate=True),
+                  Input("level-select", "value"), Input("data-update", "data"), State("page", "lang"), prevent_initial_call="initial_duplicate")
+    def update_level(level, updated, lang):
         if not isinstance(level, str) or level not in ctx.options.levels:
-            return no_update, no_update
-        return ctx.views.level_info(level), ctx.geometry_url(level)
+            return no_update, no_update, no_update, no_update, no_update
+        info = ctx.views.level_info(level)
+        if dash_ctx.triggered_id == "data-update":  # say so, and recompute the view for the new areas
+            return info, ctx.geometry_url(level), {"level": level, "digest": info["digest"]}, t(known_lang(lang), "data_updated"), updated
+        return info, ctx.geometry_url(level), {"level": level, "digest": info["digest"]}, no_update, no_update
 
     for kind in kinds:
         @app.callback(Output(f"places-{kind}", "children"), Input(f"layer-{kind}", "value"), State("page", "lang"))

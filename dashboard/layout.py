@@ -160,6 +160,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
     if demo_words:
         notices.append(html.Div(id="data-notice", className="notice demo", role="status", children=[t(lang, "demo_label")] if state.mode else [
             demo_words, " ", html.A(t(lang, "how_link"), href="#how-it-works", className="how-link")]))
+    notices.append(html.P(id="data-updated", className="notice updated", role="status"))  # filled when a new version arrives
     if skipped:
         items = skipped_text(lang, skipped, {i.key: _label(i.labels, lang) for i in m.indicators})
         notices.append(html.Div(id="url-notice", className="notice url", role="alert", children=[
@@ -171,6 +172,8 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
         dcc.Store(id="texts", data={**client_texts(lang, ctx), "mode": state.mode, "present": state.mode == "present",
                                         "scenario_id": state.scenario_id}),
         dcc.Store(id="level-info"),
+        dcc.Store(id="level-digest"),  # the level-info's digest of area codes, sent with each view-model request
+        dcc.Store(id="data-update"),  # set by the view-model callback when the server holds another set of areas
         dcc.Store(id="view-model"),
         dcc.Store(id="selected-area", data=state.area),
         dcc.Store(id="url-sync"),

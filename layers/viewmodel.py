@@ -59,6 +59,13 @@ def settings_key(s: ViewSettings) -> str:
                      str(m.top_n), str(m.extend_threshold), f"{m.min_shared_m:g}"])
 
 
+def codes_digest(codes) -> str:
+    """A short digest of a level's area codes in order: the arrays of a view model are aligned to
+    them, so a page holding other codes (an older package version) must reload before it paints."""
+    import hashlib
+    return hashlib.sha256("\n".join(str(c) for c in codes).encode("utf-8")).hexdigest()[:12]
+
+
 def _round(values: np.ndarray, digits: int) -> list:
     """JSON-ready list: rounded floats, None for NaN."""
     return [None if v != v else v for v in np.round(np.asarray(values, dtype=float), digits).tolist()]
@@ -124,6 +131,7 @@ class ViewModels:
         high, _ = flag_matrix(data.values.to_numpy(dtype=float), DEFAULT_PERCENTILE)
         return {
             "level": level,
+            "digest": codes_digest(data.codes),  # which set of areas: every view model names it too
             "high_flags": {k: [bool(f) for f in high[:, j]] for j, k in enumerate(self.engine.keys)},
             "flag_count": [int(c) for c in high.sum(axis=1)],
             "flag_percentile": DEFAULT_PERCENTILE,
@@ -164,6 +172,7 @@ class ViewModels:
         clusters = find_clusters(self.engine, cluster_result, m.cluster_settings)
         return {
             "level": s.level,
+            "level_digest": self.level_info(s.level)["digest"],
             "index_level": index_level,
             "index": _round(result.index, 3),
             "rank": [int(r) for r in result.rank],

@@ -18,6 +18,23 @@ import requests
 from browser_support import ROOT, free_port, stop
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
+
+
+def slider_body(weights, level: str = "delomrade", digest=None) -> dict:
+    """The body of the page's view-model callback after a slider move, as the browser sends it (the
+    one copy the tests and the benchmarks use; dashboard/callbacks.py defines the callback)."""
+    inputs = [{"id": f"weight-{k}", "property": "value", "value": w} for k, w in zip(KEYS, weights)] + [
+        {"id": i, "property": p, "value": v} for i, p, v in (
+            ("level-select", "value", level), ("normalisation-select", "value", "minmax"),
+            ("aggregation-select", "value", "arithmetic"), ("classification-select", "value", "quantiles"),
+            ("top-n-input", "value", 11), ("extend-input", "value", 0.55), ("min-shared-input", "value", 25),
+            ("uvas-age", "value", "16-29"), ("catch-up", "data", None))]
+    return {"output": "..view-model.data...method-notice.children...data-update.data..",
+            "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"},
+                        {"id": "data-update", "property": "data"}],
+            "inputs": inputs, "changedPropIds": ["weight-inte_behorig.value"],
+            "state": [{"id": "page", "property": "lang", "value": "sv"}, {"id": "level-digest", "property": "data", "value": digest}]}
 
 
 def wait_until_up(url: str, proc: subprocess.Popen, timeout: float, what: str) -> None:

@@ -11,22 +11,11 @@ from pathlib import Path
 
 import requests
 
+from services import slider_body  # noqa: F401 - others import it from here too
 from services import running_gunicorn, running_nginx, running_redis
 from conftest import PACKAGE
 
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
-
-
-def slider_body(weights) -> dict:
-    """The view model callback as the page sends it (one weighting)."""
-    inputs = [{"id": f"weight-{k}", "property": "value", "value": w} for k, w in zip(KEYS, weights)]
-    inputs += [{"id": i, "property": p, "value": v} for i, p, v in (
-        ("level-select", "value", "delomrade"), ("normalisation-select", "value", "minmax"), ("aggregation-select", "value", "arithmetic"),
-        ("classification-select", "value", "quantiles"), ("top-n-input", "value", 11), ("extend-input", "value", 0.55),
-        ("min-shared-input", "value", 25), ("uvas-age", "value", "16-29"), ("catch-up", "data", None))]
-    return {"output": "..view-model.data...method-notice.children..",
-            "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"}],
-            "inputs": inputs, "state": [{"id": "page", "property": "lang", "value": "sv"}], "changedPropIds": ["weight-inte_behorig.value"]}
 
 
 def computed(url: str) -> int:
