@@ -344,8 +344,32 @@
     serverNotice(false);
     if (window.dash_clientside && window.dash_clientside.set_props) window.dash_clientside.set_props("catch-up", {data: Date.now()});
   }
+  // Geometry and cluster outlines are safe to ask for again: a failed or 5xx answer is tried again
+  // after 0,5, 1, 2, 4 and then every 8 s while the page is open (after the second failure the page
+  // says the server is not answering, and the notice goes when it answers). Before, one failed
+  // geometry request left the map empty for the whole session.
+  const RETRY_MS = [500, 1000, 2000, 4000, 8000];
+  function safeToRepeat(url) { return /\/api\/(geometry\/|outlines)/.test(url); }
+  function withRetry(input, init) {
+    let attempt = 0;
+    const again = function () {
+      const wait = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)];
+      attempt += 1;
+      if (attempt >= 2) serverDown();
+      return new Promise(function (resolve) { setTimeout(resolve, wait); }).then(go);
+    };
+    const go = function () {
+      return realFetch(input, init).then(function (response) {
+        if (response.status >= 500) return again();
+        if (response.ok) serverBack();
+        return response;
+      }, again);
+    };
+    return go();
+  }
   window.fetch = function (input, init) {
     const url = typeof input === "string" ? input : (input && input.url) || "";
+    if (safeToRepeat(url)) return withRetry(input, init);
     if (url.indexOf("_dash-update-component") < 0) return realFetch(input, init);
     const slow = setTimeout(serverDown, SLOW_MS);
     return realFetch(input, init).then(function (response) {

@@ -61,3 +61,20 @@ def test_a_page_open_during_a_publication_follows_the_new_areas(tmp_path, browse
         assert REMOVED not in drawn and len([c for c in drawn if len(c) == 5]) == 135
         vm = browser.execute_script("return window.malmoLastView")
         assert len(vm["rank"]) == 135 and sorted(r for r in vm["rank"] if r) == list(range(1, 1 + len([r for r in vm["rank"] if r])))
+
+
+def test_the_map_appears_when_the_first_geometry_request_fails(server, browser):
+    """Before: one failed geometry request left the map empty for the whole session, with no word."""
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*api/geometry/*"]})
+    try:
+        browser.get(server + "/")
+        wait_for(browser, "const e = document.getElementById('server-notice'); return e && !e.hidden", timeout=30)  # said in words
+        assert browser.execute_script("return Object.values(window.malmoLayers).filter(l => l._map).length") == 0
+    finally:
+        browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+    wait_for(browser, "return Object.values(window.malmoLayers).filter(l => l._map).length === 136", timeout=30)
+    wait_for(browser, "return document.getElementById('server-notice').hidden", timeout=20)
+    wait_for(browser, "return window.malmoPainted && document.querySelectorAll('#ranking-table tbody tr').length === 136")
+    browser.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
