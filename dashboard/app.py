@@ -182,7 +182,7 @@ def _register_routes(app, ctx: AppContext) -> None:
         if may_see_details():
             body.update({"package": ctx.pkg.manifest.name, "version": ctx.version, "loaded": ctx.data.loaded,
                          "cache": app.cache_type, "view_models_computed": ctx.views.computed,
-                         "scenarios_read_only": bool(ctx.scenarios.read_only)})
+                         "scenarios_read_only": bool(ctx.scenarios.read_only), "pid": os.getpid()})
             if ctx.reload_problem:
                 body["refused_version"] = ctx.reload_problem
         return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json", headers={"Cache-Control": "no-store"})

@@ -70,13 +70,25 @@ def running_gunicorn(env: dict | None = None, timeout: float = 120):
 def running_nginx(upstream: str | list[str], health_path: str = "/healthz"):
     """nginx with the project's server block in front of `upstream` (host:port, or several: nginx
     balances between them as between the replicas of compose.yaml); yields its URL."""
-    if not isinstance(upstream, str):
-        upstream = ";\n    server ".join(upstream)
+    with controlled_nginx(upstream, health_path) as (url, _):
+        yield url
+
+
+@contextmanager
+def controlled_nginx(upstream: str | list[str], health_path: str = "/healthz"):
+    """As running_nginx; yields (url, reload): reload(upstreams) rewrites the upstream list and
+    reloads nginx gracefully (SIGHUP), as an operator drains an instance before stopping it."""
     port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
+
+    def write(tmp, upstream):
+        if not isinstance(upstream, str):
+            upstream = ";\n    server ".join(upstream)
         server_block = Template((ROOT / "deploy" / "nginx" / "default.conf.template").read_text()).safe_substitute(
             NGINX_PORT=f"127.0.0.1:{port}", APP_UPSTREAM=upstream, SERVER_NAME="127.0.0.1 localhost")
         (Path(tmp) / "server.conf").write_text(server_block)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write(tmp, upstream)
         (Path(tmp) / "nginx.conf").write_text(f"""
 daemon off;
 worker_processes 1;
@@ -92,9 +104,15 @@ http {{
 """)
         proc = subprocess.Popen([NGINX, "-p", tmp, "-c", f"{tmp}/nginx.conf"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         url = f"http://127.0.0.1:{port}"
+
+        def reload(upstreams):
+            write(tmp, upstreams)
+            proc.send_signal(1)  # SIGHUP: new workers with the new upstreams; the old ones finish their requests
+            time.sleep(1.0)
+
         try:
             wait_until_up(url + health_path, proc, 20, "nginx")
-            yield url
+            yield url, reload
         finally:
             proc.terminate()
             proc.wait(10)
