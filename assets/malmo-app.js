@@ -176,7 +176,7 @@
       },
       legendLater: function (analysis, allocation, vm, mode, info, method, texts) {
         if (mode === "index" || !vm) return lib().noUpdate();
-        return window.dash_clientside.malmo.legend(vm, mode, analysis, allocation, info, method, texts);
+        return window.dash_clientside.malmo.legend(vm, mode, info, analysis, allocation, method, texts);
       },
       clusterListLater: function (analysis, vm, level, info, texts) {
         return window.malmoAnalysis.valid(analysis, vm) ? window.dash_clientside.malmo.clusterList(vm, level, analysis, info, texts) : lib().noUpdate();
@@ -189,7 +189,7 @@
         return lib().afterPaint(function () { return window.malmoPanels.card(code, vm, info, texts, analysis); });
       },
 
-      legend: function (vm, mode, analysis, allocation, info, method, texts) {
+      legend: function (vm, mode, info, analysis, allocation, method, texts) {
         if (!sameAreas(vm, info)) return lib().noUpdate();
         return window.malmoPanels.legend(vm, method, texts, window.malmoAnalysis.mapView(vm, info, mode, analysis, allocation, texts));
       },

@@ -19,10 +19,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from string import Template
@@ -33,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import free_port, stop  # noqa: E402
-from services import KEYS, NGINX, slider_body, wait_until_up  # noqa: E402
+from services import NGINX, cheap_requests_during, pdf_request, wait_until_up  # noqa: E402
 
 @contextmanager
 def production(root: Path):
@@ -65,36 +63,10 @@ uwsgi_temp_path {tmp}/u; scgi_temp_path {tmp}/s; include {tmp}/server.conf; }}""
 
 
 def burst(front: str, pdfs: int) -> dict:
-    times: list[float] = []
-    done = threading.Event()
-
-    def cheap():
-        n = 0
-        while not done.is_set():
-            n += 1
-            t0 = time.perf_counter()
-            try:
-                ok = requests.get(front + "/healthz", timeout=120).ok and requests.post(
-                    front + "/_dash-update-component", json=slider_body([10 + n % 80, 40, 50, 60]), timeout=120).ok
-            except requests.RequestException:
-                ok = False
-            times.append(time.perf_counter() - t0 if ok else float("inf"))
-            time.sleep(0.1)
-
-    def pdf(n):
-        weights = ",".join(f"{k}:{1 + (n * (j + 3)) % 17}" for j, k in enumerate(KEYS))
-        try:
-            return requests.get(f"{front}/api/export.pdf?level=nyko&w={weights}", timeout=120).status_code
-        except requests.RequestException as err:
-            return type(err).__name__
-    watcher = threading.Thread(target=cheap)
-    watcher.start()
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(pdfs) as pool:
-        statuses = list(pool.map(pdf, range(pdfs)))
+    answers, times = cheap_requests_during([lambda n=n: pdf_request(front, n, timeout=120) for n in range(pdfs)], front, timeout=120)
     took = time.perf_counter() - t0
-    done.set()
-    watcher.join()
+    statuses = [getattr(a, "status_code", type(a).__name__) for a in answers]
     return {"cheap_median_s": statistics.median(times), "cheap_max_s": max(times), "cheap_n": len(times),
             "pdf": dict(Counter(statuses)), "burst_s": took}
 

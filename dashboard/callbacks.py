@@ -128,7 +128,8 @@ def register_callbacks(app, ctx, cache) -> None:
     app.clientside_callback(cs("gap"), Output("trend-gap", "children"), Input("view-model", "data"), State("texts", "data"))
     app.clientside_callback(cs("outlines"), Output("cluster-outlines", "url"), Input("view-model", "data"), State("texts", "data"))
     legend = [Output("map-legend", "children"), Input("view-model", "data"), Input("map-mode", "value"),
-              State("analysis", "data"), State("allocation", "data"), State("level-info", "data"),
+              Input("level-info", "data"),  # drawn once both the view model and the level data have come, in either order
+              State("analysis", "data"), State("allocation", "data"),
               State("classification-select", "value"), State("texts", "data")]
     app.clientside_callback(cs("legend"), *legend)
     app.clientside_callback(cs("legendLater"), Output("map-legend", "children", allow_duplicate=True), Input("analysis", "data"),

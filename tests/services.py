@@ -50,6 +50,46 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float, what: str) -
     raise RuntimeError(f"{what} did not answer in time")
 
 
+def pdf_request(url: str, n: int, timeout: float = 60):
+    """The n-th of a burst of PDF reports at NYKO level, each for other weights (so none is cached)."""
+    weights = ",".join(f"{k}:{1 + (n * (j + 3)) % 17}" for j, k in enumerate(KEYS))
+    try:
+        return requests.get(f"{url}/api/export.pdf?level=nyko&w={weights}", timeout=timeout)
+    except requests.RequestException as err:
+        return err
+
+
+def cheap_requests_during(burst, url: str, timeout: float = 10) -> tuple[list, list[float]]:
+    """Run `burst` (callables) all at once while cheap requests (/healthz and a slider callback) ask
+    every 0.1 s; return the burst's answers and the cheap requests' times (inf for a failure)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    times: list[float] = []
+    done = threading.Event()
+
+    def cheap():
+        n = 0
+        while not done.is_set():
+            n += 1
+            t0 = time.perf_counter()
+            try:
+                ok = requests.get(url + "/healthz", timeout=timeout).ok and requests.post(
+                    url + "/_dash-update-component", json=slider_body([10 + n % 80, 40, 50, 60]), timeout=timeout).ok
+            except requests.RequestException:
+                ok = False
+            times.append(time.perf_counter() - t0 if ok else float("inf"))
+            time.sleep(0.1)
+    watcher = threading.Thread(target=cheap)
+    watcher.start()
+    try:
+        with ThreadPoolExecutor(len(burst)) as pool:
+            answers = list(pool.map(lambda f: f(), burst))
+    finally:
+        done.set()
+        watcher.join()
+    return answers, times
+
+
 @contextmanager
 def running_gunicorn(env: dict | None = None, timeout: float = 120):
     """gunicorn as in production (deploy/gunicorn.conf.py) on a free port; yields (url, process)."""

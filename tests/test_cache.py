@@ -13,6 +13,19 @@ from test_scale import slider_body
 pytestmark = pytest.mark.skipif(not shutil.which(REDIS) and not os.path.exists(REDIS), reason="redis-server is installed by `make test`")
 
 
+def app_on(url: str):
+    """The app on the default package with its cache in the Redis at `url`, as CACHE_REDIS_URL sets it."""
+    from conftest import PACKAGE
+    from dashboard.app import create_app
+    from dashboard.cache import cache_settings
+    os.environ["CACHE_REDIS_URL"] = url
+    try:
+        config = cache_settings()
+    finally:
+        del os.environ["CACHE_REDIS_URL"]
+    return create_app(str(PACKAGE), cache_config=config)
+
+
 class Planted:
     """What a writer to Redis could store: unpickling it runs a command."""
 
@@ -25,16 +38,8 @@ class Planted:
 
 def test_values_in_redis_are_json_and_a_planted_pickle_never_runs(tmp_path):
     import redis
-    from conftest import PACKAGE
-    from dashboard.app import create_app
-    from dashboard.cache import cache_settings
     with running_redis() as (url, _):
-        os.environ["CACHE_REDIS_URL"] = url
-        try:
-            config = cache_settings()
-        finally:
-            del os.environ["CACHE_REDIS_URL"]
-        client = create_app(str(PACKAGE), cache_config=config).server.test_client()
+        client = app_on(url).server.test_client()
         body = slider_body([61, 23, 45, 17])
         first = client.post("/_dash-update-component", json=body)
         assert first.status_code == 200
@@ -58,17 +63,8 @@ def test_a_frozen_redis_costs_one_request_the_timeout_not_every_request():
     import signal
     import statistics
     import time
-    from conftest import PACKAGE
-    from dashboard.app import create_app
-    from dashboard.cache import cache_settings
     with running_redis() as (url, _):
-        os.environ["CACHE_REDIS_URL"] = url
-        try:
-            config = cache_settings()
-        finally:
-            del os.environ["CACHE_REDIS_URL"]
-        app = create_app(str(PACKAGE), cache_config=config)
-        client = app.server.test_client()
+        client = app_on(url).server.test_client()
         assert client.post("/_dash-update-component", json=slider_body([61, 23, 45, 17])).status_code == 200
         import redis
         pid = redis.Redis.from_url(url).info()["process_id"]

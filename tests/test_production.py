@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from browser_support import ROOT
-from services import NGINX, running_gunicorn, running_nginx
+from services import NGINX, cheap_requests_during, pdf_request, running_gunicorn, running_nginx
 
 pytestmark = pytest.mark.skipif(not __import__("os").path.exists(NGINX), reason="nginx is installed by `make test`")
 
@@ -119,53 +119,11 @@ def test_compose_file_describes_the_shape_the_tests_run():
 
 # --- one client must not stall the service (second review, items 4 and 12) ----------------------
 
-KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
-
-
-def _cheap_while(burst, url: str) -> tuple[list, list[float]]:
-    """Run `burst` (a list of callables) at once while cheap requests (/healthz, a slider callback)
-    ask every 0.1 s; return the burst's answers and the cheap requests' times."""
-    from test_scale import slider_body
-    import threading
-    times: list[float] = []
-    done = threading.Event()
-
-    def cheap():
-        n = 0
-        while not done.is_set():
-            n += 1
-            t0 = time.perf_counter()
-            try:
-                ok = requests.get(url + "/healthz", timeout=10).ok and requests.post(
-                    url + "/_dash-update-component", json=slider_body([10 + n % 80, 40, 50, 60]), timeout=10).ok
-            except requests.RequestException:
-                ok = False
-            times.append(time.perf_counter() - t0 if ok else float("inf"))
-            time.sleep(0.1)
-    watcher = threading.Thread(target=cheap)
-    watcher.start()
-    try:
-        with ThreadPoolExecutor(len(burst)) as pool:
-            answers = list(pool.map(lambda f: f(), burst))
-    finally:
-        done.set()
-        watcher.join()
-    return answers, times
-
-
-def _pdf(url: str, n: int):
-    weights = ",".join(f"{k}:{1 + (n * (j + 3)) % 17}" for j, k in enumerate(KEYS))
-    try:
-        return requests.get(f"{url}/api/export.pdf?level=nyko&w={weights}", timeout=60)
-    except requests.RequestException as err:
-        return err
-
-
 def test_sixteen_concurrent_pdfs_leave_cheap_requests_answering():
     """Before: 12 concurrent PDFs held the slider callback for 34 s and /healthz for 11 s. Now heavy
     work is admitted per kind and app process; beyond that, 503 with Retry-After at once."""
     with running_gunicorn({"HEALTH_TOKEN": "t"}) as (app_url, _):
-        answers, times = _cheap_while([lambda n=n: _pdf(app_url, n) for n in range(16)], app_url)
+        answers, times = cheap_requests_during([lambda n=n: pdf_request(app_url, n) for n in range(16)], app_url)
         statuses = [getattr(a, "status_code", None) for a in answers]
         assert set(statuses) <= {200, 503}, statuses
         busy = [a for a in answers if getattr(a, "status_code", None) == 503]
@@ -174,7 +132,7 @@ def test_sixteen_concurrent_pdfs_leave_cheap_requests_answering():
         # the service is whole afterwards: a PDF is drawn again
         assert requests.get(app_url + "/api/export.pdf?level=geso", timeout=60).status_code == 200
         with running_nginx(app_url.removeprefix("http://")) as front:  # nginx's own limits: 429 with Retry-After
-            answers = [_pdf(front, 100 + n) for n in range(12)]
+            answers = [pdf_request(front, 100 + n) for n in range(12)]
             limited = [a for a in answers if a.status_code == 429]
             assert limited and all(a.headers.get("Retry-After") for a in limited) and limited[0].json()["ok"] is False
             assert {a.status_code for a in answers} <= {200, 429, 503}

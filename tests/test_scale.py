@@ -139,11 +139,45 @@ def test_publishing_a_broken_then_a_good_version_under_load(tmp_path):
 def as_a_browser(session, url, body):
     """POST as a browser does: a request that fails on a kept-alive connection the server has just
     closed (nginx's old workers close their idle ones on a reload) is sent once more on a new
-    connection, before any answer was read (Chromium's resend on a reused socket)."""
+    connection (Chromium resends on a reused socket that fails)."""
     try:
         return session.post(url, json=body, timeout=30)
     except requests.ConnectionError:
         return requests.post(url, json=body, timeout=30)
+
+
+def restart_under_load(front: str, stop_one, saves: bool) -> tuple[list, list, list]:
+    """Four clients move sliders through `front` (one also saves a scenario a second, if `saves`);
+    after 2 s `stop_one()` runs; 2 s after it they stop. Returns (errors, answered, saved ids)."""
+    errors, answered, saved = [], [], []
+    stop = threading.Event()
+
+    def load(seed):
+        session = requests.Session()
+        n, last_save = 0, time.monotonic()
+        while not stop.is_set():
+            n += 1
+            try:
+                if saves and seed == 0 and time.monotonic() - last_save > 1:  # nginx allows 20 a minute, burst 10
+                    last_save = time.monotonic()
+                    r = as_a_browser(session, front + "/api/scenarios", {"name": f"last {seed}-{n}", "state": "?w=inte_behorig:1"})
+                else:
+                    r = as_a_browser(session, front + "/_dash-update-component", slider_body([10 + (seed * 7 + n) % 90, 50, 50, 50]))
+                (answered if r.status_code in (200, 201) else errors).append(r.status_code)
+                if r.status_code == 201:
+                    saved.append(r.json()["id"])
+            except requests.RequestException as err:
+                errors.append(type(err).__name__)
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(2)
+    stop_one()
+    time.sleep(2)
+    stop.set()
+    for t in threads:
+        t.join()
+    return errors, answered, saved
 
 
 def test_a_drained_instance_stops_under_load_and_nothing_is_lost():
@@ -152,64 +186,22 @@ def test_a_drained_instance_stops_under_load_and_nothing_is_lost():
     from services import controlled_nginx
     with running_gunicorn({"WEB_CONCURRENCY": "1"}) as (a, proc_a), running_gunicorn({"WEB_CONCURRENCY": "1"}) as (b, _):
         with controlled_nginx([a.removeprefix("http://"), b.removeprefix("http://")]) as (front, reload):
-            errors, answered, saves = [], [], []
-            stop = threading.Event()
-
-            def load(seed):
-                session = requests.Session()
-                n, last_save = 0, time.monotonic()
-                while not stop.is_set():
-                    n += 1
-                    try:
-                        if seed == 0 and time.monotonic() - last_save > 1:  # a save a second (nginx allows 20 a minute, burst 10)
-                            last_save = time.monotonic()
-                            r = as_a_browser(session, front + "/api/scenarios", {"name": f"last {seed}-{n}", "state": "?w=inte_behorig:1"})
-                        else:
-                            r = as_a_browser(session, front + "/_dash-update-component", slider_body([10 + (seed * 7 + n) % 90, 50, 50, 50]))
-                        (answered if r.status_code in (200, 201) else errors).append(r.status_code)
-                        if r.status_code == 201:
-                            saves.append(r.json()["id"])
-                    except requests.RequestException as err:
-                        errors.append(type(err).__name__)
-            threads = [threading.Thread(target=load, args=(i,)) for i in range(4)]
-            for t in threads:
-                t.start()
-            time.sleep(2)
-            reload([b.removeprefix("http://")])  # 1. drain: nginx sends nothing new to A
-            proc_a.terminate()  # 2. stop A gracefully (SIGTERM): it finishes what it has
-            proc_a.wait(30)
-            time.sleep(2)
-            stop.set()
-            for t in threads:
-                t.join()
-    assert errors == [] and len(answered) > 50 and saves, (errors[:10], len(answered))
+            def drain_then_stop():
+                reload([b.removeprefix("http://")])  # 1. drain: nginx sends nothing new to A
+                proc_a.terminate()  # 2. stop A gracefully (SIGTERM): it finishes what it has
+                proc_a.wait(30)
+            errors, answered, saved = restart_under_load(front, drain_then_stop, saves=True)
+    print(f"drained restart: {len(answered)} answered, {len(saved)} saves, {len(errors)} errors")
+    assert errors == [] and len(answered) > 50 and saved, (errors[:10], len(answered))
 
 
 def test_an_instance_stopped_without_draining_loses_no_slider_move():
     """Without draining, nginx asks the other instance again for a callback (safe to repeat)."""
     with running_gunicorn({"WEB_CONCURRENCY": "1"}) as (a, proc_a), running_gunicorn({"WEB_CONCURRENCY": "1"}) as (b, _):
         with running_nginx([a.removeprefix("http://"), b.removeprefix("http://")]) as front:
-            errors, answered = [], []
-            stop = threading.Event()
-
-            def load(seed):
-                session = requests.Session()
-                n = 0
-                while not stop.is_set():
-                    n += 1
-                    try:
-                        r = session.post(front + "/_dash-update-component", json=slider_body([10 + (seed * 7 + n) % 90, 50, 50, 50]), timeout=30)
-                        (answered if r.status_code == 200 else errors).append(r.status_code)
-                    except requests.RequestException as err:
-                        errors.append(type(err).__name__)
-            threads = [threading.Thread(target=load, args=(i,)) for i in range(4)]
-            for t in threads:
-                t.start()
-            time.sleep(2)
-            proc_a.terminate()
-            proc_a.wait(30)
-            time.sleep(2)
-            stop.set()
-            for t in threads:
-                t.join()
+            def stop_now():
+                proc_a.terminate()
+                proc_a.wait(30)
+            errors, answered, _ = restart_under_load(front, stop_now, saves=False)
+    print(f"undrained restart: {len(answered)} answered, {len(errors)} errors")
     assert errors == [] and len(answered) > 50, (errors[:10], len(answered))
