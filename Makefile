@@ -48,6 +48,8 @@ bench: setup browser
 	$(PY) bench/exports.py
 	$(PY) bench/analysis.py
 	$(PY) bench/load.py
+	$(PY) bench/heavy.py
+	$(PY) bench/memory.py
 
 # Rebuild data/malmo from ../shared/data (real parts) and the demo generator.
 data: setup
