@@ -134,6 +134,12 @@ class Worker:
             pool = self._current()
             try:
                 future = pool.submit(fn, *args)
+            except (BrokenProcessPool, RuntimeError):  # broken, or shut down by a thread that is replacing it
+                self._replace(pool, "its process died")
+                if attempt == 2:
+                    raise Busy(self.kind) from None
+                continue
+            try:
                 return future.result(timeout=deadline)
             except BrokenProcessPool:
                 self._replace(pool, "its process died")
