@@ -33,7 +33,8 @@ from .layout import build_layout
 from .state import parse_query
 from .texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from .urls import EMBED_VIEWS
-from .workers import Busy, TooSlow
+from .workers import ADMISSIONS, Busy, TooSlow
+from . import pictures  # noqa: F401 - loaded with the app, so its admission is on /healthz from the start
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,8 @@ def _register_routes(app, ctx: AppContext) -> None:
         if may_see_details():
             body.update({"package": ctx.pkg.manifest.name, "version": ctx.version, "loaded": ctx.data.loaded,
                          "cache": app.cache_type, "view_models_computed": ctx.views.computed,
-                         "scenarios_read_only": bool(ctx.scenarios.read_only), "pid": os.getpid()})
+                         "scenarios_read_only": bool(ctx.scenarios.read_only), "pid": os.getpid(),
+                         "heavy_refused": {a.kind: a.refused for a in ADMISSIONS}})
             if ctx.reload_problem:
                 body["refused_version"] = ctx.reload_problem
         return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json", headers={"Cache-Control": "no-store"})

@@ -53,13 +53,17 @@ class TooSlow(Exception):
 _total = threading.BoundedSemaphore(HEAVY_TOTAL)
 
 
+ADMISSIONS: list["Admission"] = []  # every kind, for /healthz's details
+
+
 class Admission:
     """At most `limit` requests of one kind at work at once (and HEAVY_TOTAL of all kinds); no queue."""
 
     def __init__(self, kind: str, limit: int):
         self.kind, self.limit = kind, limit
         self._slots = threading.BoundedSemaphore(limit)
-        self.refused = 0  # since start, for /healthz's details
+        self.refused = 0  # since start, shown in /healthz's details
+        ADMISSIONS.append(self)
 
     @contextmanager
     def slot(self):
@@ -123,10 +127,6 @@ class Worker:
                 process.kill()
         broken.shutdown(wait=False, cancel_futures=True)
         log.warning("%s worker replaced: %s", self.kind, why)
-
-    def submit(self, fn, *args):
-        """A Future, for callers that wait themselves (prefer run)."""
-        return self._current().submit(fn, *args)
 
     def run(self, fn, *args, deadline: float | None = None):
         deadline = DEADLINE_S if deadline is None else deadline
