@@ -22,6 +22,7 @@ from layers.analysis.hotspots import HotspotSettings, hotspots
 from layers.analysis.robustness import RobustnessSettings, robustness
 from layers.cells import comment_line, neutralise
 from layers.errors import EngineError
+from layers.weights import check_weights, normalise_weights
 from layers.viewmodel import ViewSettings, _round, settings_key
 
 from . import guard
@@ -220,7 +221,7 @@ def allocation_csv_text(ctx, state, skipped, frame, checked) -> str:
     lang = state.lang
     sep, dec = (";", ",") if lang == "sv" else (",", ".")
     cur = t(lang, "currency")
-    weights = ctx.engine.index(dict(view_settings(state).weights), state.level).weights
+    weights = normalise_weights(check_weights(dict(view_settings(state).weights), ctx.engine.keys))  # shares, as the engine takes them
     out = io.StringIO()
     for line in export_header(ctx, state, skipped, weights):
         out.write(comment_line(line, sep))

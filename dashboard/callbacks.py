@@ -67,10 +67,10 @@ def register_callbacks(app, ctx, cache) -> None:
         weights, rest = args[:len(keys)], args[len(keys):]
         level, normalisation, aggregation, classification, top_n, extend, min_shared, age_group, _catch_up, lang, digest = rest
         lang = known_lang(lang)
-        if isinstance(digest, dict) and digest.get("level") == level and level in ctx.options.levels \
-                and digest.get("digest") != ctx.views.level_info(level)["digest"]:
-            # a new package version with other areas was published: the page reloads its level data first
-            return no_update, no_update, f"{ctx.views.level_info(level)['digest']}:{time.time()}"
+        if isinstance(digest, dict) and digest.get("level") == level and level in ctx.options.levels:
+            current = ctx.views.level_info(level)["digest"]
+            if digest.get("digest") != current:  # another package version's areas: the page reloads its level data first
+                return no_update, no_update, f"{current}:{time.time()}"
         return (*view_model_answer(weights, level, normalisation, aggregation, classification, top_n, extend, min_shared,
                                    age_group, lang), no_update)
 
@@ -95,9 +95,9 @@ def register_callbacks(app, ctx, cache) -> None:
         if not isinstance(level, str) or level not in ctx.options.levels:
             return no_update, no_update, no_update, no_update, no_update
         info = ctx.views.level_info(level)
-        if dash_ctx.triggered_id == "data-update":  # say so, and recompute the view for the new areas
-            return info, ctx.geometry_url(level), {"level": level, "digest": info["digest"]}, t(known_lang(lang), "data_updated"), updated
-        return info, ctx.geometry_url(level), {"level": level, "digest": info["digest"]}, no_update, no_update
+        reloaded = dash_ctx.triggered_id == "data-update"  # then say so, and recompute the view for the new areas
+        return (info, ctx.geometry_url(level), {"level": level, "digest": info["digest"]},
+                t(known_lang(lang), "data_updated") if reloaded else no_update, updated if reloaded else no_update)
 
     for kind in kinds:
         @app.callback(Output(f"places-{kind}", "children"), Input(f"layer-{kind}", "value"), State("page", "lang"))

@@ -9,12 +9,11 @@
 """
 from __future__ import annotations
 
+import html
+import json
 import logging
 import re
 import uuid
-
-import html
-import json
 
 from flask import Response, g, request
 
