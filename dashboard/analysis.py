@@ -27,8 +27,8 @@ from layers.viewmodel import ViewSettings, _round, settings_key
 
 from . import guard
 from .callbacks import known_lang, settings_from_inputs
-from .state import State as State_, parse_query, to_query, view_settings
-from .texts import t
+from layers.view import State as State_, parse_query, to_query, view_settings
+from layers.texts import t
 from .workers import Admission, Busy, TooSlow, Worker
 
 LARGE = 1500  # areas: above this, fewer robustness draws keep the answer within seconds

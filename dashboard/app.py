@@ -30,8 +30,8 @@ from .analysis import register_analysis_callbacks
 from .compare import build_compare, parse_compare, register_compare_callbacks
 from .embed import build_embed, register_embed_callbacks
 from .layout import build_layout
-from .state import parse_query
-from .texts import DEFAULT_LANGUAGE, LANGUAGES, t
+from layers.view import parse_query
+from layers.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from .urls import EMBED_VIEWS
 from .workers import ADMISSIONS, Busy, TooSlow
 from . import pictures  # noqa: F401 - loaded with the app, so its admission is on /healthz from the start

@@ -10,8 +10,8 @@ from layers.trends import DEFAULT_AGE_GROUP
 from layers.viewmodel import Method, ViewSettings
 
 from .layout import place_markers
-from .state import CLASSIFICATIONS, NORMALISATIONS, AGGREGATIONS, check_number, check_weight, skipped_text
-from .texts import DEFAULT_LANGUAGE, LANGUAGES, t
+from layers.view import CLASSIFICATIONS, NORMALISATIONS, AGGREGATIONS, check_number, check_weight, skipped_text
+from layers.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 
 
 def settings_from_inputs(options, weights, level, normalisation, aggregation, classification, top_n, extend,

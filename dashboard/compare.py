@@ -24,8 +24,8 @@ from layers.scenarios import ScenarioError
 from .callbacks import known_lang
 from .guard import text
 from .layout import _label, _slider, client_texts
-from .state import check_number, check_weight, parse_query, safe_name, skipped_text, to_query, visible_positions
-from .texts import t
+from layers.view import check_number, check_weight, parse_query, safe_name, skipped_text, to_query, visible_positions
+from layers.texts import t
 
 DIFF_COLOURS = ["#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806"]  # ColorBrewer PuOr, colour-blind safe
 MODES = ("rank", "index")

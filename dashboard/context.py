@@ -30,7 +30,7 @@ from layers.scenarios import ScenarioError, ScenarioStore, database_url
 from layers.trends import DEFAULT_AGE_GROUP
 from layers.viewmodel import ViewModels, ViewSettings
 
-from .state import Options
+from layers.view import Options
 from .urls import Urls
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ import dash_leaflet as dl
 
 from .guard import text
 from .layout import _table_columns, client_texts, place_markers
-from .state import parse_query, to_query, view_settings
-from .texts import t
+from layers.view import parse_query, to_query, view_settings
+from layers.texts import t
 
 
 def build_embed(ctx, view: str, state, skipped) -> html.Div:

@@ -22,8 +22,8 @@ from layers.disclosure import DECIMALS
 from layers.data.provenance import credits
 
 from . import provenance
-from .state import State, skipped_text, view_settings
-from .texts import t
+from layers.view import State, skipped_text, view_settings
+from layers.texts import t
 
 
 

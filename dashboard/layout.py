@@ -11,8 +11,8 @@ from layers.facilities import drawable
 
 from . import provenance
 from .presets import presets_for
-from .state import LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
-from .texts import TEXTS, t
+from layers.view import LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
+from layers.texts import TEXTS, t
 from .urls import EMBED_VIEWS
 
 KIND_SYMBOL = {"library": "B", "familjecentral": "F", "allaktivitetshus": "A"}

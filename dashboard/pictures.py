@@ -18,9 +18,9 @@ from layers.geography import METRIC_CRS
 from layers.viewmodel import NO_DATA_COLOUR
 
 from .export import cluster_name
-from .state import to_query
+from layers.view import to_query
 from .workers import Admission, Worker
-from .texts import t
+from layers.texts import t
 
 PLACE_STYLE = {"library": ("o", "#2166ac"), "familjecentral": ("s", "#1b7837"), "allaktivitetshus": ("D", "#762a83")}
 TOP_IN_REPORT = 15

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from layers.data.provenance import credits, generated_parts, indicator_sources
 
-from .texts import t
+from layers.texts import t
 
 
 def _label(labels: dict, lang: str) -> str:

@@ -28,7 +28,7 @@ from layers.scenarios import MAX_IDS, Scenario, ScenarioError, export_document, 
 
 from . import guard
 from .limits import SCENARIO_LOOKUPS, SCENARIO_WRITES, Limited
-from .state import SCENARIO_PARAMS, parse_query, scenario_query, skipped_text, visible_positions
+from layers.view import SCENARIO_PARAMS, parse_query, scenario_query, skipped_text, visible_positions
 
 
 def _json(data, status: int = 200, headers: dict | None = None) -> Response:

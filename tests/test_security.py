@@ -200,7 +200,7 @@ def test_no_csv_cell_starts_a_formula_whatever_the_url(client, lang, path):
 
 
 def test_skipped_names_are_sanitised_and_values_not_echoed():
-    from dashboard.state import safe_name
+    from layers.view import safe_name
     assert safe_name("=HYPERLINK(\"x\")\n") == "HYPERLINKx"
     assert safe_name("a" * 40) == "a" * 24 + "…"
     assert safe_name("\u202e") == "?"

@@ -1,7 +1,7 @@
 """The URL is the state: parsing, skipping what cannot be used, and writing it back."""
 from urllib.parse import parse_qsl, urlsplit
 
-from dashboard.state import Options, parse_query, slider_positions, to_query, visible_positions
+from layers.view import Options, parse_query, slider_positions, to_query, visible_positions
 from layers.viewmodel import Method
 
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]

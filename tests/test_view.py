@@ -1,0 +1,76 @@
+"""layers/view.py: the one declarative view. Every URL the tests used before it existed opens as it
+did (tests/data/url_cases.json, recorded from the parser it replaced), and the page's store, the
+query and the command line are all the same view."""
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+
+from layers.view import (BY_KEY, FIELDS, PARAMS, SCENARIO_PARAMS, Options, add_cli_options, from_store, parse_query,
+                         query_from_cli, scenario_query, spec_json, to_query, to_store)
+
+CASES = json.loads((Path(__file__).parent / "data" / "url_cases.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def options():
+    from dashboard.context import PackageVersion
+    from layers.cli import DEFAULT_PACKAGE
+    return PackageVersion.load(DEFAULT_PACKAGE).options
+
+
+@pytest.mark.parametrize("case", CASES["cases"], ids=lambda c: c["query"][:60])
+def test_every_recorded_link_opens_as_before(case, options):
+    args = parse_qs(case["query"].split("?", 1)[1] if "?" in case["query"] else case["query"], keep_blank_values=True)
+    state, skipped = parse_query(args, options, scenario=CASES["saved"].get)
+    assert to_query(state) == case["canonical"]
+    assert scenario_query(state) == case["scenario"]
+    assert state.scenario_id == case["opened"]
+    assert sorted(json.dumps(s, sort_keys=True) for s in skipped) == case["skipped"]
+
+
+@pytest.mark.parametrize("case", CASES["cases"], ids=lambda c: c["query"][:60])
+def test_the_store_is_the_same_view(case, options):
+    """What the page's controls hold (to_store) reads back, through the one parser, as the same state."""
+    state, _ = parse_query(parse_qs(case["canonical"][1:], keep_blank_values=True), options)
+    again, problems = from_store(to_store(state), options)
+    assert problems == [] and to_query(replace(again, weights=state.weights)) == to_query(state)
+    shares = lambda w: {k: round(v / sum(w.values()), 4) for k, v in w.items()}  # noqa: E731 (the sliders may be scaled to be seen)
+    assert shares(again.weights) == shares(state.weights)
+
+
+def test_a_store_from_a_hostile_client_is_refused_by_the_same_rules(options):
+    state, problems = from_store({"w": {"inte_behorig": "1,trangboddhet:5"}, "top": "0", "level": ["geso"], "zzz": 1,
+                                  "sort": "rank"}, options)
+    names = {v.get("name") or v.get("key") for _, v in problems}
+    assert {"inte_behorig", "top", "level", "zzz", "sort"} <= names
+    assert to_query(state) == to_query(options.default())
+    assert from_store("no", options)[1] == [("url_bad_value", {"name": "view"})]
+
+
+def test_the_browser_spec_and_the_params_come_from_the_fields(options):
+    spec = spec_json(options, "en", "present")
+    assert [f["key"] for f in spec["fields"]] == [f.key for f in FIELDS] and spec["page"] == {"lang": "en", "mode": "present"}
+    weights = spec["fields"][0]
+    assert weights["items"] == options.keys and weights["control"] == ["weight-{}", "value"] and weights["engine"]
+    assert PARAMS == (*[f.key for f in FIELDS], "s") and "lang" not in SCENARIO_PARAMS and "mode" not in SCENARIO_PARAMS
+    assert BY_KEY["top"].low == 1 and next(f for f in spec["fields"] if f["key"] == "ext")["none"] == "none"
+
+
+def test_the_command_line_options_are_the_fields(options):
+    parser = argparse.ArgumentParser()
+    add_cli_options(parser)
+    args = parser.parse_args(["?w=inte_behorig:2&level=nyko", "--level", "geso", "--top", "5"])
+    state, skipped = parse_query(query_from_cli(args), options)
+    assert skipped == [] and state.level == "geso" and state.method.top_n == 5 and state.weights["inte_behorig"] == 2
+    assert {f"--{f.key}" for f in FIELDS if f.cli} <= set(parser._option_string_actions)
+
+
+def test_small_known_options():
+    opts = Options(keys=["a", "b"], levels=["x", "y"], default_level="y", kinds=["k"])
+    state, skipped = parse_query({"w": "a:1,b:3", "level": "x", "layers": ""}, opts)
+    assert skipped == [] and state.weights == {"a": 1.0, "b": 3.0} and state.layers == () and state.level == "x"
+    assert to_query(state) == "?w=a:1,b:3&level=x&layers=&lang=sv&norm=minmax&agg=arithmetic&classes=quantiles&top=11&ext=0.55&minb=25"
