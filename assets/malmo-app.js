@@ -106,10 +106,6 @@
     return !!(vm && info && vm.level === info.level && vm.level_digest === info.digest);
   }
 
-  function inRange(value, limits) {
-    return typeof value === "number" && isFinite(value) && value >= limits[0] && value <= limits[1];
-  }
-
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     malmo: {
       shares: function () {
@@ -273,46 +269,41 @@
         return [items, hits.length ? lib_.say(texts, "search_count", {n: hits.length}) : texts.t.search_none];
       },
 
-      syncUrl: function () {
+      // The one view store, from the controls by id (layers/view.py's spec); its engine part only when that part changed.
+      readView: function () {
         const args = Array.prototype.slice.call(arguments);
-        const texts = args.pop();
-        const keys = Object.keys(texts.indicators);
-        const kinds = Object.keys(texts.kinds);
-        const weights = args.slice(0, keys.length);
-        const rest = args.slice(keys.length);
-        const level = rest[0], norm = rest[1], agg = rest[2], classes = rest[3], top = rest[4], ext = rest[5], minb = rest[6];
-        const layerValues = rest.slice(7, 7 + kinds.length);
-        const area = rest[7 + kinds.length], age = rest[8 + kinds.length], sort = rest[9 + kinds.length], mapMode = rest[10 + kinds.length];
-        const nu = lib().noUpdate;
-        // A number the method form cannot use is refused with a notice (server side); the URL keeps the last good state.
-        // a cleared number field comes as NaN in the browser (null at the server): for the threshold, "no extension"
-        const noExtension = ext === null || ext === undefined || ext === "" || Number.isNaN(ext);
-        if (!inRange(top, texts.limits.top) || !inRange(minb, texts.limits.minb) || (!noExtension && !inRange(ext, texts.limits.ext))) {
-          return [nu(), nu(), nu()];
-        }
-        const shown = kinds.filter(function (k, i) { return layerValues[i] && layerValues[i].length; });
-        const parts = ["w=" + keys.map(function (k, i) { return k + ":" + weights[i]; }).join(","),
-          "level=" + level, "layers=" + shown.join(","), "norm=" + norm, "agg=" + agg, "classes=" + classes,
-          "top=" + top, "ext=" + (noExtension ? "none" : ext), "minb=" + minb];
-        if (area) parts.push("area=" + encodeURIComponent(area));
-        if (age && age !== texts.default_age_group) parts.push("age=" + encodeURIComponent(age));
-        if (sort && (sort.column !== "rank" || sort.direction !== "asc")) parts.push("sort=" + encodeURIComponent(sort.column) + ":" + sort.direction);
-        if (mapMode && mapMode !== "index") parts.push("map=" + mapMode);
-        const query = "?" + parts.join("&") + (texts.mode ? "&mode=" + texts.mode : "");
-        const here = "?" + parts.concat(["lang=" + texts.lang]).join("&");
-        window.malmoQuery = parts.join("&");  // what "Spara scenario" saves
+        const spec = args.pop();
+        window.malmoViewSpec = spec;  // for presentation mode's stepping
+        const V = window.malmoFields;
+        const v = V.read(spec, args);
+        const engine = V.engine(spec, v);
+        const key = JSON.stringify(engine);
+        const same = key === window.malmoEngineKey;
+        window.malmoEngineKey = key;
+        return [v, same ? lib().noUpdate() : engine];
+      },
+
+      // The URL, the links and the exports follow the view (all written by the spec's one query writer).
+      syncUrl: function (v, spec, texts) {
+        const V = window.malmoFields, nu = lib().noUpdate;
+        // A number the method form cannot use is refused with a notice (server side); the URL keeps the last good view.
+        if (!v || V.outOfRange(spec, v)) return [nu(), nu(), nu()];
+        const here = V.query(spec, v);
+        const kept = V.parts(spec, v, "scenario").join("&");
+        window.malmoQuery = kept;  // what "Spara scenario" saves
         const compare = document.getElementById("compare-link");  // A: this view; B: a copy to move
-        if (compare) compare.setAttribute("href", texts.base + "compare?a=" + encodeURIComponent(parts.join("&")) + "&b=" +
-                                          encodeURIComponent(parts.join("&")) + "&lang=" + texts.lang);
+        if (compare) compare.setAttribute("href", texts.base + "compare?a=" + encodeURIComponent(kept) + "&b=" +
+                                          encodeURIComponent(kept) + "&lang=" + v.lang);
         const present = document.getElementById("present-link");
-        if (present) present.setAttribute("href", here + (texts.mode ? "" : "&mode=present"));
-        writeUrl(here + (texts.mode ? "&mode=" + texts.mode : ""));
+        if (present) present.setAttribute("href", texts.base + V.query(spec, Object.assign({}, v, {mode: v.mode ? "" : "present"})));
+        writeUrl(here);
+        const exported = V.query(spec, v, "all", ["mode"]);
         document.querySelectorAll("a.export-other").forEach(function (a) {  // the other exports follow the view too
-          a.setAttribute("href", texts.base + "api/export." + a.getAttribute("data-format") + here);
+          a.setAttribute("href", texts.base + "api/export." + a.getAttribute("data-format") + exported);
         });
         document.title = texts.t.page_title;  // Dash's own title is fixed at start-up, in Swedish
-        const other = texts.lang === "sv" ? "en" : "sv";
-        return [query, texts.base + "api/export.csv" + here, query + "&lang=" + other];
+        const other = v.lang === "sv" ? "en" : "sv";
+        return [here, texts.base + "api/export.csv" + exported, V.query(spec, Object.assign({}, v, {lang: other}))];
       }
     }
   });

@@ -90,6 +90,86 @@
     });
   }
 
+  // --- the view (layers/view.py's FIELDS, sent as the page's "view-spec" store) ----------------------
+  // Generic over the spec: no parameter is named here. The encoding of each kind is the one of
+  // layers/view.py `encode` (tests/test_browser.py holds the two to the same query for a set of views).
+  function num(x) {  // Python's f"{x:g}" within a view's ranges: 6 significant digits
+    return typeof x === "number" && isFinite(x) ? String(Number(x.toPrecision(6))) : String(x);
+  }
+  function encode(f, v) {
+    if (f.kind === "weights") return f.items.map(function (k) { return k + ":" + num(v[k]); }).join(",");
+    if (f.kind === "set") return (v || []).join(",");
+    if (f.kind === "sort") return v ? v.column + ":" + v.direction : "";
+    if (f.kind === "number") return v === null || v === undefined || v === "" || Number.isNaN(v) ? (f.none || "") : num(v);
+    return v === null || v === undefined ? "" : String(v);
+  }
+  function urlText(s) {  // as Python's urlencode(safe=":,")
+    return encodeURIComponent(s).replace(/%3A/g, ":").replace(/%2C/g, ",").replace(/%20/g, "+");
+  }
+  const view = {
+    // The controls' values, in the order of the spec's controls ("{}": one per item), → the view.
+    read: function (spec, values) {
+      const out = {};
+      let at = 0;
+      spec.fields.forEach(function (f) {
+        if (!f.control) { if (f.key in spec.page) out[f.key] = spec.page[f.key]; return; }
+        if (!f.items) { out[f.key] = values[at++]; return; }
+        const mine = values.slice(at, at + f.items.length);
+        at += f.items.length;
+        if (f.kind === "weights") {
+          out[f.key] = {};
+          f.items.forEach(function (k, i) { out[f.key][k] = mine[i]; });
+        } else {
+          out[f.key] = f.items.filter(function (k, i) { return mine[i] && mine[i].length; });
+        }
+      });
+      return out;
+    },
+    // The fields the view model depends on (its cache key): what the server is asked about.
+    engine: function (spec, v) {
+      const out = {};
+      spec.fields.forEach(function (f) { if (f.engine && f.key in v) out[f.key] = v[f.key]; });
+      return out;
+    },
+    // The query's parts in the URL's order ("scenario": only what a saved scenario keeps; `except`:
+    // keys left out). A field that is not `always` is written only when it is not its default.
+    parts: function (spec, v, which, except) {
+      const out = [];
+      spec.fields.forEach(function (f) {
+        if (!(f.key in v) || (which === "scenario" && !f.scenario) || (except && except.indexOf(f.key) >= 0)) return;
+        const text = encode(f, v[f.key]);
+        if (f.always || text !== encode(f, f.default)) out.push(f.key + "=" + urlText(text));
+      });
+      return out;
+    },
+    query: function (spec, v, which, except) { return "?" + view.parts(spec, v, which, except).join("&"); },
+    // What to set for a view: [[id, props], ...] (presentation mode steps through scenarios with it).
+    controls: function (spec, v) {
+      const out = [];
+      spec.fields.forEach(function (f) {
+        if (!f.control || !(f.key in v)) return;
+        const id = f.control[0], prop = f.control[1], value = v[f.key];
+        if (!f.items) { const p = {}; p[prop] = value; out.push([id, p]); return; }
+        f.items.forEach(function (k) {
+          const p = {};
+          p[prop] = f.kind === "weights" ? value[k] : ((value || []).indexOf(k) >= 0 ? [k] : []);
+          out.push([id.replace("{}", k), p]);
+        });
+      });
+      return out;
+    },
+    // A number the spec's limits refuse (the server says why; the URL keeps the last good view).
+    outOfRange: function (spec, v) {
+      return spec.fields.some(function (f) {
+        if (f.kind !== "number" || !(f.key in v)) return false;
+        const x = v[f.key];
+        if (f.none !== null && f.none !== undefined && (x === null || x === undefined || x === "" || Number.isNaN(x))) return false;
+        return !(typeof x === "number" && isFinite(x) && x >= f.low && x <= f.high && (!f.whole || x === Math.round(x)));
+      });
+    }
+  };
+  window.malmoFields = view;
+
   window.malmoLib = {
     h: h, fmt: fmt, say: say, textElement: textElement, escapeHtml: escapeHtml, plotlyText: plotlyText,
     clusterName: clusterName, outlinesUrl: outlinesUrl, nameControls: nameControls, noUpdate: noUpdate, afterPaint: afterPaint,

@@ -181,16 +181,11 @@
         present.apply(list[present.at], present.at, list.length);
       });
     },
+    // Every control of the scenario's view, by the spec (layers/view.py): nothing is named here, so
+    // a scenario reached with → shows exactly what ?s=<id> shows.
     apply: function (s, at, count) {
-      const set = window.dash_clientside.set_props, st = s.settings;
-      Object.keys(st.weights).forEach(function (k) { set("weight-" + k, {value: st.weights[k]}); });
-      set("level-select", {value: st.level});
-      set("normalisation-select", {value: st.norm});
-      set("aggregation-select", {value: st.agg});
-      set("classification-select", {value: st.classes});
-      set("top-n-input", {value: st.top});
-      set("extend-input", {value: st.ext});
-      set("min-shared-input", {value: st.minb});
+      const set = window.dash_clientside.set_props;
+      window.malmoFields.controls(window.malmoViewSpec, s.view).forEach(function (c) { set(c[0], c[1]); });
       const name = document.getElementById("present-name");
       if (name) name.textContent = say("present_position", {n: at + 1, count: count, name: s.name});
       window.sessionStorage.setItem("malmo.present", JSON.stringify({id: s.id, previous: present.previous || null}));

@@ -26,7 +26,7 @@ from layers.weights import check_weights, normalise_weights
 from layers.viewmodel import ViewSettings, _round, settings_key
 
 from . import guard
-from .callbacks import known_lang, settings_from_inputs
+from .callbacks import known_lang, settings_from_view
 from layers.view import State as State_, parse_query, to_query, view_settings
 from layers.texts import t
 from .workers import Admission, Busy, TooSlow, Worker
@@ -119,27 +119,19 @@ def check_allocation(budget, rule, unit, floor) -> tuple[tuple | None, str | Non
 
 
 def register_analysis_callbacks(app, ctx, cache) -> None:
-    keys = ctx.engine.keys
-    controls = [State(f"weight-{k}", "value") for k in keys] + [
-        State("level-select", "value"), State("normalisation-select", "value"), State("aggregation-select", "value"),
-        State("classification-select", "value"), State("top-n-input", "value"), State("extend-input", "value"),
-        State("min-shared-input", "value")]
+    controls = [State("view-engine", "data")]  # the view the view model was made for (layers/view.py)
 
     @cache.memoize()
     def cached_analysis(version: str, path: str, settings: ViewSettings) -> dict:  # the package version is part of the key
         with ANALYSIS_ADMISSION.slot():  # Busy or TooSlow are raised, never cached
             return ANALYSIS.run(in_worker, path, settings)
 
-    def settings_of(values):
-        weights, rest = values[:len(keys)], values[len(keys):]
-        settings, problems = settings_from_inputs(ctx.options, weights, *rest)
-        if problems or settings is None or sum(w for _, w in settings.weights) == 0:
-            return None
-        return settings
+    def settings_of(view):
+        return settings_from_view(ctx.options, view)[0]
 
     @app.callback(Output("analysis", "data"), Input("vm-settled", "data"), *controls)
-    def update_analysis(settled, *values):
-        settings = settings_of(values)
+    def update_analysis(settled, view):
+        settings = settings_of(view)
         if settled is None or settings is None:
             return no_update
         try:
@@ -152,9 +144,9 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
     @app.callback(Output("allocation", "data"), Output("allocation-table", "children"), Output("allocation-export", "href"),
                   Input("alloc-budget", "value"), Input("alloc-rule", "value"), Input("alloc-unit", "value"),
                   Input("alloc-floor", "value"), Input("vm-settled", "data"), *controls, State("page", "lang"))
-    def update_allocation(budget, rule, unit, floor, settled, *values):
-        values, lang = values[:-1], known_lang(values[-1])
-        settings = settings_of(values)
+    def update_allocation(budget, rule, unit, floor, settled, view, lang):
+        lang = known_lang(lang)
+        settings = settings_of(view)
         checked, problem = check_allocation(budget, rule, unit, floor)
         if settled is None or settings is None:
             return no_update, no_update, no_update

@@ -3,44 +3,33 @@ from __future__ import annotations
 
 import time
 
-from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update, set_props
 
 from layers.errors import EngineError
-from layers.trends import DEFAULT_AGE_GROUP
-from layers.viewmodel import Method, ViewSettings
+from layers.viewmodel import ViewSettings
 
 from .layout import place_markers
-from layers.view import CLASSIFICATIONS, NORMALISATIONS, AGGREGATIONS, check_number, check_weight, skipped_text
+from layers.view import from_store, skipped_text, spec_json, view_settings
 from layers.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 
 
-def settings_from_inputs(options, weights, level, normalisation, aggregation, classification, top_n, extend,
-                         min_shared, age_group=DEFAULT_AGE_GROUP) -> tuple[ViewSettings | None, list[tuple[str, dict]]]:
-    """ViewSettings from the controls' values, checked by the same rules as a link (state.py), and the
-    problems for the notice (None when any value cannot be used). An empty neighbour threshold
-    means no extension."""
-    keys = options.keys
-    problems = [("url_bad_value", {"name": param})
-                for param, value, allowed in (("level", level, options.levels), ("norm", normalisation, NORMALISATIONS),
-                                              ("agg", aggregation, AGGREGATIONS), ("classes", classification, CLASSIFICATIONS),
-                                              ("age", age_group, options.age_groups))
-                if not isinstance(value, str) or value not in allowed]
-    clean = []
-    for key, w in zip(keys, weights):
-        value, problem = check_weight(key, w)
-        problems += [problem] if problem else []
-        clean.append((key, value))
-    numbers = {}
-    for param, value in (("top", top_n), ("ext", extend), ("minb", min_shared)):
-        if param == "ext" and value in (None, ""):
-            numbers[param] = None
-            continue
-        numbers[param], problem = check_number(param, value)
-        problems += [problem] if problem else []
-    if problems:
-        return None, problems
-    return ViewSettings(tuple(clean), level, Method(normalisation, aggregation, classification, numbers["top"],
-                                                   numbers["ext"], numbers["minb"]), age_group), []
+def settings_from_view(options, store) -> tuple[ViewSettings | None, list[tuple[str, dict]]]:
+    """ViewSettings from the page's view store (the controls' values), checked by the one parser
+    (layers/view.py), and the problems for the notice (None when any value cannot be used)."""
+    state, problems = from_store(store, options)
+    return (None, problems) if problems else (view_settings(state), [])
+
+
+def view_inputs(options, kind=Input) -> list:
+    """The controls of the view, in the spec's order (one per item where the id has "{}"): what the
+    generic `malmoFields.read` takes."""
+    spec = spec_json(options)
+    out = []
+    for f in spec["fields"]:
+        if "control" in f:
+            id_, prop = f["control"]
+            out += [kind(id_.replace("{}", item), prop) for item in f["items"]] if "items" in f else [kind(id_, prop)]
+    return out
 
 
 def known_lang(lang) -> str:
@@ -58,30 +47,31 @@ def register_callbacks(app, ctx, cache) -> None:
     def cached_view_model(version: str, settings: ViewSettings) -> dict:  # the package version is part of the key
         return ctx.views.view_model(settings)
 
-    @app.callback(Output("view-model", "data"), Output("method-notice", "children"), Output("data-update", "data"),
-                  *sliders, Input("level-select", "value"), Input("normalisation-select", "value"),
-                  Input("aggregation-select", "value"), Input("classification-select", "value"),
-                  Input("top-n-input", "value"), Input("extend-input", "value"), Input("min-shared-input", "value"),
-                  Input("uvas-age", "value"), Input("catch-up", "data"), State("page", "lang"), State("level-digest", "data"))
-    def update_view_model(*args):
-        weights, rest = args[:len(keys)], args[len(keys):]
-        level, normalisation, aggregation, classification, top_n, extend, min_shared, age_group, _catch_up, lang, digest = rest
-        lang = known_lang(lang)
-        if isinstance(digest, dict) and digest.get("level") == level and level in ctx.options.levels:
-            current = ctx.views.level_info(level)["digest"]
-            if digest.get("digest") != current:  # another package version's areas: the page reloads its level data first
-                return no_update, no_update, f"{current}:{time.time()}"
-        return (*view_model_answer(weights, level, normalisation, aggregation, classification, top_n, extend, min_shared,
-                                   age_group, lang), no_update)
+    cs = lambda name: ClientsideFunction(namespace="malmo", function_name=name)  # noqa: E731
+    # The one view store: every control of the view, read by id from the spec (layers/view.py).
+    app.clientside_callback(ClientsideFunction(namespace="malmo", function_name="readView"), Output("view", "data"),
+                            Output("view-engine", "data"), *view_inputs(ctx.options), State("view-spec", "data"))
 
-    def view_model_answer(weights, level, normalisation, aggregation, classification, top_n, extend, min_shared, age_group, lang):
-        settings, problems = settings_from_inputs(ctx.options, weights, level, normalisation, aggregation, classification,
-                                                  top_n, extend, min_shared, age_group)
+    # "data-update" is set with set_props, not as an Output: as an Output it would close a circle in
+    # Dash's graph (data-update → level-info → selected-area → view → view-engine → here).
+    @app.callback(Output("view-model", "data"), Output("method-notice", "children"),
+                  Input("view-engine", "data"), Input("catch-up", "data"), State("page", "lang"), State("level-digest", "data"))
+    def update_view_model(view, _catch_up, lang, digest):
+        lang = known_lang(lang)
+        settings, problems = settings_from_view(ctx.options, view)
+        if settings is not None and isinstance(digest, dict) and digest.get("level") == settings.level:
+            current = ctx.views.level_info(settings.level)["digest"]
+            if digest.get("digest") != current:  # another package version's areas: the page reloads its level data first
+                set_props("data-update", {"data": f"{current}:{time.time()}"})
+                return no_update, no_update
+        return view_model_answer(settings, problems, lang)
+
+    def view_model_answer(settings, problems, lang):
+        if any(key == "url_all_zero" for key, _ in problems):
+            return no_update, t(lang, "all_zero")
         if problems:
             return no_update, t(lang, "input_notice", items=skipped_text(lang, problems, labels[lang]))
-        if sum(w for _, w in settings.weights) == 0:
-            return no_update, t(lang, "all_zero")
-        if normalisation == "zscore" and aggregation == "geometric":
+        if settings.method.normalisation == "zscore" and settings.method.aggregation == "geometric":
             return no_update, t(lang, "method_geometric_zscore")
         try:
             return cached_view_model(ctx.version, settings), ""
@@ -104,7 +94,6 @@ def register_callbacks(app, ctx, cache) -> None:
         def toggle_places(value, lang, kind=kind):
             return place_markers(ctx, kind, known_lang(lang)) if value else []
 
-    cs = lambda name: ClientsideFunction(namespace="malmo", function_name=name)  # noqa: E731
     # In the browser, and without the sliders as inputs: anything a slider move must wait for
     # delays its map. (Naming the matching preset after a move is done by `shares`, off the graph.)
     app.clientside_callback(cs("presets"), *[Output(f"weight-{k}", "value") for k in keys], Output("preset-select", "value"),
@@ -163,8 +152,4 @@ def register_callbacks(app, ctx, cache) -> None:
                             prevent_initial_call=True)
     app.clientside_callback(scenarios("init"), Output("scenarios-ready", "data"), Input("texts", "data"))
     app.clientside_callback(cs("syncUrl"), Output("url-sync", "data"), Output("export-link", "href"), Output("language-link", "href"),
-                            *sliders, Input("level-select", "value"), Input("normalisation-select", "value"),
-                            Input("aggregation-select", "value"), Input("classification-select", "value"),
-                            Input("top-n-input", "value"), Input("extend-input", "value"), Input("min-shared-input", "value"),
-                            *[Input(f"layer-{k}", "value") for k in kinds], Input("selected-area", "data"),
-                            Input("uvas-age", "value"), Input("table-sort", "data"), Input("map-mode", "value"), State("texts", "data"))
+                            Input("view", "data"), State("view-spec", "data"), State("texts", "data"))

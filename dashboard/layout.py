@@ -11,7 +11,7 @@ from layers.facilities import drawable
 
 from . import provenance
 from .presets import presets_for
-from layers.view import LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
+from layers.view import spec_json, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from layers.texts import TEXTS, t
 from .urls import EMBED_VIEWS
 
@@ -56,7 +56,6 @@ def client_texts(lang: str, ctx) -> dict:
         "references": {r["code"]: _label(r["labels"], lang) for r in m.raw.get("reference_areas", [])},
         "index_level": m.index_level,
         "presets": presets_for(m.indicator_keys),
-        "limits": {param: [low, high] for param, (_, low, high, _) in LIMITS.items()},
         "base": ctx.urls.prefix,
         "views": {v: t(lang, f"view_{v}") for v in EMBED_VIEWS},
         "default_age_group": ctx.options.age_groups[0],
@@ -171,6 +170,9 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
     return html.Div(id="page", lang=lang, className=f"lang-{lang}" + (" present" if state.mode == "present" else ""), children=[
         dcc.Store(id="texts", data={**client_texts(lang, ctx), "mode": state.mode, "present": state.mode == "present",
                                         "scenario_id": state.scenario_id}),
+        dcc.Store(id="view-spec", data=spec_json(ctx.options, lang, state.mode)),  # layers/view.py's fields, for the browser
+        dcc.Store(id="view"),  # the view, as the controls hold it: written by one generic callback, read by everything else
+        dcc.Store(id="view-engine"),  # its part the view model depends on (changes only when that part does)
         dcc.Store(id="level-info"),
         dcc.Store(id="level-digest"),  # the level-info's digest of area codes, sent with each view-model request
         dcc.Store(id="data-update"),  # set by the view-model callback when the server holds another set of areas

@@ -3,7 +3,7 @@
 | request | answer |
 |---|---|
 | POST /api/scenarios  {name, note?, state: "<query string>"} | 201 {id, url, edit_token, …} |
-| GET /api/scenarios/<id> | the scenario, with its state as the controls read it (`settings`) |
+| GET /api/scenarios/<id> | the scenario, with its view as the controls hold it (`view`) |
 | GET /api/scenarios?ids=a,b,c | those scenarios (unknown ids left out) |
 | PATCH /api/scenarios/<id>  {name}, header X-Edit-Token | renamed |
 | DELETE /api/scenarios/<id>, header X-Edit-Token | 204 |
@@ -28,7 +28,7 @@ from layers.scenarios import MAX_IDS, Scenario, ScenarioError, export_document, 
 
 from . import guard
 from .limits import SCENARIO_LOOKUPS, SCENARIO_WRITES, Limited
-from layers.view import SCENARIO_PARAMS, parse_query, scenario_query, skipped_text, visible_positions
+from layers.view import SCENARIO_PARAMS, parse_query, scenario_query, skipped_text, to_store
 
 
 def _json(data, status: int = 200, headers: dict | None = None) -> Response:
@@ -52,20 +52,18 @@ def checked_state(ctx, query) -> str:
     return scenario_query(state)
 
 
-def settings_of(ctx, scenario: Scenario) -> dict:
-    """A scenario's state as the page's controls take it (slider positions, choices, numbers)."""
+def view_of(ctx, scenario: Scenario) -> dict:
+    """A scenario's view as the page's controls hold it (layers/view.py `to_store`, the fields a
+    scenario keeps): presentation mode sets the controls to it, generically."""
     state, _ = parse_query(parse_qs(scenario.state.lstrip("?"), keep_blank_values=True), ctx.options)
-    m = state.method
-    return {"weights": visible_positions(state.weights), "level": state.level, "norm": m.normalisation, "agg": m.aggregation,
-            "classes": m.classification, "top": m.top_n, "ext": m.extend_threshold, "minb": m.min_shared_m,
-            "layers": list(state.layers), "age": state.age_group}
+    return to_store(state, SCENARIO_PARAMS)
 
 
 def register(app, ctx) -> None:
     server, urls, store = app.server, ctx.urls, ctx.scenarios
 
     def public(s: Scenario) -> dict:
-        return {**s.as_dict(), "url": urls.page(f"?s={s.id}"), "settings": settings_of(ctx, s)}
+        return {**s.as_dict(), "url": urls.page(f"?s={s.id}"), "view": view_of(ctx, s)}
 
     def created(pairs) -> list[dict]:
         return [{**public(s), "edit_token": token} for s, token in pairs]

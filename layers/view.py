@@ -9,7 +9,7 @@ key), and its command line option. From the list:
 - `parse_query`: a URL's query → `State`, with the parts that could not be used (never an error);
 - `to_query`: `State` → the query string (the URL format of every link and saved scenario);
 - `to_store` / `from_store`: `State` ⇄ the controls' values, as the page's one `view` store holds
-  them (the browser's `malmoView.read` writes that store from the controls by id, generically);
+  them (the browser's `malmoFields.read` writes that store from the controls by id, generically);
 - `spec_json`: the list for the browser (defaults and limits filled in from the data package);
 - `add_cli_options` / `query_from_cli`: the command line's view options.
 
@@ -162,7 +162,7 @@ def encode(f: Field, value) -> str:
         column, direction = (value["column"], value["direction"]) if isinstance(value, dict) else value
         return f"{column}:{direction}"
     if f.kind == "number":
-        if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        if value is None or value == "":  # a cleared field (a browser's NaN arrives as null)
             return f.none or ""
         return num(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
     return "" if value is None else str(value)
@@ -403,7 +403,7 @@ def view_settings(state: State) -> ViewSettings:
 
 def spec_json(options: Options, lang: str = DEFAULT_LANGUAGE, mode: str = "") -> dict:
     """The fields for the browser: how to read the controls into the `view` store and how to write a
-    query from it (assets/malmo-core.js, `malmoView`). The page's own language and mode are fixed."""
+    query from it (assets/malmo-core.js, `malmoFields`). The page's own language and mode are fixed."""
     fields = []
     for f in FIELDS:
         item = {"key": f.key, "kind": f.kind, "default": _jsonable(default_of(f, options), f), "always": f.always,

@@ -23,17 +23,14 @@ KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststanda
 
 def slider_body(weights, level: str = "delomrade", digest=None) -> dict:
     """The body of the page's view-model callback after a slider move, as the browser sends it (the
-    one copy the tests and the benchmarks use; dashboard/callbacks.py defines the callback)."""
-    inputs = [{"id": f"weight-{k}", "property": "value", "value": w} for k, w in zip(KEYS, weights)] + [
-        {"id": i, "property": p, "value": v} for i, p, v in (
-            ("level-select", "value", level), ("normalisation-select", "value", "minmax"),
-            ("aggregation-select", "value", "arithmetic"), ("classification-select", "value", "quantiles"),
-            ("top-n-input", "value", 11), ("extend-input", "value", 0.55), ("min-shared-input", "value", 25),
-            ("uvas-age", "value", "16-29"), ("catch-up", "data", None))]
-    return {"output": "..view-model.data...method-notice.children...data-update.data..",
-            "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"},
-                        {"id": "data-update", "property": "data"}],
-            "inputs": inputs, "changedPropIds": ["weight-inte_behorig.value"],
+    one copy the tests and the benchmarks use; dashboard/callbacks.py defines the callback, and the
+    view's engine part is layers/view.py's fields with `engine`)."""
+    view = {"w": dict(zip(KEYS, weights)), "level": level, "norm": "minmax", "agg": "arithmetic", "classes": "quantiles",
+            "top": 11, "ext": 0.55, "minb": 25, "age": "16-29"}
+    return {"output": "..view-model.data...method-notice.children..",
+            "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"}],
+            "inputs": [{"id": "view-engine", "property": "data", "value": view}, {"id": "catch-up", "property": "data", "value": None}],
+            "changedPropIds": ["view-engine.data"],
             "state": [{"id": "page", "property": "lang", "value": "sv"}, {"id": "level-digest", "property": "data", "value": digest}]}
 
 

@@ -123,7 +123,7 @@ def test_api_round_trip_and_bad_requests(client):
     assert made.status_code == 201
     body = made.get_json()
     assert body["name"] == "<img src=x onerror=alert(1)>" and body["url"] == f"/?s={body['id']}" and body["edit_token"]
-    assert "lang=" not in body["state"] and body["settings"]["weights"]["ekonomiskt_bistand"] == 100
+    assert "lang=" not in body["state"] and body["view"]["w"]["ekonomiskt_bistand"] == 100
     got = client.get(f"/api/scenarios/{body['id']}").get_json()
     assert got["state"] == body["state"] and "edit_token" not in got
     assert [s["id"] for s in client.get(f"/api/scenarios?ids={body['id']},nothere").get_json()["scenarios"]] == [body["id"]]

@@ -120,11 +120,15 @@ def test_every_rejection_gives_the_notice_in_page_and_csv(client, query):
 
 
 def test_method_inputs_are_checked_by_the_same_rules():
-    from dashboard.callbacks import settings_from_inputs
-    ok, problems = settings_from_inputs(OPTIONS, [50] * 4, "geso", "minmax", "arithmetic", "quantiles", 11, None, 25)
+    from dashboard.callbacks import settings_from_view
+
+    def view(weights=(50,) * 4, level="geso", norm="minmax", top=11, ext=None, minb=25):
+        return {"w": dict(zip(KEYS, weights)), "level": level, "norm": norm, "agg": "arithmetic", "classes": "quantiles",
+                "top": top, "ext": ext, "minb": minb}
+    ok, problems = settings_from_view(OPTIONS, view())
     assert problems == [] and ok.method.extend_threshold is None  # an empty field: no extension
     for top, ext, minb in ((500, 0.5, 25), (11, -5, 25), (11, float("nan"), 25), (11, 0.5, "abc"), (0.5, 0.5, 25)):
-        settings, problems = settings_from_inputs(OPTIONS, [50] * 4, "geso", "minmax", "arithmetic", "quantiles", top, ext, minb)
+        settings, problems = settings_from_view(OPTIONS, view(top=top, ext=ext, minb=minb))
         assert settings is None and len(problems) == 1 and problems[0][0] == "url_out_of_range", (top, ext, minb)
-    settings, problems = settings_from_inputs(OPTIONS, [50, 1e308, 50, 50], "kommun", "x", "arithmetic", "quantiles", 11, 0.5, 25)
+    settings, problems = settings_from_view(OPTIONS, view(weights=(50, 1e308, 50, 50), level="kommun", norm="x"))
     assert settings is None and {p[0] for p in problems} == {"url_bad_weight", "url_bad_value"}
