@@ -30,6 +30,35 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     malmoCompare: {
+      // B's query: B's view with the sliders' weights (the spec's one query writer). Once the sliders
+      // have moved, the address's b=, "Öppna B i verktyget" and C on the wall follow B, so a reload or
+      // the dashboard shows the room's B, not the one the page opened with.
+      sideB: function () {
+        const args = Array.prototype.slice.call(arguments);
+        const texts = args.pop(), titles = args.pop() || {}, spec = args.pop(), bView = args.pop();
+        window.malmoCompareTexts = texts;  // the scenario module's base and language on this page
+        const F = window.malmoFields;
+        const keys = Object.keys(texts.indicators), w = {};
+        keys.forEach(function (k, i) { w[k] = args[i]; });
+        const view = Object.assign({}, bView, {w: w});
+        const query = F.query(spec, view);
+        const moved = keys.some(function (k) { return w[k] !== bView.w[k]; });
+        const wall = Object.assign({}, view, {mode: "present"});
+        window.malmoCompareBack = moved || !titles.b_id ? texts.base + F.query(spec, wall)
+          : texts.base + "?s=" + encodeURIComponent(titles.b_id) + "&mode=present&lang=" + view.lang;
+        if (moved) {
+          const open = document.getElementById("cmp-open-b");
+          if (open) open.setAttribute("href", texts.base + query);
+          clearTimeout(window.malmoCompareTimer);
+          window.malmoCompareTimer = setTimeout(function () {  // when the drag pauses; a drag is not a history entry
+            const params = new URLSearchParams(window.location.search);
+            params.set("b", F.parts(spec, view, "scenario").join("&"));
+            window.history.replaceState(null, "", "?" + params.toString());
+          }, 250);
+        }
+        return query;
+      },
+
       shares: function () {
         const args = Array.prototype.slice.call(arguments);
         const texts = args.pop();

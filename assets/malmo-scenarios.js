@@ -214,9 +214,8 @@
       present.step(event.key === "ArrowRight" ? 1 : -1);
     } else if (onWall && (event.key === "c" || event.key === "C")) {
       present.compare();
-    } else if (onCompareWall && (event.key === "c" || event.key === "C")) {
-      const m = /[?&]b=([^&]*)/.exec(window.location.search);
-      if (m) window.location.assign(base() + "?s=" + m[1] + "&mode=present&lang=" + lang());
+    } else if (onCompareWall && (event.key === "c" || event.key === "C") && window.malmoCompareBack) {
+      window.location.assign(window.malmoCompareBack);  // back to B on the wall (malmo-compare.js sideB)
     }
   });
 

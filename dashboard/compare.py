@@ -24,7 +24,7 @@ from layers.scenarios import ScenarioError
 from .callbacks import known_lang
 from .guard import text
 from .layout import _label, _slider, client_texts
-from layers.view import check_number, check_weight, parse_query, safe_name, skipped_text, to_query, visible_positions
+from layers.view import check_number, parse_query, safe_name, skipped_text, spec_json, to_query, to_store
 from layers.texts import t
 
 DIFF_COLOURS = ["#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806"]  # ColorBrewer PuOr, colour-blind safe
@@ -33,16 +33,16 @@ SIDE_PARAMS = ("a", "b")
 COMPARE_PARAMS = ("a", "b", "n", "diff", "lang", "mode")
 
 
-def _side_query(value: str, ctx) -> tuple[str, str | None]:
-    """A side given as a scenario id or as a query string → (query, scenario name or None)."""
+def _side_query(value: str, ctx) -> tuple[str, str | None, str | None]:
+    """A side given as a scenario id or as a query string → (query, scenario name or None, its id or None)."""
     value = value.strip()
     if value and value.isalnum() and "=" not in value:
         try:
             saved = ctx.scenarios.get(value)
-            return saved.state, saved.name
+            return saved.state, saved.name, saved.id
         except ScenarioError:  # unknown id or no database: said on the page as a skipped part
-            return "", None
-    return ("?" + value.lstrip("?")) if value else "", None
+            return "", None, None
+    return ("?" + value.lstrip("?")) if value else "", None, None
 
 
 def parse_compare(args, ctx) -> tuple[dict, list]:
@@ -58,13 +58,14 @@ def parse_compare(args, ctx) -> tuple[dict, list]:
             flat[key] = values[0]
     out = {"lang": flat.get("lang") if flat.get("lang") in ("sv", "en") else "sv", "mode": "present" if flat.get("mode") == "present" else ""}
     for name in SIDE_PARAMS:
-        query, title = _side_query(flat.get(name, ""), ctx)
+        query, title, sid = _side_query(flat.get(name, ""), ctx)
         if flat.get(name) and not query:
             skipped.append(("url_unknown_scenario", {}))
         state, problems = parse_query(parse_qs(query.lstrip("?"), keep_blank_values=True), ctx.options)
         skipped += problems
         out[name] = replace(state, lang=out["lang"], mode="")
         out[name + "_title"] = title
+        out[name + "_id"] = sid
     n = flat.get("n", str(DEFAULT_TOP_N))
     value, problem = _top(n)
     if problem:
@@ -94,8 +95,10 @@ def build_compare(ctx, parsed: dict, skipped: list) -> html.Div:
     return html.Div(id="cmp-page", lang=lang, className=f"lang-{lang} compare-page" + (" present" if present else ""), children=[
         dcc.Store(id="cmp-texts", data=texts),
         dcc.Store(id="cmp-a", data=to_query(a)),
-        dcc.Store(id="cmp-b", data=to_query(b)),
-        dcc.Store(id="cmp-titles", data={"a": title_a, "b": title_b, "present": present}),
+        dcc.Store(id="view-spec", data=spec_json(ctx.options, lang)),  # layers/view.py's fields
+        dcc.Store(id="cmp-b-view", data=to_store(b)),  # B's view; its weights are the sliders (malmoCompare.sideB)
+        dcc.Store(id="cmp-b"),  # B's query as the sliders make it: the URL, "Öppna B" and the comparison follow it
+        dcc.Store(id="cmp-titles", data={"a": title_a, "b": title_b, "present": present, "b_id": parsed["b_id"]}),
         dcc.Store(id="cmp-model"),
         dcc.Store(id="cmp-info", data=ctx.views.level_info(a.level)),
         dcc.Store(id="cmp-painted"),
@@ -115,7 +118,7 @@ def build_compare(ctx, parsed: dict, skipped: list) -> html.Div:
                         children=[html.Li(f"{_label(i.labels, lang)}: {_share(a.weights, i.key, lang)}") for i in m.indicators]),
                 html.H2("B" if title_b == "B" else t(lang, "compare_side_b", name=title_b)),
                 html.P(t(lang, "compare_b_help"), className="help"),
-                *[_slider(i.key, _label(i.labels, lang), visible_positions(b.weights)[i.key], prefix="cmp-") for i in m.indicators],
+                *[_slider(i.key, _label(i.labels, lang), to_store(b, ("w",))["w"][i.key], prefix="cmp-") for i in m.indicators],
                 html.Fieldset(className="field choice", children=[
                     html.Legend(t(lang, "compare_show")),
                     dcc.RadioItems(id="cmp-diff", className="choice-items", value=parsed["diff"],
@@ -220,25 +223,21 @@ def register_compare_callbacks(app, ctx, cache) -> None:
         return state, side(ctx.engine, dict(state.weights), state.level, m.normalisation, m.aggregation, m.cluster_settings)
 
     @app.callback(Output("cmp-model", "data"), Output("cmp-weights", "children"),
-                  Input("cmp-a", "data"), Input("cmp-b", "data"), *[Input(i, "value") for i in _slider_ids(ctx)],
-                  Input("cmp-diff", "value"), State("cmp-n", "data"), State("cmp-titles", "data"), State("cmp-page", "lang"))
-    def compare_model(a_query, b_query, *rest):
-        weights, (mode, n, titles, lang) = rest[:len(keys)], rest[len(keys):]
+                  Input("cmp-a", "data"), Input("cmp-b", "data"), Input("cmp-diff", "value"), State("cmp-n", "data"),
+                  State("cmp-titles", "data"), State("cmp-page", "lang"))
+    def compare_model(a_query, b_query, mode, n, titles, lang):
         lang = known_lang(lang)
         mode = mode if mode in MODES else "rank"
         top_n, _ = _top(n)
-        clean = {}
-        for key, w in zip(keys, weights):
-            value, bad = check_weight(key, w)
-            if bad:
-                return no_update, t(lang, "input_notice", items=f"{labels[lang][key]}: {w}")
-            clean[key] = value
-        if sum(clean.values()) == 0:
+        state_b, problems = parse_query(parse_qs(text(b_query).lstrip("?"), keep_blank_values=True), ctx.options)  # the one parser
+        if any(key == "url_all_zero" for key, _ in problems):
             return no_update, t(lang, "all_zero")
+        if problems:
+            return no_update, t(lang, "input_notice", items=skipped_text(lang, problems, labels[lang]))
         state_a, a = side_a(ctx.version, text(a_query))
-        m = state_of(text(b_query)).method  # B's method; its weights are the sliders, its level A's
+        m = state_b.method  # B's method and weights; its level A's
         try:
-            b = side(ctx.engine, clean, state_a.level, m.normalisation, m.aggregation, m.cluster_settings)
+            b = side(ctx.engine, dict(state_b.weights), state_a.level, m.normalisation, m.aggregation, m.cluster_settings)
             result = compare(a, b, top_n or DEFAULT_TOP_N)
         except EngineError as err:
             return no_update, t(lang, "method_error", detail=str(err))
@@ -252,6 +251,8 @@ def register_compare_callbacks(app, ctx, cache) -> None:
                                      html.Td(f"{round(100 * c['share_b'])}\u00a0%")]) for c in result.weights])])]
 
     cs = lambda name: ClientsideFunction(namespace="malmoCompare", function_name=name)  # noqa: E731
+    app.clientside_callback(cs("sideB"), Output("cmp-b", "data"), *[Input(i, "value") for i in _slider_ids(ctx)],
+                            State("cmp-b-view", "data"), State("view-spec", "data"), State("cmp-titles", "data"), State("cmp-texts", "data"))
     app.clientside_callback(cs("shares"), *[Output(f"cmp-share-{k}", "children") for k in keys],
                             *[Input(i, "value") for i in _slider_ids(ctx)], State("cmp-texts", "data"))
     app.clientside_callback(cs("paint"), Output("cmp-painted", "data"), Output("cmp-legend", "children"),

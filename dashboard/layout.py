@@ -11,7 +11,7 @@ from layers.facilities import drawable
 
 from . import provenance
 from .presets import presets_for
-from layers.view import spec_json, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
+from layers.view import spec_json, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from layers.texts import TEXTS, t
 from .urls import EMBED_VIEWS
 
@@ -167,6 +167,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
             html.Button("×", className="notice-close", title=t(lang, "close"), **{"aria-label": t(lang, "close")})]))
     basemap = [dl.TileLayer(url=ctx.basemap_url, attribution=ctx.basemap_attribution)] if ctx.basemap_url else []
     age_label = {g: t(lang, "age_group", ages=g.replace("-", "–")) for g in ctx.options.age_groups}
+    positions = to_store(state, ("w",))["w"]  # the sliders as the view store holds them (layers/view.py), as presentation mode sets them
     return html.Div(id="page", lang=lang, className=f"lang-{lang}" + (" present" if state.mode == "present" else ""), children=[
         dcc.Store(id="texts", data={**client_texts(lang, ctx), "mode": state.mode, "present": state.mode == "present",
                                         "scenario_id": state.scenario_id}),
@@ -217,7 +218,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                 html.H3(t(lang, "weights")),
                 html.P(t(lang, "weights_help"), className="help"),
                 _select("preset-select", "preset", presets, "equal" if len(set(state.weights.values())) == 1 else "custom", lang),
-                *[_slider(i.key, _label(i.labels, lang), state.weights[i.key]) for i in m.indicators],
+                *[_slider(i.key, _label(i.labels, lang), positions[i.key]) for i in m.indicators],
                 html.Button(t(lang, "reset"), id="reset-weights", className="button", n_clicks=0),
                 html.Div(id="method-notice", className="method-notice", role="alert"),
                 html.Details(className="method", children=[
