@@ -118,3 +118,24 @@ def test_c_on_the_compare_wall_stays_in_the_deployment_and_the_language(server, 
     query = parse_qs(urlsplit(browser.current_url).query)
     assert query["lang"] == ["en"] and query["mode"] == ["present"]
     assert query["w"] == ["inte_behorig:33.3333,trangboddhet:33.3333,ekonomiskt_bistand:100,lag_inkomststandard:33.3333"]  # B, as the sliders show it
+
+
+def test_the_browser_writes_the_query_the_server_writes(server, browser):
+    """malmoFields (assets/malmo-core.js) encodes each kind as layers/view.py does: for every recorded
+    link, the page's writer gives the server's query for the same view, byte for byte."""
+    from pathlib import Path
+    from dashboard.context import PackageVersion
+    from layers.cli import DEFAULT_PACKAGE
+    from layers.view import from_store, parse_query, to_query, to_store
+    options = PackageVersion.load(DEFAULT_PACKAGE).options
+    cases = json.loads((Path(__file__).parent / "data" / "url_cases.json").read_text(encoding="utf-8"))["cases"]
+    stores, expected = [], []
+    for case in cases:
+        state, _ = parse_query(parse_qs(case["canonical"][1:], keep_blank_values=True), options)
+        store = to_store(state)
+        stores.append(store)
+        expected.append(to_query(from_store(store, options)[0]))
+    browser.get(server + "/")
+    wait_for(browser, SETTLED, timeout=40)
+    written = browser.execute_script("return arguments[0].map(v => window.malmoFields.query(window.malmoViewSpec, v))", stores)
+    assert written == expected
