@@ -99,7 +99,7 @@ def unit_name(row, lang: str) -> str:
     """An allocation unit's name in the page's language: a cluster by the exports' one naming rule."""
     lead = getattr(row, "lead", None)
     if isinstance(lead, str):
-        from .export import cluster_name
+        from layers.export import cluster_name
         return cluster_name({"lead": lead, "members": row.members.split(",")}, lang)
     return str(row.name)
 
@@ -208,7 +208,7 @@ def request_query(ctx, settings: ViewSettings, lang: str, budget, rule, unit, fl
 def allocation_csv_text(ctx, state, skipped, frame, checked) -> str:
     """The allocation as CSV: the exports' own header (export.export_header, through the one comment
     writer), the allocation's terms, then one row per unit."""
-    from .export import export_header
+    from layers.export import export_header
     budget, rule, unit, floor = checked
     lang = state.lang
     sep, dec = (";", ",") if lang == "sv" else (",", ".")

@@ -24,7 +24,7 @@ from .cache import cache_settings
 from .accessibility import statement_page
 from .guard import text
 from .callbacks import register_callbacks
-from .export import FORMATS, export_data, filename
+from layers.export import FORMATS, export_data, filename
 from .context import AppContext
 from .analysis import register_analysis_callbacks
 from .compare import build_compare, parse_compare, register_compare_callbacks
@@ -213,13 +213,15 @@ def _register_routes(app, ctx: AppContext) -> None:
 
     @server.route(urls.route("/api/export.<fmt>"))
     def export(fmt: str):
-        """Every export from one registry (dashboard/export.py); the state is read by the page's own parser."""
+        """Every export from one registry (layers/export.py, as the CLI's); the state is read by the one parser."""
         if fmt not in FORMATS:
             abort(404)
         lang = _lang()
         state, skipped = parse_query(request.args, ctx.options, ctx.scenario_state)
         try:
-            body = FORMATS[fmt].render(ctx, export_data(ctx, state, skipped))
+            data = export_data(ctx, state, skipped)
+            # heavy formats (the pictures) are drawn in the drawing process, admitted and bounded
+            body = pictures.render(ctx, fmt, data) if FORMATS[fmt].heavy else FORMATS[fmt].render(ctx, data)
         except EngineError as err:
             return guard.client_error(400, f"{t(lang, 'error_title')}: {err}")
         except (Busy, TooSlow) as err:  # heavy work is admitted and bounded (dashboard/workers.py)

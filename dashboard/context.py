@@ -23,12 +23,12 @@ from pathlib import Path
 
 from flask import g, has_request_context
 
-from layers.data.package import DataPackage, load_package
+from layers.data.package import DataPackage
 from layers.engine import Engine
 from layers.errors import PackageError, Problem
 from layers.scenarios import ScenarioError, ScenarioStore, database_url
-from layers.trends import DEFAULT_AGE_GROUP
-from layers.viewmodel import ViewModels, ViewSettings
+from layers.release import Release
+from layers.viewmodel import ViewModels
 
 from layers.view import Options
 from .urls import Urls
@@ -56,19 +56,8 @@ class PackageVersion:
     @classmethod
     def load(cls, path: Path) -> "PackageVersion":
         target = Path(os.path.realpath(path))
-        pkg = load_package(target)
-        engine = Engine(pkg)
-        m = pkg.manifest
-        options = Options(keys=m.indicator_keys, levels=m.level_ids, default_level=m.index_level,
-                          kinds=[k["id"] for k in m.raw.get("facility_kinds", [])],
-                          area_codes={c for gdf in pkg.boundaries.values() for c in gdf.index},
-                          age_groups=sorted({str(g) for g in pkg.uvas["age_group"]}, key=lambda g: (g != DEFAULT_AGE_GROUP, g)),
-                          sort_columns={"rank", "change", "name", "geso", "index", "interval", "flag_count"}
-                          | {f"{kind}_{k}" for k in m.indicator_keys for kind in ("value", "scaled")})
-        views = ViewModels(engine)
-        for level in m.level_ids:  # warm the per-level caches before the first visitor
-            views.level_info(level)
-        views.view_model(default_settings(options))
+        release = Release.load(target, warm=True)  # layers/release.py: the same the command line loads
+        pkg, engine, views, options, m = release.pkg, release.engine, release.views, release.options, release.pkg.manifest
         return cls(pkg, engine, views, options, {lv.id: served_geometry(pkg.path / lv.path) for lv in m.levels},
                    package_digest(target), str(target), datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
@@ -213,8 +202,3 @@ def served_geometry(path: Path) -> bytes:
         props = feature.get("properties") or {}
         feature["properties"] = {k: props.get(k) for k in ("code", "name", "parent")}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def default_settings(options: Options) -> ViewSettings:
-    """The published choice: equal weights at the index level."""
-    return ViewSettings(tuple((k, 50.0) for k in options.keys), options.default_level)

@@ -9,7 +9,7 @@ import dash_leaflet as dl
 
 from layers.facilities import drawable
 
-from . import provenance
+from layers import provenance
 from .presets import presets_for
 from layers.view import spec_json, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from layers.texts import TEXTS, t

@@ -202,6 +202,34 @@ def cmd_demo_build(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    """Every export of the app, for one view, through the same registry (layers/export.py)."""
+    from .export import FORMATS, export_data, filename
+    from .release import Release
+    from .view import parse_query, query_from_cli, skipped_text
+    release = Release.load(args.package)
+    state, skipped = parse_query(query_from_cli(args), release.options)
+    if skipped:  # as the page's notice says it; the files' headers say it too
+        labels = {i.key: i.key for i in release.pkg.manifest.indicators}
+        print(f"skipped: {skipped_text('en', skipped, labels)}", file=sys.stderr)
+    formats = list(FORMATS) if args.format == "all" else [args.format]
+    data = export_data(release, state, skipped)
+    to_stdout = args.output is None and len(formats) == 1
+    folder = None if to_stdout or (args.output and len(formats) == 1 and args.output.suffix) else (args.output or Path("."))
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    for fmt in formats:
+        body = FORMATS[fmt].render(release, data)
+        if to_stdout:
+            sys.stdout.buffer.write(body)
+            sys.stdout.flush()
+            continue
+        path = folder / filename(release, state, fmt) if folder is not None else args.output
+        path.write_bytes(body)
+        print(f"{path} ({len(body):,} bytes)", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m layers", description="Malmö index engine: validate packages, compute index, clusters and UVAS trends.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -347,6 +375,17 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--package", type=Path, default=DEFAULT_PACKAGE)
     r.add_argument("--level", help="only this geography level (default: every level)")
     r.set_defaults(func=cmd_disclosure)
+
+    ex = sub.add_parser("export", help="the app's exports (CSV, XLSX, GeoJSON, PNG, PDF) for a view, e.g. "
+                                       "python -m layers export --format xlsx '?w=inte_behorig:2&level=geso'")
+    from .export import FORMATS
+    from .view import add_cli_options
+    add_cli_options(ex)
+    ex.add_argument("--format", choices=[*FORMATS, "all"], default="csv")
+    ex.add_argument("--output", type=Path, help="a file, or a folder for --format all (default: the standard output; "
+                                                 "for all, the current folder)")
+    ex.add_argument("--package", type=Path, default=DEFAULT_PACKAGE, help="data package folder (default: data/malmo)")
+    ex.set_defaults(func=cmd_export)
 
     d = sub.add_parser("demo", help="demonstration data")
     dsub = d.add_subparsers(dest="demo_command", required=True)

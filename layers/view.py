@@ -88,11 +88,16 @@ class Field:
     engine: bool = False  # the view model depends on it (part of its cache key)
     always: bool = False  # always written in the query, else only when it is not the default
     cli: str = ""  # the help text of its command line option (none without)
+    option: str = ""  # the option's name when it is not the URL key
+
+    @property
+    def cli_option(self) -> str:
+        return "--" + (self.option or self.key)
 
 
 FIELDS: tuple[Field, ...] = (
     Field("w", "weights", "weights", choices="keys", control=("weight-{}", "value"), engine=True, always=True,
-          cli="relative weights, e.g. inte_behorig:2,trangboddhet:1 (indicators not named get 0)"),
+          cli="relative weights, e.g. inte_behorig:2,trangboddhet:1 (indicators not named get 0)", option="weights"),
     Field("level", "level", "choice", choices="levels", control=("level-select", "value"), engine=True, always=True,
           cli="area level"),
     Field("layers", "layers", "set", choices="kinds", control=("layer-{}", "value"), always=True),
@@ -401,6 +406,11 @@ def view_settings(state: State) -> ViewSettings:
     return ViewSettings(tuple((k, float(w)) for k, w in state.weights.items()), state.level, state.method, state.age_group)
 
 
+def default_settings(options: Options) -> ViewSettings:
+    """The published choice: equal weights at the index level."""
+    return view_settings(options.default())
+
+
 def spec_json(options: Options, lang: str = DEFAULT_LANGUAGE, mode: str = "") -> dict:
     """The fields for the browser: how to read the controls into the `view` store and how to write a
     query from it (assets/malmo-core.js, `malmoFields`). The page's own language and mode are fixed."""
@@ -449,7 +459,7 @@ def add_cli_options(parser) -> None:
     parser.add_argument("query", nargs="?", default="", help="a view as in the page's address, e.g. '?w=inte_behorig:2&level=geso'")
     for f in FIELDS:
         if f.cli:
-            parser.add_argument(f"--{f.key}", dest=f"view_{f.key}", metavar=f.key.upper(), help=f.cli)
+            parser.add_argument(f.cli_option, dest=f"view_{f.key}", metavar=f.key.upper(), help=f.cli)
 
 
 def query_from_cli(args) -> dict[str, str]:

@@ -66,7 +66,7 @@ def test_the_command_line_options_are_the_fields(options):
     args = parser.parse_args(["?w=inte_behorig:2&level=nyko", "--level", "geso", "--top", "5"])
     state, skipped = parse_query(query_from_cli(args), options)
     assert skipped == [] and state.level == "geso" and state.method.top_n == 5 and state.weights["inte_behorig"] == 2
-    assert {f"--{f.key}" for f in FIELDS if f.cli} <= set(parser._option_string_actions)
+    assert {f.cli_option for f in FIELDS if f.cli} <= set(parser._option_string_actions)
 
 
 def test_small_known_options():

@@ -2,7 +2,9 @@
 
 Each renderer takes the same `ExportData` (the state's ranking, clusters and trend from the view
 model, and one shared header: demo label, skipped link parts, weights and method, date, sources)
-and returns bytes. The route `/api/export.<format>` looks the format up here. Text from data is
+and returns bytes. The app's route `/api/export.<format>` and the command line's
+`python -m layers export` look the format up here, so their files agree. `ctx` is anything with
+the package, its engine and its view models (`Release` here; the app's context). Text from data is
 neutralised against spreadsheet formulas in CSV and XLSX (layers/cells.py).
 """
 from __future__ import annotations
@@ -17,13 +19,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.cells import comment_line, neutralise, neutralise_frame, one_line
-from layers.disclosure import DECIMALS
-from layers.data.provenance import credits
-
+from .cells import comment_line, neutralise, neutralise_frame, one_line
+from .disclosure import DECIMALS
+from .data.provenance import credits
 from . import provenance
-from layers.view import State, skipped_text, view_settings
-from layers.texts import t
+from .view import State, skipped_text, view_settings
+from .texts import t
 
 
 
@@ -203,13 +204,13 @@ def render_geojson(ctx, d: ExportData) -> bytes:
 class Format:
     content_type: str
     render: Callable  # (ctx, ExportData) -> bytes
-    heavy: bool = False  # drawn in a separate process, so slider moves of other users are not held up
+    heavy: bool = False  # the app draws it in a separate process (dashboard/pictures.py), so other users are not held up
 
 
 def _pictures(kind: str):
     def render(ctx, d):
         from . import pictures
-        return pictures.render(ctx, kind, d)
+        return pictures.render(ctx, kind, d)  # here and now; the app draws heavy formats in its drawing process
     return render
 
 
