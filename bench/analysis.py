@@ -28,7 +28,7 @@ from browser_support import BUSY, RECORD_ANALYSIS, REPAINT, chromium, running_ap
 from layers.analysis.hotspots import HotspotSettings, hotspots  # noqa: E402
 from layers.analysis.robustness import RobustnessSettings, draw_weights, robustness  # noqa: E402
 from layers.clusters import ClusterSettings, find_clusters  # noqa: E402
-from layers.data.demo import synthetic_package  # noqa: E402
+from layers.data.synthetic import synthetic_package  # noqa: E402
 from layers.engine import Engine  # noqa: E402
 from layers.data.package import load_package  # noqa: E402
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import chromium, free_port, running_app, wait_for  # noqa: E402
-from layers.data.demo import synthetic_package  # noqa: E402
+from layers.data.synthetic import synthetic_package  # noqa: E402
 from services import KEYS, slider_body  # noqa: E402,F401 - the one copy of the view-model callback's body
 
 

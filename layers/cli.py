@@ -197,8 +197,8 @@ def cmd_disclosure(args) -> int:
 
 
 def cmd_demo_build(args) -> int:
-    from .data import demo
-    demo.build(args.package)
+    from .demo_promises import build_and_check
+    build_and_check(args.package)
     return 0
 
 

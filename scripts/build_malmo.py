@@ -2,7 +2,7 @@
 
 Real parts: GeSO and delområde boundaries (Malmö stad, CC0), GeSO membership, the places,
 and the published index table. Then the demonstration data is generated
-(`layers.data.demo.build`, also `python -m layers demo build`).
+(`layers.data.demo.build`, checked by `layers.demo_promises`; also `python -m layers demo build`).
 
 Usage: python scripts/build_malmo.py [--shared ../shared/data] [--out data/malmo]
 """
@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from layers.data import demo  # noqa: E402
+from layers.demo_promises import build_and_check  # noqa: E402
 from layers.geography import max_displacement_m, simplify_coverage, to_feature_collection  # noqa: E402
 
 SIMPLIFY_TOLERANCE_M = 4.0
@@ -129,7 +130,7 @@ def main(argv=None) -> None:
     build_facilities(args.shared, delomrade).to_csv(out / "facilities.csv", index=False)
     shutil.copyfile(args.shared / "pm2024_tabell2.csv", out / "published" / "pm2024_tabell2.csv")
     (out / "datapackage.json").write_text(json.dumps(manifest(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    demo.build(out)
+    build_and_check(out)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,39 @@ def test_dockerfile_lints_clean():
     assert "USER 10001" in text and "gunicorn" in text and "app:server" in text
 
 
-def test_layers_does_not_import_dash():
-    code = "import sys, layers.cli, layers.viewmodel, layers.data.demo; print(any(m == 'dash' or m.startswith('dash.') for m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert out.stdout.strip() == "False", out.stderr
+WEB = {"dash", "flask", "werkzeug", "dash_leaflet", "flask_caching", "flask_talisman"}
+CLI_RUNS = (["export", "--format", "all", "--output", "{tmp}"], ["index"], ["clusters"], ["robustness", "--draws", "20"],
+            ["hotspots", "--permutations", "99"], ["flags"], ["method-report"], ["allocate", "--budget", "1000000"], ["disclosure"])
+
+
+def _modules_after(imports: list[str], cli_runs=(), tmp: str = "") -> set[str]:
+    """Every module loaded in a fresh interpreter after these imports and CLI commands (lazy imports included)."""
+    script = "\n".join(["import contextlib, io, sys", *(f"import {m}" for m in imports)] + (["from layers import cli"] if cli_runs else []) +
+                       [f"with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()): "
+                        f"assert cli.main({[a.format(tmp=tmp) for a in argv]!r}) == 0" for argv in cli_runs] +
+                       ["print(' '.join(sys.modules))"])
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return set(out.stdout.split())
+
+
+def _modules_under(folder) -> list[str]:
+    return sorted(".".join(p.relative_to(ROOT).with_suffix("").parts) for p in folder.rglob("*.py") if p.stem != "__main__")
+
+
+def test_layers_import_no_web_framework_even_lazily(tmp_path):
+    """Every module under layers/, and what the CLI imports while it runs each command: no Dash,
+    Flask or Werkzeug, nothing of dashboard/."""
+    loaded = _modules_after(_modules_under(ROOT / "layers"), CLI_RUNS, str(tmp_path))
+    assert len(list(tmp_path.iterdir())) == 5  # the export ran, every format
+    tops = {m.split(".")[0] for m in loaded}
+    assert "layers" in tops and not tops & WEB and "dashboard" not in tops, tops & (WEB | {"dashboard"})
+
+
+def test_the_data_layer_does_not_run_the_engine():
+    """layers/data reads, checks, imports and generates packages; computing an index is the engine's."""
+    loaded = _modules_after(_modules_under(ROOT / "layers" / "data"))
+    assert not loaded & {"layers.engine", "layers.clusters", "layers.viewmodel", "layers.normalise", "layers.analysis"}
+    for path in (ROOT / "layers" / "data").glob("*.py"):  # nor lazily, inside a function
+        text = path.read_text(encoding="utf-8")
+        assert not any(f"from ..{m}" in text for m in ("engine", "clusters", "viewmodel", "normalise", "analysis")), path.name
