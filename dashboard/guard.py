@@ -2,7 +2,7 @@
 
 - A Dash callback request must name a registered callback and send exactly its inputs and state
   (ids and properties); the values are then checked by the callbacks themselves, with the same
-  rules as a link (state.py), and answered with the notice the page already knows.
+  rules as a link (layers/view.py), and answered with the notice the page already knows.
 - Bodies above MAX_BODY_BYTES get 413, query strings above MAX_QUERY_BYTES get 414.
 - Every request has an id (X-Request-Id, given or made), in the log and in the friendly error page.
 - A client error is one log line (what and where); only a server error logs a traceback.

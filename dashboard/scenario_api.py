@@ -1,4 +1,4 @@
-"""The scenarios' HTTP API (layers/scenarios.py stores them; state.py's one parser checks their state).
+"""The scenarios' HTTP API (layers/scenarios.py stores them; layers/view.py's one parser checks their state).
 
 | request | answer |
 |---|---|

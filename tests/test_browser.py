@@ -254,4 +254,6 @@ def test_shared_link_opens_as_shared_without_a_referer(server, browser, engine):
     assert browser.find_element(By.TAG_NAME, "h1").text == "Where is the need greatest?"
     assert browser.execute_script("return document.documentElement.lang") == "en"
     time.sleep(0.6)  # past the URL sync
-    assert "trangboddhet:3," in browser.current_url and "lang=en" in browser.current_url
+    # the same view: 3 to 1, shown on sliders that can be seen (layers/view.py visible_positions: 100 and 33.3)
+    assert "inte_behorig:0,trangboddhet:100,ekonomiskt_bistand:0,lag_inkomststandard:33.3333&" in browser.current_url
+    assert "lang=en" in browser.current_url

@@ -60,3 +60,10 @@ def test_the_data_layer_does_not_run_the_engine():
     for path in (ROOT / "layers" / "data").glob("*.py"):  # nor lazily, inside a function
         text = path.read_text(encoding="utf-8")
         assert not any(f"from ..{m}" in text for m in ("engine", "clusters", "viewmodel", "normalise", "analysis")), path.name
+
+
+def test_the_generated_documentation_is_up_to_date():
+    """The README's module table and docs/cli.md are written from the code (scripts/docs.py): a new
+    module, command or option without its line fails here."""
+    out = subprocess.run([sys.executable, "scripts/docs.py", "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
