@@ -42,8 +42,8 @@ class ClusterSettings:
 
 @dataclass(frozen=True)
 class Cluster:
-    id: str  # "k" + lowest member code: the same members always give the same id
-    name: str  # highest member's name, "… m.fl." when there are several (the page composes it in its language from `lead`)
+    id: str  # cluster_id: "k" + lowest member code
+    name: str  # cluster_name in Swedish (the page and the exports compose it in their language from `lead`)
     members: list[str]  # codes, highest index first
     member_names: list[str]
     core: list[str]  # members selected in step 2 (the rest were added by extension)
@@ -101,8 +101,20 @@ def find_clusters(engine: Engine, result: IndexResult, settings: ClusterSettings
         names = [str(x) for x in result.names[members]]
         codes = [str(x) for x in result.codes[members]]
         clusters.append(Cluster(
-            id="k" + min(codes), name=names[0] + (" m.fl." if len(names) > 1 else ""),
+            id=cluster_id(codes), name=cluster_name(names[0], len(names)),
             members=codes, member_names=names, core=[c for c, m in zip(codes, members) if core[m]],
             mean_index=mean, population=int(pop.sum()),
             children=int(np.nan_to_num(data.children[members]).sum())))
     return sorted(clusters, key=lambda c: (-c.mean_index, c.id))
+
+
+def cluster_id(codes) -> str:
+    """A cluster's id: "k" and its lowest member code, so the same members always give the same id."""
+    return "k" + min(codes)
+
+
+def cluster_name(lead: str, members: int, lang: str = "sv") -> str:
+    """A cluster's name in a language: its highest member's, "… m.fl." / "… and others" when there are
+    several (the text is the catalogue's `cluster_name`; the browser composes it from the same text)."""
+    from .texts import t
+    return t(lang, "cluster_name", name=lead) if members > 1 else lead

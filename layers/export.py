@@ -22,7 +22,7 @@ import shapely
 from .cells import comment_line, neutralise, neutralise_frame, one_line
 from .disclosure import DECIMALS
 from .data.provenance import credits
-from . import provenance
+from . import clusters, provenance
 from .view import State, skipped_text, view_settings
 from .texts import t
 
@@ -101,7 +101,8 @@ def shown_precision(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def cluster_name(cluster: dict, lang: str) -> str:
-    return t(lang, "cluster_name", name=cluster["lead"]) if len(cluster["members"]) > 1 else cluster["lead"]
+    """A view model's cluster by its name in `lang` (layers/clusters.cluster_name)."""
+    return clusters.cluster_name(cluster["lead"], len(cluster["members"]), lang)
 
 
 def table_columns(d: ExportData) -> list[tuple[str, str, int | None]]:

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from .classify import class_breaks, classes_of
-from .clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
+from .clusters import cluster_id, DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
 from .engine import Engine
 from .disclosure import DECIMALS, round_counts
 from .facilities import NearestPlaces, area_of_facilities, distance_matrix
@@ -221,7 +221,7 @@ class ViewModels:
                                "projection": project(cube.years, share, FOLLOW_UP_YEARS[-1])})
 
         for members in groups:
-            add("k" + min(members), members, "cluster")
+            add(cluster_id(members), members, "cluster")
         if len(groups) > 1:
             add("all", [c for g in groups for c in g], "all_clusters")
         for code in self.pkg.reference_codes:
@@ -237,7 +237,7 @@ class ViewModels:
             if not known:
                 continue
             shape = shapely.coverage_union_all(areas.geometry.loc[known].values)
-            features.append({"type": "Feature", "properties": {"id": "k" + min(known)},
+            features.append({"type": "Feature", "properties": {"id": cluster_id(known)},
                              "geometry": shapely.geometry.mapping(shapely.boundary(shape))})
         return {"type": "FeatureCollection", "features": features}
 
