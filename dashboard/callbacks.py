@@ -6,6 +6,7 @@ import time
 from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update, set_props
 
 from layers.errors import EngineError
+from layers.normalise import check_method
 from layers.viewmodel import ViewSettings
 
 from .layout import place_markers
@@ -71,12 +72,11 @@ def register_callbacks(app, ctx, cache) -> None:
             return no_update, t(lang, "all_zero")
         if problems:
             return no_update, t(lang, "input_notice", items=skipped_text(lang, problems, labels[lang]))
-        if settings.method.normalisation == "zscore" and settings.method.aggregation == "geometric":
-            return no_update, t(lang, "method_geometric_zscore")
         try:
+            check_method(settings.method.normalisation, settings.method.aggregation)  # the engine's own rule, before the cache
             return cached_view_model(ctx.version, settings), ""
-        except EngineError as err:
-            return no_update, t(lang, "method_error", detail=str(err))
+        except EngineError as err:  # in the page's language when the catalogue has the text
+            return no_update, t(lang, err.text_key) if err.text_key else t(lang, "method_error", detail=str(err))
 
     @app.callback(Output("level-info", "data"), Output("areas", "url"), Output("level-digest", "data"),
                   Output("data-updated", "children"), Output("catch-up", "data", allow_duplicate=True),

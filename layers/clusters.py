@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .disclosure import round_counts
@@ -58,28 +58,43 @@ class Cluster:
                 "members": [{"code": c, "name": n, "core": c in self.core} for c, n in zip(self.members, self.member_names)]}
 
 
-def select(result: IndexResult, pairs, settings: ClusterSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Steps 1–3: return (selected mask, core mask, neighbour adjacency as index arrays)."""
+def neighbour_pairs(pairs, min_shared_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Step 1: the touching pairs (i, j, metres) that share at least `min_shared_m` metres of border."""
     i, j, length = pairs
-    keep = length >= settings.min_shared_m
-    a, b = i[keep], j[keep]
-    valid = ~np.isnan(result.index)
+    keep = length >= min_shared_m
+    return i[keep], j[keep]
+
+
+def select_columns(index: np.ndarray, ranks: np.ndarray, pairs, settings: ClusterSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Steps 2–3 for areas × draws (one column per draw; the nominal index is one column): the
+    selected and the core masks."""
+    a, b = neighbour_pairs(pairs, settings.min_shared_m)
+    n = index.shape[0]
+    valid = ~np.isnan(index)
     if settings.threshold is not None:
-        core = valid & (result.index >= settings.threshold)
+        core = valid & (index >= settings.threshold)
     else:
-        core = (result.rank > 0) & (result.rank <= settings.top_n)
+        core = (ranks > 0) & (ranks <= settings.top_n)
     selected = core.copy()
     if settings.extend_threshold is not None:
-        eligible = valid & (result.index >= settings.extend_threshold)
-        while True:
-            touching = np.zeros(len(selected), dtype=bool)
-            touching[b[selected[a]]] = True
-            touching[a[selected[b]]] = True
-            new = touching & eligible & ~selected
-            if not new.any():
-                break
-            selected |= new
-    return selected, core, (a, b)
+        # breadth first, on coordinates: each step looks only at the neighbours of what the last
+        # step added, so the work is proportional to what is selected, not to areas × draws
+        adjacency = csr_matrix((np.ones(2 * len(a)), (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+        eligible = valid & (index >= settings.extend_threshold)
+        frontier = csr_matrix(selected.astype(np.float32))
+        while frontier.nnz:
+            rows, cols = (adjacency @ frontier).nonzero()
+            new = eligible[rows, cols] & ~selected[rows, cols]
+            rows, cols = rows[new], cols[new]
+            selected[rows, cols] = True
+            frontier = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=selected.shape)
+    return selected, core
+
+
+def select(result: IndexResult, pairs, settings: ClusterSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps 1–3 for one index: (selected mask, core mask, neighbour adjacency as index arrays)."""
+    selected, core = select_columns(result.index[:, None], result.rank[:, None], pairs, settings)
+    return selected[:, 0], core[:, 0], neighbour_pairs(pairs, settings.min_shared_m)
 
 
 def find_clusters(engine: Engine, result: IndexResult, settings: ClusterSettings | None = None) -> list[Cluster]:

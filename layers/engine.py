@@ -16,7 +16,7 @@ from .disclosure import (AGGREGATE, apply_disclosure, disclosure_report, numerat
                          share, shown_values)
 from .errors import EngineError
 from .geography import ancestors, shared_border_lengths
-from .normalise import AGGREGATIONS, METHODS, aggregate, ratio
+from .normalise import aggregate, check_method, normalise
 from .data.package import DataPackage
 from .weights import check_weights, normalise_weights
 
@@ -122,13 +122,18 @@ class IndexResult:
 
 
 def rank_desc(index: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Rank 1 for the highest index; ties broken by area code; 0 for areas without an index."""
-    valid = ~np.isnan(index)
-    order = np.lexsort((codes, -np.where(valid, index, -np.inf)))
-    ranks = np.zeros(len(index), dtype=int)
-    ranks[order] = np.arange(1, len(index) + 1)
-    ranks[~valid] = 0
-    return ranks
+    """Rank 1 for the highest index; ties broken by area code; 0 for areas without an index. `index`
+    is areas, or areas × draws (a ranking per column, as the robustness analysis needs)."""
+    x = index if index.ndim == 2 else index[:, None]
+    by_code = np.argsort(codes, kind="stable")
+    key = np.where(np.isnan(x), -np.inf, x)[by_code]
+    order = np.argsort(-key, axis=0, kind="stable")
+    ranks = np.empty(x.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, np.arange(1, x.shape[0] + 1)[:, None], axis=0)
+    out = np.empty_like(ranks)
+    out[by_code] = ranks
+    out[np.isnan(x)] = 0
+    return out if index.ndim == 2 else out[:, 0]
 
 
 class Engine:
@@ -218,11 +223,8 @@ class Engine:
 
     def normalised(self, level: str | None, method: str) -> np.ndarray:
         data = self.level(level)
-        if method not in METHODS:
-            raise EngineError(f"unknown normalisation '{method}' (choose {', '.join(METHODS)})")
         if method not in data.normalised:
-            x = data.values.to_numpy(dtype=float)
-            data.normalised[method] = ratio(x, self.city.to_numpy()) if method == "ratio" else METHODS[method](x)
+            data.normalised[method] = normalise(data.values.to_numpy(dtype=float), method, self.city.to_numpy())
         return data.normalised[method]
 
     def neighbours(self, level: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -238,8 +240,7 @@ class Engine:
     def index(self, weights: dict[str, float] | None = None, level: str | None = None,
               normalisation: str = DEFAULT_NORMALISATION, aggregation: str = DEFAULT_AGGREGATION) -> IndexResult:
         """Compute the index for a weighting (default: equal weights, as published)."""
-        if aggregation not in AGGREGATIONS:
-            raise EngineError(f"unknown aggregation '{aggregation}' (choose {', '.join(AGGREGATIONS)})")
+        check_method(normalisation, aggregation)
         weights = normalise_weights(check_weights(weights or {k: 1.0 for k in self.keys}, self.keys))
         data = self.level(level)
         scaled = self.normalised(data.level, normalisation)

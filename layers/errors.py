@@ -36,4 +36,9 @@ class PackageError(Exception):
 
 
 class EngineError(ValueError):
-    """A request the engine cannot answer (bad weights, unknown level…), in plain words."""
+    """A request the engine cannot answer (bad weights, unknown level…), in plain words; `text_key`
+    names the catalogue's text for it when the page says it in its own language."""
+
+    def __init__(self, message: str, text_key: str | None = None):
+        super().__init__(message)
+        self.text_key = text_key

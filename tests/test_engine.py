@@ -195,3 +195,36 @@ def test_a_retired_package_version_is_freed(pkg):
     del views, vm
     gc.collect()
     assert gone[0]() is None and gone[1]() is None
+
+
+@pytest.mark.parametrize("normalisation,aggregation", [("minmax", "arithmetic"), ("zscore", "arithmetic"), ("rank", "arithmetic"),
+                                                       ("ratio", "arithmetic"), ("minmax", "geometric"), ("rank", "geometric")])
+def test_the_single_index_is_draw_0_of_a_batch(engine, normalisation, aggregation):
+    """One kernel: the engine's index, ranking and cluster selection are draw 0 of the batch the
+    robustness analysis computes (normalise, aggregate, rank_desc, select_columns), ties included."""
+    from layers.clusters import ClusterSettings, select, select_columns
+    from layers.engine import rank_desc
+    from layers.normalise import aggregate, normalise
+    weights = {"inte_behorig": 2.0, "trangboddhet": 1.0, "ekonomiskt_bistand": 1.0, "lag_inkomststandard": 0.5}
+    nominal = engine.index(weights, "delomrade", normalisation, aggregation)
+    w = np.array([nominal.weights[k] for k in engine.keys])
+    draws = np.vstack([w, np.random.default_rng(1).dirichlet(20 * w, size=49)])
+    x = engine.level("delomrade").values.to_numpy(dtype=float)
+    scaled = normalise(np.repeat(x[None], len(draws), axis=0), normalisation, engine.city.to_numpy())  # as with noisy values
+    assert np.array_equal(scaled[0], engine.normalised("delomrade", normalisation), equal_nan=True)
+    batch = aggregate(scaled, draws, aggregation).T  # areas × draws
+    np.testing.assert_allclose(batch[:, 0], nominal.index, rtol=0, atol=1e-12)
+    ranks = rank_desc(batch, nominal.codes)
+    assert np.array_equal(ranks[:, 0], nominal.rank)
+    settings = ClusterSettings()
+    selected, core = select_columns(batch, ranks, engine.neighbours("delomrade"), settings)
+    one_selected, one_core, _ = select(nominal, engine.neighbours("delomrade"), settings)
+    assert np.array_equal(selected[:, 0], one_selected) and np.array_equal(core[:, 0], one_core)
+
+
+def test_rank_normalisation_shares_ties_in_a_batch_as_alone():
+    from layers.normalise import rank
+    x = np.array([[1.0, 5.0], [1.0, np.nan], [3.0, 5.0], [2.0, 4.0]])
+    alone = rank(x)
+    assert alone[0, 0] == alone[1, 0] == pytest.approx(1 / 6) and np.isnan(alone[1, 1])
+    assert np.array_equal(rank(np.stack([x, x, x]))[2], alone, equal_nan=True)

@@ -14,8 +14,9 @@ selects it (`p_cluster`: core plus extension, at the index level), and the 5th, 
 percentile of its rank. Ties are broken by area code, as in the engine, so exactly N areas are in
 the top N in every draw and `p_top` sums to N. The same seed gives the same result.
 
-Everything is vectorised over the draws (one matrix product per normalisation, one sort per
-rank); `bench/analysis.py` measures it against a plain Python loop over the engine.
+The draws go through the engine's own kernels, batch-shaped (normalise.normalise and aggregate,
+engine.rank_desc, clusters.select_columns): the nominal index is draw 0 of a batch, so the two
+cannot disagree. `bench/analysis.py` measures it against a plain Python loop over the engine.
 """
 from __future__ import annotations
 
@@ -24,12 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
-
-from ..clusters import ClusterSettings
-from ..engine import Engine
+from ..clusters import ClusterSettings, select_columns
+from ..engine import Engine, rank_desc
 from ..errors import EngineError
-from ..normalise import METHODS
+from ..normalise import GEOMETRIC_METHODS, METHODS, aggregate, normalise
 from ..weights import check_weights, normalise_weights
 
 VARY = ("weights", "normalisation", "values")
@@ -67,31 +66,13 @@ def draw_weights(w: np.ndarray, s: RobustnessSettings, rng: np.random.Generator)
     return out
 
 
-def _normalise_draws(x: np.ndarray, method: str, city: np.ndarray) -> np.ndarray:
-    """Normalise draws × areas × indicators along the areas (as normalise.METHODS does per draw)."""
-    if method == "minmax":
-        low, high = np.nanmin(x, axis=1, keepdims=True), np.nanmax(x, axis=1, keepdims=True)
-        return (x - low) / np.where(high > low, high - low, 1.0)
-    if method == "zscore":
-        mean, sd = np.nanmean(x, axis=1, keepdims=True), np.nanstd(x, axis=1, keepdims=True)
-        return (x - mean) / np.where(sd > 0, sd, 1.0)
-    if method == "rank":  # noise makes ties vanishingly rare: ordinal ranks
-        valid = ~np.isnan(x)
-        order = np.argsort(np.where(valid, x, np.inf), axis=1, kind="stable")
-        ranks = np.empty_like(order)
-        np.put_along_axis(ranks, order, np.arange(x.shape[1])[None, :, None], axis=1)
-        n = valid.sum(axis=1, keepdims=True)
-        return np.where(valid, ranks / np.maximum(n - 1, 1), np.nan)
-    return x / city
-
-
 def index_draws(engine: Engine, level: str, w: np.ndarray, normalisation: str, aggregation: str,
                 s: RobustnessSettings, rng: np.random.Generator) -> np.ndarray:
     """The index of every area (rows) in every draw (columns)."""
     data = engine.level(level)
     weights = draw_weights(w, s, rng)
     if "normalisation" in s.vary:
-        choices = ("minmax", "rank", "ratio") if aggregation == "geometric" else ("minmax", "zscore", "rank")
+        choices = GEOMETRIC_METHODS if aggregation == "geometric" else ("minmax", "zscore", "rank")
         methods = rng.choice(len(choices), size=s.draws)
     else:
         choices, methods = (normalisation,), np.zeros(s.draws, dtype=int)
@@ -113,63 +94,22 @@ def index_draws(engine: Engine, level: str, w: np.ndarray, normalisation: str, a
                 noisy = np.repeat(x[None], len(chunk), axis=0)
                 drawn = rng.binomial(trials[None].repeat(len(chunk), axis=0), p[None]) / np.maximum(trials, 1)[None] * 100
                 noisy = np.where(own[None], drawn, noisy)
-                scaled = _normalise_draws(noisy, method, engine.city.to_numpy())
-                out[:, chunk] = _aggregate(scaled, weights[chunk], aggregation).T
+                scaled = normalise(noisy, method, engine.city.to_numpy())
+                out[:, chunk] = aggregate(scaled, weights[chunk], aggregation).T
         else:
             scaled = engine.normalised(level, method)
-            out[:, cols] = _aggregate(scaled[None], wm, aggregation).T
+            out[:, cols] = aggregate(scaled[None], wm, aggregation).T
     return out
-
-
-def _aggregate(scaled: np.ndarray, weights: np.ndarray, aggregation: str) -> np.ndarray:
-    """draws × areas from (draws or 1) × areas × indicators and draws × indicators, as normalise.aggregate."""
-    used = weights.any(axis=0)
-    s, w = scaled[..., used], weights[:, used]
-    if aggregation == "geometric":
-        if np.nanmin(s) < 0:
-            raise EngineError("geometric mean needs values ≥ 0: choose min–max, rank or ratio normalisation, not z-score")
-        with np.errstate(divide="ignore"):
-            s = np.log(s)
-    out = (s[0] @ w.T).T if s.shape[0] == 1 else np.einsum("dnk,dk->dn", s, w)
-    return np.exp(out) if aggregation == "geometric" else out
 
 
 def ranks_of(index: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Ranks per column (1 = highest; ties by area code, as engine.rank_desc; 0 where no index)."""
-    by_code = np.argsort(codes, kind="stable")
-    key = np.where(np.isnan(index), -np.inf, index)[by_code]
-    order = np.argsort(-key, axis=0, kind="stable")
-    ranks = np.empty(index.shape, dtype=np.int32)
-    np.put_along_axis(ranks, order, np.arange(1, index.shape[0] + 1, dtype=np.int32)[:, None], axis=0)
-    out = np.empty_like(ranks)
-    out[by_code] = ranks
-    out[np.isnan(index)] = 0
-    return out
+    """Ranks per column: the engine's ranking (engine.rank_desc), one per draw."""
+    return rank_desc(index, codes)
 
 
 def cluster_members(engine: Engine, level: str, index: np.ndarray, ranks: np.ndarray, cluster: ClusterSettings) -> np.ndarray:
-    """Areas (rows) the cluster rule selects in each draw (columns): core plus repeated extension."""
-    i, j, length = engine.neighbours(level)
-    keep = length >= cluster.min_shared_m
-    n = index.shape[0]
-    adjacency = csr_matrix((np.ones(2 * keep.sum()), (np.r_[i[keep], j[keep]], np.r_[j[keep], i[keep]])), shape=(n, n))
-    valid = ~np.isnan(index)
-    if cluster.threshold is not None:
-        selected = valid & (index >= cluster.threshold)
-    else:
-        selected = (ranks > 0) & (ranks <= cluster.top_n)
-    if cluster.extend_threshold is not None:
-        # breadth first, on coordinates: each step looks only at the neighbours of what the last
-        # step added, so the work is proportional to what is selected, not to areas × draws
-        eligible = valid & (index >= cluster.extend_threshold)
-        frontier = csr_matrix(selected.astype(np.float32))
-        while frontier.nnz:
-            rows, cols = (adjacency @ frontier).nonzero()
-            new = eligible[rows, cols] & ~selected[rows, cols]
-            rows, cols = rows[new], cols[new]
-            selected[rows, cols] = True
-            frontier = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=selected.shape)
-    return selected
+    """Areas (rows) the cluster rule selects in each draw (columns): the rule's own selection (clusters.select_columns)."""
+    return select_columns(index, ranks, engine.neighbours(level), cluster)[0]
 
 
 def robustness(engine: Engine, weights: dict[str, float] | None = None, level: str | None = None,
