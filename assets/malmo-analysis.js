@@ -14,12 +14,6 @@
     return !!(analysis && vm && !analysis.busy && analysis.key === vm.key && analysis.level === vm.level);
   }
 
-  function certaintyClass(p) {
-    if (p === null || p === undefined) return -1;
-    if (p === 0) return 0;
-    return p < 0.1 ? 1 : p < 0.5 ? 2 : p < 0.9 ? 3 : 4;
-  }
-
   // The view model the map paints for a mode (classes and colours replaced), and its legend rows.
   function mapView(vm, info, mode, analysis, allocation, texts) {
     const say = lib().say, fmt = lib().fmt, lang = texts.lang;
@@ -27,7 +21,7 @@
       if (analysis && analysis.busy && analysis.key === vm.key) return {view: vm, legend: null, note: texts.t.busy};  // the server had no room
       if (!valid(analysis, vm)) return {view: vm, legend: null, pending: true};
       if (mode === "certainty") {
-        return {view: Object.assign({}, vm, {"class": analysis.p_top.map(certaintyClass), colours: CERTAINTY}),
+        return {view: Object.assign({}, vm, {"class": analysis.certainty, colours: CERTAINTY}),
                 legend: CERTAINTY.map(function (c, k) { return [c, say(texts, "cert_" + k, {n: analysis.top_n})]; }).reverse(),
                 title: say(texts, "cert_title", {n: analysis.top_n, draws: fmt(analysis.draws, lang, 0)})};
       }
@@ -40,18 +34,11 @@
     if (mode === "allocation") {
       if (!allocation || allocation.key !== vm.key) return {view: vm, legend: null, pending: true};
       if (allocation.level !== info.level) return {view: vm, legend: null, note: texts.t.alloc_other_level};
-      const amounts = info.codes.map(function (code) { return allocation.amounts[code]; });
-      const positive = amounts.filter(function (a) { return a > 0; }).sort(function (a, b) { return a - b; });
-      const edges = [0.25, 0.5, 0.75].map(function (q) { return positive[Math.floor(q * (positive.length - 1))] || 0; });
-      const cls = amounts.map(function (a) {
-        if (a === undefined || a === null) return 0;
-        if (a === 0) return 0;
-        return 1 + (a > edges[0]) + (a > edges[1]) + (a > edges[2]);
-      });
-      const kr = function (x) { return fmt(Math.round(x / 1000) * 1000, lang, 0) + "\u00a0" + texts.t.currency; };
-      const rows = [[NOTHING, texts.t.alloc_none]];
-      const bounds = [positive[0]].concat(edges).concat([positive[positive.length - 1]]);
-      MONEY.forEach(function (c, k) { if (positive.length) rows.push([c, kr(bounds[k]) + " – " + kr(bounds[k + 1])]); });
+      // classes and their bounds: layers/analysis/allocation.py map_classes
+      const cls = info.codes.map(function (code) { return allocation.classes[code] || 0; });
+      const kr = function (x) { return fmt(x, lang, 0) + "\u00a0" + texts.t.currency; };
+      const rows = [[NOTHING, texts.t.alloc_none]], bounds = allocation.bounds;
+      MONEY.forEach(function (c, k) { if (bounds.length) rows.push([c, kr(bounds[k]) + " – " + kr(bounds[k + 1])]); });
       return {view: Object.assign({}, vm, {"class": cls, colours: [NOTHING].concat(MONEY)}), legend: rows.reverse(),
               title: say(texts, "alloc_map_title", {budget: kr(allocation.budget)})};
     }
@@ -77,13 +64,11 @@
     return out;
   }
 
-  // A cluster is a significant hot spot when at least half its members are HH (Local Moran's I, p ≤ 0,05).
+  // Whether a cluster is a significant hot spot: the rule is layers/analysis/hotspots.py hot_clusters.
   function clusterHot(c, vm, info, analysis, texts) {
-    if (!valid(analysis, vm) || !analysis.hot || info.level !== vm.index_level) return null;
-    const n = c.members.length;
-    const hh = c.members.filter(function (m) { return analysis.hot[info.codes.indexOf(m.code)] === "HH"; }).length;
-    const say = lib().say;
-    return lib().h("P", {className: "cluster-hot"}, say(texts, 2 * hh >= n ? "hot_cluster_yes" : "hot_cluster_no", {k: hh, n: n}));
+    if (!valid(analysis, vm) || !analysis.hot_clusters || !analysis.hot_clusters[c.id] || info.level !== vm.index_level) return null;
+    const v = analysis.hot_clusters[c.id];
+    return lib().h("P", {className: "cluster-hot"}, lib().say(texts, v.hot ? "hot_cluster_yes" : "hot_cluster_no", {k: v.hh, n: v.n}));
   }
 
   // "Vad driver indexet?": nominal and effective weights in words, and the correlations as a heat map.
@@ -93,10 +78,10 @@
     const rows = analysis.method.indicators.map(function (r) {
       const text = say(texts, "drivers_row", {label: texts.indicators[r.key], nominal: fmt(100 * r.nominal, lang, 0) + "\u00a0%",
                                                effective: fmt(100 * r.effective, lang, 0) + "\u00a0%"});
-      const note = Math.abs(r.difference) >= 0.05 ? " " + texts.t[r.difference > 0 ? "drivers_more" : "drivers_less"] : "";
+      const note = r.note ? " " + texts.t["drivers_" + r.note] : "";  // the threshold: layers/analysis/drivers.py NOTABLE
       return h("Li", {}, text + note);
     });
-    const differs = analysis.method.indicators.some(function (r) { return Math.abs(r.difference) >= 0.05; });
+    const differs = analysis.method.differs;
     const keys = Object.keys(analysis.method.correlation);
     const labels = keys.map(function (k) { return lib().plotlyText(texts.indicators[k]); });
     const z = keys.map(function (a) { return keys.map(function (b) { return analysis.method.correlation[a][b]; }); });

@@ -16,10 +16,11 @@ from types import SimpleNamespace
 from dash import Input, Output, State, html, no_update
 from flask import Response, request
 
-from layers.analysis.allocation import allocate
+from layers.analysis.allocation import allocate, map_classes
 from layers.analysis.drivers import method_report
-from layers.analysis.hotspots import HotspotSettings, hotspots
-from layers.analysis.robustness import RobustnessSettings, robustness
+from layers.analysis.hotspots import HotspotSettings, hot_clusters, hotspots
+from layers.analysis.robustness import RobustnessSettings, certainty_class, robustness
+from layers.clusters import find_clusters
 from layers.cells import comment_line, neutralise
 from layers.errors import EngineError
 from layers.weights import check_weights, normalise_weights
@@ -67,12 +68,16 @@ def analysis_model(ctx, s: ViewSettings) -> dict:
     rob = robustness(ctx.engine, weights, s.level, m.normalisation, m.aggregation,
                      RobustnessSettings(draws=draws, top_n=m.top_n, seed=0), m.cluster_settings).set_index("code").reindex(codes)
     out["p_top"] = _round(rob["p_top"].to_numpy(dtype=float), 4)
+    out["certainty"] = certainty_class(rob["p_top"].to_numpy(dtype=float)).tolist()  # the map's classes (layers/analysis/robustness.py)
     out["rank_p05"] = _round(rob["rank_p05"].to_numpy(dtype=float), 0)
     out["rank_p95"] = _round(rob["rank_p95"].to_numpy(dtype=float), 0)
     try:
         hot = hotspots(ctx.engine, weights, s.level, m.normalisation, m.aggregation,
                        HotspotSettings(min_shared_m=m.min_shared_m)).set_index("code").reindex(codes)
         out["hot"] = [c if isinstance(c, str) else None for c in hot["category"]]
+        if s.level == ctx.engine.pkg.manifest.index_level:  # clusters are found at the index level
+            clusters = find_clusters(ctx.engine, ctx.engine.index(weights, s.level, m.normalisation, m.aggregation), m.cluster_settings)
+            out["hot_clusters"] = hot_clusters(clusters, dict(zip(codes, out["hot"])))
     except EngineError:  # too few neighbours at this level (GeSO with a large threshold)
         out["hot"] = None
     out["method"] = method_report(ctx.engine, weights, s.level, m.normalisation, m.aggregation)
@@ -167,7 +172,8 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
                 amounts[code] = int(r.amount)
         label = t(lang, "alloc_unit_cluster") if unit == "cluster" else t(lang, "alloc_unit_area")
         href = ctx.urls.api("allocation.csv", "?" + request_query(ctx, settings, lang, budget, rule, unit, floor))
-        return {"key": settings_key(settings), "level": level, "amounts": amounts, "budget": budget}, allocation_table(frame, lang, label), href
+        return ({"key": settings_key(settings), "level": level, "amounts": amounts, "budget": budget, **map_classes(amounts)},
+                allocation_table(frame, lang, label), href)
 
     server = app.server
 

@@ -244,3 +244,39 @@ def test_cli_analysis_commands():
     assert bad.returncode == 2 and "floor" in bad.stderr and "Traceback" not in bad.stderr
     bad = run("robustness", "--vary", "colour")
     assert bad.returncode == 2 and "cannot vary colour" in bad.stderr
+
+
+def test_esda_fdr_is_stricter_at_the_boundary_than_benjamini_hochberg():
+    """Why hotspots keeps its own Benjamini–Hochberg (see its docstring): esda.fdr's strict `<`."""
+    import esda
+    p = np.array([0.01, 0.04, 0.03, 0.20, 0.005])
+    assert (p <= esda.fdr(p, 0.05)).sum() == 3 and benjamini_hochberg(p, 0.05).sum() == 4
+
+
+# --- the rules the page states, in one place (they were in the browser only) ----------------------
+
+def test_certainty_classes():
+    from layers.analysis.robustness import certainty_class
+    assert certainty_class([0, 0.05, 0.1, 0.49, 0.5, 0.89, 0.9, 1.0, np.nan]).tolist() == [0, 1, 2, 2, 3, 3, 4, 4, -1]
+
+
+def test_a_cluster_is_a_hot_spot_when_half_its_members_are_hh():
+    from layers.analysis.hotspots import hot_clusters
+    clusters = [{"id": "k1", "members": [{"code": "1"}, {"code": "2"}]}, {"id": "k3", "members": [{"code": "3"}, {"code": "4"}, {"code": "5"}]}]
+    verdict = hot_clusters(clusters, {"1": "HH", "2": "ns", "3": "HH", "4": "HL", "5": None})
+    assert verdict == {"k1": {"hh": 1, "n": 2, "hot": True}, "k3": {"hh": 1, "n": 3, "hot": False}}
+
+
+def test_allocation_map_classes_by_quartiles_of_the_amounts_above_zero():
+    from layers.analysis.allocation import map_classes
+    got = map_classes({"a": 0, "b": 1000, "c": 2000, "d": 3000, "e": 4000, "f": 5000})
+    assert got["classes"] == {"a": 0, "b": 1, "c": 1, "d": 2, "e": 3, "f": 4} and got["bounds"] == [1000, 2000, 3000, 4000, 5000]
+    assert map_classes({"a": 0}) == {"classes": {"a": 0}, "bounds": []}
+
+
+def test_what_drives_the_index_says_which_differences_are_notable(engine):
+    from layers.analysis.drivers import NOTABLE, method_report
+    report = method_report(engine, {"inte_behorig": 5, "trangboddhet": 1, "ekonomiskt_bistand": 1, "lag_inkomststandard": 1})
+    for row in report["indicators"]:
+        assert row["note"] == (None if abs(row["difference"]) < NOTABLE else "more" if row["difference"] > 0 else "less")
+    assert report["differs"] == any(r["note"] for r in report["indicators"])

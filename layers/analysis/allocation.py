@@ -64,6 +64,18 @@ def split(basis: np.ndarray, budget: int, floor: int = 0, keys=None, step: int =
     return largest_remainder(np.where(active, exact, 0) / step, steps, keys) * step
 
 
+MAP_QUANTILES = (0.25, 0.5, 0.75)
+
+
+def map_classes(amounts: dict[str, int]) -> dict:
+    """The allocation map's classes: 0 for no money, 1–4 by the quartiles of the amounts above 0;
+    `bounds` are the lowest amount, the three quartiles and the highest (the legend's ranges)."""
+    positive = sorted(a for a in amounts.values() if a and a > 0)
+    edges = [positive[int(q * (len(positive) - 1))] if positive else 0 for q in MAP_QUANTILES]
+    classes = {code: 0 if not a or a <= 0 else 1 + sum(a > e for e in edges) for code, a in amounts.items()}
+    return {"classes": classes, "bounds": [positive[0], *edges, positive[-1]] if positive else []}
+
+
 def allocate(engine: Engine, budget: int, unit: str = "geso", rule: str = "need", floor: int = 0,
              weights: dict[str, float] | None = None, normalisation: str = "minmax", aggregation: str = "arithmetic",
              cluster: ClusterSettings | None = None) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 from ..engine import Engine
 
 DEGREE = 3
+NOTABLE = 0.05  # an effective weight 5 points or more from the nominal one is said in words
 
 
 def main_effect(x: np.ndarray, y: np.ndarray, degree: int = DEGREE) -> float:
@@ -31,7 +32,8 @@ def main_effect(x: np.ndarray, y: np.ndarray, degree: int = DEGREE) -> float:
 def method_report(engine: Engine, weights: dict[str, float] | None = None, level: str | None = None,
                   normalisation: str = "minmax", aggregation: str = "arithmetic") -> dict:
     """{correlation: indicator × indicator (Pearson, scaled values), indicators: [{key, nominal,
-    main_effect, effective, difference}]}; `effective` and `nominal` sum to 1."""
+    main_effect, effective, difference, note}], differs}; `effective` and `nominal` sum to 1; `note` is
+    "more"/"less" when the difference is at least NOTABLE."""
     result = engine.index(weights, level, normalisation, aggregation)
     scaled = pd.DataFrame(result.scaled, columns=result.keys)
     ok = ~np.isnan(result.index)
@@ -42,6 +44,8 @@ def method_report(engine: Engine, weights: dict[str, float] | None = None, level
     rows = [{"key": k, "nominal": round(result.weights[k], 4), "main_effect": round(effects[k], 4),
              "effective": round(effects[k] / total, 4), "difference": round(effects[k] / total - result.weights[k], 4)}
             for k in result.keys]
+    for row in rows:  # more or less influence than its weight says, when the difference is notable
+        row["note"] = None if abs(row["difference"]) < NOTABLE else ("more" if row["difference"] > 0 else "less")
     return {"level": result.level, "areas": int(ok.sum()), "normalisation": normalisation, "aggregation": aggregation,
             "correlation": {k: {m: round(float(v), 3) for m, v in row.items()} for k, row in correlation.to_dict().items()},
-            "indicators": rows}
+            "indicators": rows, "differs": any(r["note"] for r in rows)}

@@ -67,13 +67,33 @@ def spatial_weights(engine: Engine, level: str, valid: np.ndarray, min_shared_m:
 
 
 def benjamini_hochberg(p: np.ndarray, alpha: float) -> np.ndarray:
-    """True where a p-value is significant after the Benjamini–Hochberg correction at `alpha`."""
+    """True where a p-value is significant after the Benjamini–Hochberg correction at `alpha`.
+
+    Not esda.fdr: it compares with a strict `<` and returns the Bonferroni bound when nothing
+    passes, so a p-value exactly at a boundary k·α/n is not significant there (for p = 0.01, 0.04,
+    0.03, 0.20, 0.005 at α = 0.05 it keeps 3 where Benjamini and Hochberg keep 4). Permutation
+    p-values are multiples of 1/(permutations + 1), so such equalities do happen
+    (tests/test_analysis.py shows the example)."""
     n = len(p)
     order = np.argsort(p)
     passed = p[order] <= alpha * np.arange(1, n + 1) / n
     out = np.zeros(n, dtype=bool)
     if passed.any():
         out[order[: np.flatnonzero(passed).max() + 1]] = True
+    return out
+
+
+HOT_CLUSTER_SHARE = 0.5  # a cluster is a significant hot spot when at least this share of its members is HH
+
+
+def hot_clusters(clusters, category_of: dict[str, str | None]) -> dict[str, dict]:
+    """Per cluster id: how many of its members are significant HH hot spots, of how many, and
+    whether that makes the cluster a hot spot (at least HOT_CLUSTER_SHARE of them)."""
+    out = {}
+    for c in clusters:
+        members = [m["code"] for m in c["members"]] if isinstance(c, dict) else list(c.members)
+        hh = sum(1 for code in members if category_of.get(code) == "HH")
+        out[c["id"] if isinstance(c, dict) else c.id] = {"hh": hh, "n": len(members), "hot": hh >= HOT_CLUSTER_SHARE * len(members)}
     return out
 
 

@@ -32,6 +32,7 @@ from ..normalise import GEOMETRIC_METHODS, METHODS, aggregate, normalise
 from ..weights import check_weights, normalise_weights
 
 VARY = ("weights", "normalisation", "values")
+CERTAINTY_EDGES = (0.1, 0.5, 0.9)  # "Hur säkert?": p_top = 0, below 10 %, 10–50 %, 50–90 %, 90 % and more
 COLUMNS = ["code", "name", "rank", "p_top", "p_cluster", "rank_p05", "rank_p50", "rank_p95"]
 
 
@@ -53,6 +54,13 @@ class RobustnessSettings:
             raise EngineError(f"cannot vary {', '.join(unknown)} (choose from {', '.join(VARY)})")
         if not isinstance(self.top_n, int) or self.top_n < 1:
             raise EngineError(f"top N must be a whole number ≥ 1, got {self.top_n!r}")
+
+
+def certainty_class(p_top) -> np.ndarray:
+    """The map's certainty class per area: 0 never in the top N, 1–4 by CERTAINTY_EDGES; -1 no data."""
+    p = np.asarray(p_top, dtype=float)
+    out = np.where(p == 0, 0, 1 + np.searchsorted(CERTAINTY_EDGES, p, side="right"))
+    return np.where(np.isnan(p), -1, out).astype(int)
 
 
 def draw_weights(w: np.ndarray, s: RobustnessSettings, rng: np.random.Generator) -> np.ndarray:
