@@ -73,7 +73,7 @@
   }
 
   function fold(text) {
-    return String(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    return String(text).normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();  // as layers/reading.py fold
   }
 
   // A search result: switch to its level, select it and zoom to it (once its level is drawn).

@@ -22,6 +22,7 @@ from layers.analysis.hotspots import HotspotSettings, hot_clusters, hotspots
 from layers.analysis.robustness import RobustnessSettings, certainty_class, robustness
 from layers.clusters import find_clusters
 from layers.cells import comment_line, neutralise
+from layers.reading import parse_decimal
 from layers.errors import EngineError
 from layers.weights import check_weights, normalise_weights
 from layers.viewmodel import ViewSettings, _round, settings_key
@@ -111,11 +112,10 @@ def unit_name(row, lang: str) -> str:
 
 def check_allocation(budget, rule, unit, floor) -> tuple[tuple | None, str | None]:
     """(budget, rule, unit, floor) as numbers and choices, or a problem (text key)."""
-    try:
-        budget = int(float(str(budget).replace(",", ".").replace("\u00a0", "").replace(" ", "")))
-        floor = int(float(str(floor or 0).replace(",", ".").replace("\u00a0", "").replace(" ", "")))
-    except (TypeError, ValueError, OverflowError):
+    budget, floor = parse_decimal(budget), parse_decimal(floor or 0)  # the one reader of typed numbers
+    if budget is None or floor is None or abs(budget) > 10 * BUDGET_MAX or abs(floor) > 10 * BUDGET_MAX:
         return None, "alloc_bad_number"
+    budget, floor = int(budget), int(floor)
     if not 1 <= budget <= BUDGET_MAX or not 0 <= floor <= budget:
         return None, "alloc_bad_number"
     if rule not in RULES or unit not in UNITS:

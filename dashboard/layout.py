@@ -12,6 +12,7 @@ from layers.facilities import drawable
 from layers import provenance
 from .presets import presets_for
 from layers.view import spec_json, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
+from layers.reading import fold
 from layers.texts import TEXTS, t
 from .urls import EMBED_VIEWS
 
@@ -111,12 +112,6 @@ def _select(id_, label, options, value, lang) -> html.Fieldset:
     ])
 
 
-def _fold(text: str) -> str:
-    """Lower case without diacritics, for a search that does not care how å, ä, ö or é are typed."""
-    import unicodedata
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-
-
 def search_options(ctx, lang: str) -> list[list[str]]:
     """Every area of every level for the search box: [label 'Name (level)', 'level:code', folded text to match]."""
     m = ctx.pkg.manifest
@@ -124,7 +119,7 @@ def search_options(ctx, lang: str) -> list[list[str]]:
     for lv in m.levels:
         level_label = _label(lv.labels, lang)
         for code, name in ctx.pkg.boundaries[lv.id]["name"].items():
-            out.append([f"{name} ({level_label})", f"{lv.id}:{code}", f"{_fold(name)} {code}"])
+            out.append([f"{name} ({level_label})", f"{lv.id}:{code}", f"{fold(name)} {code}"])
     return out
 
 

@@ -21,9 +21,7 @@ from .disclosure import round_counts
 from .engine import Engine, IndexResult
 from .errors import EngineError
 
-DEFAULT_TOP_N = 11
-DEFAULT_EXTEND_THRESHOLD = 0.55
-DEFAULT_MIN_SHARED_M = 25.0
+from .defaults import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N  # noqa: F401 (the rule's defaults, also from here)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .clusters import DEFAULT_MIN_SHARED_M
 from .data.demo import KEYS, PUBLISHED_GROUPS, build
 from .data.package import load_package
 
@@ -69,7 +70,7 @@ def check(pkg) -> list[str]:
     return problems
 
 
-def morans_i(values: np.ndarray, pairs, min_shared_m: float = 25.0) -> float:
+def morans_i(values: np.ndarray, pairs, min_shared_m: float = DEFAULT_MIN_SHARED_M) -> float:
     """Moran's I with binary symmetric weights (neighbours by shared border); NaN areas left out."""
     i, j, length = pairs
     ok = (length >= min_shared_m) & ~np.isnan(values[i]) & ~np.isnan(values[j])

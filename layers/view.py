@@ -21,13 +21,13 @@ Adding a view parameter is one `Field` here and one text key (`param_<key>` in l
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from .classify import METHODS as CLASSIFICATIONS
 from .normalise import AGGREGATIONS, METHODS as NORMALISATIONS
+from .reading import parse_decimal as parse_number
 from .texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS, t
 from .trends import DEFAULT_AGE_GROUP
 from .viewmodel import Method, ViewSettings
@@ -179,18 +179,6 @@ def safe_name(text: str) -> str:
     parameters are never echoed at all (a link could put a formula or a line break into a CSV)."""
     kept = "".join(c for c in str(text) if c.isascii() and (c.isalnum() or c == "_"))
     return (kept[:NAME_SHOWN_MAX] + "…") if len(kept) > NAME_SHOWN_MAX else (kept or "?")
-
-
-def parse_number(text) -> float | None:
-    """A number as a person writes it: '0,55' or '0.55', spaces around; None unless finite. The one
-    decimal-comma reader (links, controls, imported files)."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return float(text) if math.isfinite(text) else None
-    try:
-        value = float(str(text).replace("\u2212", "-").replace(",", ".").strip())
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
 
 
 def check_number(param: str, value) -> tuple[float | int | None, tuple[str, dict] | None]:

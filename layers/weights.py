@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from .errors import EngineError
+from .reading import not_finite, parse_decimal
 
 
 def parse_weights(text: str, keys: list[str]) -> dict[str, float]:
@@ -19,10 +20,10 @@ def parse_weights(text: str, keys: list[str]) -> dict[str, float]:
         key = key.strip()
         if key not in weights:
             raise EngineError(f"unknown indicator '{key}' in weights (known: {', '.join(keys)})")
-        try:
-            weights[key] = float(value.replace(",", ".").strip())
-        except ValueError:
-            raise EngineError(f"weight for '{key}' must be a number, got '{value.strip()}'") from None
+        number = parse_decimal(value)
+        if number is None and not not_finite(value):
+            raise EngineError(f"weight for '{key}' must be a number, got '{value.strip()}'")
+        weights[key] = float(value.strip().replace("\u2212", "-")) if number is None else number  # inf, nan: check_weights says so
     return check_weights(weights, keys)
 
 

@@ -74,3 +74,10 @@ def test_small_known_options():
     state, skipped = parse_query({"w": "a:1,b:3", "level": "x", "layers": ""}, opts)
     assert skipped == [] and state.weights == {"a": 1.0, "b": 3.0} and state.layers == () and state.level == "x"
     assert to_query(state) == "?w=a:1,b:3&level=x&layers=&lang=sv&norm=minmax&agg=arithmetic&classes=quantiles&top=11&ext=0.55&minb=25"
+
+
+def test_one_reader_of_typed_numbers_and_names():
+    from layers.reading import fold, parse_decimal
+    assert [parse_decimal(t) for t in ("0,55", "0.55", " 1 234,5 ", "1.234,5", "1,234.5", "\u22122", "abc", "inf", "1e400", True)] == \
+        [0.55, 0.55, 1234.5, 1234.5, 1234.5, -2.0, None, None, None, None]
+    assert fold("Södra Sofielund") == "sodra sofielund" and fold("ÅÄÖé") == "aaoe"

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..clusters import Cluster, ClusterSettings, find_clusters
+from ..clusters import DEFAULT_TOP_N, Cluster, ClusterSettings, find_clusters  # noqa: F401 (DEFAULT_TOP_N: for the compare page)
 from ..engine import Engine, IndexResult
 from ..errors import EngineError
 
-DEFAULT_TOP_N = 11  # the published count
 SLOPE_TOP = 20  # the slope chart shows the union of both top-20 lists
 
 

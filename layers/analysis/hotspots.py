@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..clusters import DEFAULT_MIN_SHARED_M
 from ..engine import Engine
 from ..errors import EngineError
 
@@ -35,7 +36,7 @@ class HotspotSettings:
     alpha: float = 0.05
     fdr: bool = False
     seed: int | None = 0
-    min_shared_m: float = 25.0
+    min_shared_m: float = DEFAULT_MIN_SHARED_M
 
     def __post_init__(self):
         if self.statistic not in STATISTICS:

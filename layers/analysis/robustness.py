@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from ..clusters import ClusterSettings, select_columns
+from ..clusters import DEFAULT_TOP_N, ClusterSettings, select_columns
 from ..engine import Engine, rank_desc
 from ..errors import EngineError
 from ..normalise import GEOMETRIC_METHODS, METHODS, aggregate, normalise
@@ -41,7 +41,7 @@ class RobustnessSettings:
     draws: int = 10_000
     concentration: float = 20.0
     vary: tuple[str, ...] = ("weights",)
-    top_n: int = 11
+    top_n: int = DEFAULT_TOP_N
     seed: int | None = 0
 
     def __post_init__(self):

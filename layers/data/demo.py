@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..defaults import DEFAULT_MIN_SHARED_M
 from ..geography import METRIC_CRS, shared_border_lengths, split_polygon, to_feature_collection
 
 SEED = 2024
@@ -66,7 +67,7 @@ def published_targets(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _neighbour_lists(areas: gpd.GeoDataFrame, min_shared_m: float = 25.0) -> dict[str, list[str]]:
+def _neighbour_lists(areas: gpd.GeoDataFrame, min_shared_m: float = DEFAULT_MIN_SHARED_M) -> dict[str, list[str]]:
     pairs = shared_border_lengths(areas)
     pairs = pairs[pairs["length_m"] >= min_shared_m]
     nb: dict[str, list[str]] = {c: [] for c in areas.index}

@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import EngineError, PackageError
+from ..reading import fold, not_finite, parse_decimal
 from .manifest import MANIFEST
 from .package import load_package
 
@@ -61,7 +62,7 @@ def name_key(name: str) -> str:
 
 def folded(key: str) -> str:
     """A name key without diacritics, for a second chance ("Sodra" for "Södra") when unambiguous."""
-    return "".join(c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c))
+    return fold(key)
 
 
 def parse_number(value) -> tuple[float | None, str | None]:
@@ -73,18 +74,10 @@ def parse_number(value) -> tuple[float | None, str | None]:
     text = str(value).strip().replace("\u00a0", " ").replace("\u202f", " ")
     if text == "" or text in SUPPRESSED:
         return None, None
-    text = text.rstrip("%").strip().replace(" ", "")
-    if "," in text and "." in text:  # 1.234,5 or 1,234.5: the last one is the decimal mark
-        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
-    else:
-        text = text.replace(",", ".")
-    text = text.replace("−", "-")
-    try:
-        number = float(text)
-    except ValueError:
-        return None, f"'{value}' is not a number"
-    if not math.isfinite(number):
-        return None, f"'{value}' is not a finite number"
+    text = text.rstrip("%").strip()
+    number = parse_decimal(text)
+    if number is None:
+        return None, f"'{value}' is not a finite number" if not_finite(text) else f"'{value}' is not a number"
     return number, None
 
 

@@ -1,0 +1,41 @@
+"""How the project reads what people type or a file holds, in one place: numbers with a decimal
+comma or point, and names compared without diacritics. Links, controls, the CLI, the importer
+and the search call these (the search box folds the typed text in the browser by the same rule:
+NFKD, marks dropped, lower case; assets/malmo-app.js `fold`)."""
+from __future__ import annotations
+
+import math
+import unicodedata
+
+SPACES = ("\u00a0", "\u202f", " ")
+
+
+def parse_decimal(text) -> float | None:
+    """A number as a person writes it: '0,55' or '0.55', '1 234,5', '1.234,5' or '1,234.5' (the last
+    mark is the decimal one when both appear), '−2' with a minus sign; None unless it is a finite number."""
+    if isinstance(text, bool) or text is None:
+        return None
+    if isinstance(text, (int, float)):
+        return float(text) if math.isfinite(text) else None
+    s = str(text).strip()
+    for space in SPACES:
+        s = s.replace(space, "")
+    if "," in s and "." in s:
+        s = s.replace(".", "").replace(",", ".") if s.rfind(",") > s.rfind(".") else s.replace(",", "")
+    else:
+        s = s.replace(",", ".")
+    try:
+        value = float(s.replace("\u2212", "-"))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def not_finite(text) -> bool:
+    """Whether a text names an infinite or undefined number ('inf', '-Infinity', 'nan'): refused by name."""
+    return str(text).strip().lower().lstrip("+-\u2212") in ("inf", "infinity", "nan")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics ("Södra" → "sodra"), for comparing names however they are typed."""
+    return "".join(c for c in unicodedata.normalize("NFKD", str(text)) if not unicodedata.category(c).startswith("M")).lower()
