@@ -10,7 +10,6 @@ assets/malmo-compare.js with the dashboard's own map functions.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
 from urllib.parse import parse_qs
 
 import numpy as np
@@ -24,7 +23,7 @@ from layers.scenarios import ScenarioError
 from .callbacks import known_lang
 from .guard import text
 from .layout import _label, _slider, client_texts
-from layers.view import check_number, parse_query, safe_name, skipped_text, spec_json, to_query, to_store
+from layers.view import check_number, parse_query, safe_name, skipped_text, spec_json, to_query, to_store, view_settings
 from layers.texts import t
 
 DIFF_COLOURS = ["#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806"]  # ColorBrewer PuOr, colour-blind safe
@@ -216,11 +215,9 @@ def register_compare_callbacks(app, ctx, cache) -> None:
     def state_of(query: str):
         return parse_query(parse_qs(query.lstrip("?"), keep_blank_values=True), ctx.options)[0]
 
-    @lru_cache(maxsize=64)
-    def side_a(version: str, query: str):  # A stays fixed while B's sliders move: computed once per package version
+    def side_a(query: str):  # A stays fixed while B's sliders move: kept by the package version's view models
         state = state_of(query)
-        m = state.method
-        return state, side(ctx.engine, dict(state.weights), state.level, m.normalisation, m.aggregation, m.cluster_settings)
+        return state, ctx.views.side(view_settings(state))
 
     @app.callback(Output("cmp-model", "data"), Output("cmp-weights", "children"),
                   Input("cmp-a", "data"), Input("cmp-b", "data"), Input("cmp-diff", "value"), State("cmp-n", "data"),
@@ -234,7 +231,7 @@ def register_compare_callbacks(app, ctx, cache) -> None:
             return no_update, t(lang, "all_zero")
         if problems:
             return no_update, t(lang, "input_notice", items=skipped_text(lang, problems, labels[lang]))
-        state_a, a = side_a(ctx.version, text(a_query))
+        state_a, a = side_a(text(a_query))
         m = state_b.method  # B's method and weights; its level A's
         try:
             b = side(ctx.engine, dict(state_b.weights), state_a.level, m.normalisation, m.aggregation, m.cluster_settings)

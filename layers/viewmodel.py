@@ -86,6 +86,12 @@ class ViewModels:
         self._uvas = lru_cache(maxsize=8)(self._uvas_cube)
         self.trend = lru_cache(maxsize=512)(self._trend)
         self.outlines = lru_cache(maxsize=256)(self._outlines)
+        self.side = lru_cache(maxsize=64)(self._side)  # compare's fixed side A, computed once while B moves
+
+    def _side(self, settings: "ViewSettings"):
+        from .analysis.compare import side
+        m = settings.method
+        return side(self.engine, dict(settings.weights), settings.level, m.normalisation, m.aggregation, m.cluster_settings)
 
     @property
     def pkg(self):
