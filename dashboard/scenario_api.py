@@ -24,11 +24,15 @@ from urllib.parse import parse_qs
 
 from flask import Response, request
 
-from layers.scenarios import MAX_IDS, Scenario, ScenarioError, export_document, read_document
+from layers.scenarios import (CONFLICT, FORBIDDEN, FULL, INVALID, MAX_IDS, NOT_FOUND, UNAVAILABLE, Scenario, ScenarioError,
+                              export_document, read_document)
 
 from . import guard
 from .limits import SCENARIO_LOOKUPS, SCENARIO_WRITES, Limited
 from layers.view import SCENARIO_PARAMS, parse_query, scenario_query, skipped_text, to_store
+
+
+STATUS = {INVALID: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, UNAVAILABLE: 503, FULL: 507}  # each kind of refusal as HTTP
 
 
 def _json(data, status: int = 200, headers: dict | None = None) -> Response:
@@ -40,15 +44,15 @@ def checked_state(ctx, query) -> str:
     """A scenario's state from a query string, in canonical form; anything the page would skip
     (unknown keys, bad values) refuses the scenario, with the reason."""
     if not isinstance(query, str) or len(query) > 2000:
-        raise ScenarioError(400, "state: give the view's query string (at most 2 000 characters)")
+        raise ScenarioError(INVALID, "state: give the view's query string (at most 2 000 characters)")
     args = parse_qs(query.lstrip("?"), keep_blank_values=True)
     extra = sorted(k for k in args if k not in SCENARIO_PARAMS and k not in ("lang", "mode"))
     if extra:
-        raise ScenarioError(400, f"state: unknown key(s) {', '.join(extra)} (known: {', '.join(SCENARIO_PARAMS)})")
+        raise ScenarioError(INVALID, f"state: unknown key(s) {', '.join(extra)} (known: {', '.join(SCENARIO_PARAMS)})")
     state, skipped = parse_query(args, ctx.options)
     if skipped:
         labels = {i.key: i.key for i in ctx.pkg.manifest.indicators}
-        raise ScenarioError(400, "state: " + skipped_text("en", skipped, labels))
+        raise ScenarioError(INVALID, "state: " + skipped_text("en", skipped, labels))
     return scenario_query(state)
 
 
@@ -71,13 +75,13 @@ def register(app, ctx) -> None:
     def body() -> dict:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
-            raise ScenarioError(400, "the body is not a JSON object")
+            raise ScenarioError(INVALID, "the body is not a JSON object")
         return data
 
     def ids_param() -> list[str]:
         ids = [i for i in request.args.get("ids", "").split(",") if i]
         if len(ids) > MAX_IDS:
-            raise ScenarioError(400, f"at most {MAX_IDS} ids at once")
+            raise ScenarioError(INVALID, f"at most {MAX_IDS} ids at once")
         return ids
 
     def answer(work):
@@ -87,10 +91,11 @@ def register(app, ctx) -> None:
         except Limited as err:
             return guard.client_error(429, str(err), {"Retry-After": str(err.retry_after)})
         except ScenarioError as err:
-            if err.status >= 500:  # the details (which database, why) go to the log, not to whoever asked
+            status = STATUS[err.kind]
+            if status >= 500:  # the details (which database, why) go to the log, not to whoever asked
                 guard.log.error("scenario database: %s [request %s]", err.message, guard.request_id())
-                return guard.error_response(err.status, err.public or "the scenario database cannot be used right now", {"Retry-After": "30"})
-            return guard.client_error(err.status, err.message)
+                return guard.error_response(status, err.public or "the scenario database cannot be used right now", {"Retry-After": "30"})
+            return guard.client_error(status, err.message)
 
     @server.route(urls.route("/api/scenarios"), methods=["GET", "POST"])
     def scenarios_collection():
@@ -103,7 +108,7 @@ def register(app, ctx) -> None:
             data = body()
             unknown = sorted(set(data) - {"name", "note", "state"})
             if unknown:
-                raise ScenarioError(400, f"unknown field(s) {', '.join(unknown)} (known: name, note, state)")
+                raise ScenarioError(INVALID, f"unknown field(s) {', '.join(unknown)} (known: name, note, state)")
             pair = store.create(data.get("name"), data.get("note"), checked_state(ctx, data.get("state")))
             return _json(created([pair])[0], 201)
         return answer(work)
@@ -127,7 +132,7 @@ def register(app, ctx) -> None:
                 try:
                     rows.append((item["name"], item["note"], checked_state(ctx, item["state"])))
                 except ScenarioError as err:
-                    raise ScenarioError(400, f"scenario {n}: {err.message}") from None
+                    raise ScenarioError(INVALID, f"scenario {n}: {err.message}") from None
             return _json({"scenarios": created(store.create_many(rows))}, 201)
         return answer(work)
 
@@ -145,7 +150,7 @@ def register(app, ctx) -> None:
                 return Response(status=204)
             data = body()
             if set(data) != {"name"}:
-                raise ScenarioError(400, "a scenario is immutable: only its name can change ({\"name\": …})")
+                raise ScenarioError(INVALID, "a scenario is immutable: only its name can change ({\"name\": …})")
             return _json(public(store.rename(sid, token, data["name"])))
         return answer(work)
 

@@ -11,7 +11,7 @@ import pandas as pd
 from .clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
 from .cells import neutralise_frame
 from .engine import Engine
-from .errors import EngineError, PackageError
+from .errors import EngineError, PackageError, SourceError
 from .data.package import load_package
 from .trends import trend_table
 from .weights import parse_weights
@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     except PackageError as err:
         print(err.report(), file=sys.stderr)
         return 1
-    except EngineError as err:
+    except (EngineError, SourceError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like

@@ -35,6 +35,11 @@ class PackageError(Exception):
         return "\n".join(lines)
 
 
+class SourceError(Exception):
+    """An outside source (SCB, Kolada, a CKAN portal) that failed or answered with something its
+    API does not document; names the request. Not the engine's: the index never fetches."""
+
+
 class EngineError(ValueError):
     """A request the engine cannot answer (bad weights, unknown level…), in plain words; `text_key`
     names the catalogue's text for it when the page says it in its own language."""

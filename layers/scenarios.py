@@ -14,9 +14,10 @@ deleted `retention_days` after they were made (checked at most hourly, on a writ
 
 The schema is versioned: `MIGRATIONS[n]` takes version n to n+1, in one transaction.
 
-Problems are `ScenarioError`s with an HTTP-like status: 400 bad input, 403 wrong token, 404 unknown
-id, 503 the database cannot be used (the message says which file or URL and why). The rest of the
-app keeps working when the database does not: nothing is opened until the first use.
+Problems are `ScenarioError`s of a kind: invalid input, a forbidden edit (wrong token), an unknown
+id (not_found), a conflict, the store full, or unavailable (the database cannot be used; the message
+says which file or URL and why). The web layer maps the kinds to HTTP. The rest of the app keeps
+working when the database does not: nothing is opened until the first use.
 """
 from __future__ import annotations
 
@@ -84,13 +85,22 @@ MIGRATIONS = [_v0_to_v1, _v1_to_v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class ScenarioError(Exception):
-    """`message` says what is wrong (for the log, and for the client when status < 500); `public`,
-    when given, is what a client may be told of a 5xx (the database's name and path are not)."""
+# What kind of refusal a ScenarioError is; the web layer says which HTTP status each kind is
+# (dashboard/scenario_api.py STATUS): the store knows nothing of HTTP.
+INVALID, FORBIDDEN, NOT_FOUND, CONFLICT, UNAVAILABLE, FULL = "invalid", "forbidden", "not_found", "conflict", "unavailable", "full"
+KINDS = (INVALID, FORBIDDEN, NOT_FOUND, CONFLICT, UNAVAILABLE, FULL)
 
-    def __init__(self, status: int, message: str, public: str | None = None):
+
+class ScenarioError(Exception):
+    """`kind` is one of KINDS; `message` says what is wrong (for the log, and for the client unless
+    the store is unavailable); `public`, when given, is what a client may be told when it is (the
+    database's name and path are not)."""
+
+    def __init__(self, kind: str, message: str, public: str | None = None):
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind of scenario error {kind!r}")
         super().__init__(message)
-        self.status = status
+        self.kind = kind
         self.message = message
         self.public = public
 
@@ -122,15 +132,15 @@ def check_text(value: str, field: str, allow: str = "") -> str:
     for position, char in enumerate(value, start=1):
         category = unicodedata.category(char)
         if category in REFUSED_CATEGORIES and char not in allow:
-            raise ScenarioError(400, f"{field}: character {position} is {REFUSED_CATEGORIES[category]} (U+{ord(char):04X}), which is not allowed")
+            raise ScenarioError(INVALID, f"{field}: character {position} is {REFUSED_CATEGORIES[category]} (U+{ord(char):04X}), which is not allowed")
     return value
 
 
 def check_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise ScenarioError(400, "name: give 1–80 characters")
+        raise ScenarioError(INVALID, "name: give 1–80 characters")
     if len(name) > NAME_MAX:
-        raise ScenarioError(400, f"name: at most {NAME_MAX} characters, got {len(name)}")
+        raise ScenarioError(INVALID, f"name: at most {NAME_MAX} characters, got {len(name)}")
     return check_text(name, "name")
 
 
@@ -139,15 +149,15 @@ def check_note(note) -> str:
     if note is None:
         return ""
     if not isinstance(note, str):
-        raise ScenarioError(400, "note: must be text")
+        raise ScenarioError(INVALID, "note: must be text")
     if len(note) > NOTE_MAX:
-        raise ScenarioError(400, f"note: at most {NOTE_MAX} characters, got {len(note)}")
+        raise ScenarioError(INVALID, f"note: at most {NOTE_MAX} characters, got {len(note)}")
     return check_text(note, "note", allow="\n")
 
 
 def check_id(scenario_id) -> str:
     if not isinstance(scenario_id, str) or not 1 <= len(scenario_id) <= 16 or not scenario_id.isalnum():
-        raise ScenarioError(404, f"no scenario {str(scenario_id)[:20]!r}")
+        raise ScenarioError(NOT_FOUND, f"no scenario {str(scenario_id)[:20]!r}")
     return scenario_id
 
 
@@ -191,9 +201,9 @@ class ScenarioStore:
                 except SQLAlchemyError as err:
                     engine = self._open_read_only(err)
                     if engine is None:
-                        raise ScenarioError(503, f"the scenario database {self.where} cannot be used: {_reason(err)}") from None
+                        raise ScenarioError(UNAVAILABLE, f"the scenario database {self.where} cannot be used: {_reason(err)}") from None
                 except OSError as err:
-                    raise ScenarioError(503, f"the scenario database {self.where} cannot be used: {err.strerror or err}") from None
+                    raise ScenarioError(UNAVAILABLE, f"the scenario database {self.where} cannot be used: {err.strerror or err}") from None
                 self._engine = engine
         return self._engine
 
@@ -253,7 +263,7 @@ class ScenarioStore:
             metadata.create_all(conn, tables=[schema_info])
             version = conn.execute(select(func.max(schema_info.c.version))).scalar() or 0
             if version > SCHEMA_VERSION:
-                raise ScenarioError(503, f"the scenario database has schema version {version}; this app knows up to {SCHEMA_VERSION}")
+                raise ScenarioError(UNAVAILABLE, f"the scenario database has schema version {version}; this app knows up to {SCHEMA_VERSION}")
             for step in MIGRATIONS[version:]:
                 step(conn)
             if version < SCHEMA_VERSION:
@@ -264,7 +274,7 @@ class ScenarioStore:
         """Run `work(conn)` in one transaction; database failures become a 503 with the reason."""
         engine = self._db()
         if write and self.read_only:
-            raise ScenarioError(503, self.read_only, public=READ_ONLY)
+            raise ScenarioError(UNAVAILABLE, self.read_only, public=READ_ONLY)
         try:
             with engine.begin() as conn:
                 return work(conn)
@@ -273,8 +283,8 @@ class ScenarioStore:
         except SQLAlchemyError as err:
             if "readonly" in _reason(err).replace("-", "").lower():  # the file or volume turned read-only while running
                 self.read_only = f"the scenario database {self.where} is read-only ({_reason(err)})"
-                raise ScenarioError(503, self.read_only, public=READ_ONLY) from None
-            raise ScenarioError(503, f"the scenario database {self.where} cannot be used: {_reason(err)}") from None
+                raise ScenarioError(UNAVAILABLE, self.read_only, public=READ_ONLY) from None
+            raise ScenarioError(UNAVAILABLE, f"the scenario database {self.where} cannot be used: {_reason(err)}") from None
 
     def health(self) -> str | None:
         """None when the database answers and can be written, else why not."""
@@ -301,7 +311,7 @@ class ScenarioStore:
         def work(conn):
             stored = conn.execute(select(func.count()).select_from(scenarios)).scalar() or 0
             if stored + len(rows) > self.quota:
-                raise ScenarioError(507, f"the scenario store is full ({self.quota} scenarios); old ones are deleted after "
+                raise ScenarioError(FULL, f"the scenario store is full ({self.quota} scenarios); old ones are deleted after "
                                          f"{self.retention_days} days")
             out = []
             for row in rows:
@@ -316,7 +326,7 @@ class ScenarioStore:
                     except IntegrityError:
                         continue
                 else:
-                    raise ScenarioError(503, "could not find a free scenario id")
+                    raise ScenarioError(UNAVAILABLE, "could not find a free scenario id")
                 out.append((Scenario(sid, row.name, row.note, row.state, row.created), token))
             return out
         return self._run(work)
@@ -324,13 +334,13 @@ class ScenarioStore:
     def get(self, scenario_id) -> Scenario:
         found = self.get_many([scenario_id])
         if not found:
-            raise ScenarioError(404, f"no scenario {scenario_id!r}")
+            raise ScenarioError(NOT_FOUND, f"no scenario {scenario_id!r}")
         return found[0]
 
     def get_many(self, ids: list[str]) -> list[Scenario]:
         """The scenarios with these ids, in the order asked for; unknown ids are left out."""
         if len(ids) > MAX_IDS:
-            raise ScenarioError(400, f"at most {MAX_IDS} ids at once")
+            raise ScenarioError(INVALID, f"at most {MAX_IDS} ids at once")
         wanted = []
         for sid in ids:
             try:
@@ -347,9 +357,9 @@ class ScenarioStore:
         check_id(scenario_id)
         row = conn.execute(select(scenarios.c.token_sha256).where(scenarios.c.id == scenario_id)).first()
         if row is None:
-            raise ScenarioError(404, f"no scenario {scenario_id!r}")
+            raise ScenarioError(NOT_FOUND, f"no scenario {scenario_id!r}")
         if not isinstance(token, str) or not token or not hmac.compare_digest(row[0], _hash(token)):
-            raise ScenarioError(403, "this needs the scenario's edit token (header X-Edit-Token)")
+            raise ScenarioError(FORBIDDEN, "this needs the scenario's edit token (header X-Edit-Token)")
 
     def rename(self, scenario_id, token, name) -> Scenario:
         name = check_name(name)
@@ -379,39 +389,39 @@ class ScenarioStore:
     def create_workshop_key(self) -> str:
         """A new workshop key (shown once) when there is none yet; 409 when one is configured or exists."""
         if self.configured_key:
-            raise ScenarioError(409, "the workshop key is configured on this server: ask whoever runs it")
+            raise ScenarioError(CONFLICT, "the workshop key is configured on this server: ask whoever runs it")
         key = secrets.token_urlsafe(12)
 
         def work(conn):
             if conn.execute(select(settings).where(settings.c.name == "workshop_key_sha256")).first():
-                raise ScenarioError(409, "this workshop already has a key: ask the facilitator for it")
+                raise ScenarioError(CONFLICT, "this workshop already has a key: ask the facilitator for it")
             conn.execute(insert(settings).values(name="workshop_key_sha256", value=_hash(key)))
         self._run(work)
         return key
 
     def _workshop_authorised(self, conn, key) -> None:
         if not isinstance(key, str) or not key:
-            raise ScenarioError(403, "the workshop list needs the workshop key (header X-Workshop-Key)")
+            raise ScenarioError(FORBIDDEN, "the workshop list needs the workshop key (header X-Workshop-Key)")
         if self.configured_key:
             expected = _hash(self.configured_key)
         else:
             row = conn.execute(select(settings.c.value).where(settings.c.name == "workshop_key_sha256")).first()
             if row is None:
-                raise ScenarioError(403, "this workshop has no key yet: create one first (POST /api/workshop/key)")
+                raise ScenarioError(FORBIDDEN, "this workshop has no key yet: create one first (POST /api/workshop/key)")
             expected = row[0]
         if not hmac.compare_digest(expected, _hash(key)):
-            raise ScenarioError(403, "wrong workshop key")
+            raise ScenarioError(FORBIDDEN, "wrong workshop key")
 
     def pin(self, scenario_id, key) -> None:
         def work(conn):
             self._workshop_authorised(conn, key)
             check_id(scenario_id)
             if conn.execute(select(scenarios.c.id).where(scenarios.c.id == scenario_id)).first() is None:
-                raise ScenarioError(404, f"no scenario {scenario_id!r}")
+                raise ScenarioError(NOT_FOUND, f"no scenario {scenario_id!r}")
             if conn.execute(select(workshop).where(workshop.c.scenario_id == scenario_id)).first():
                 return
             if (conn.execute(select(func.count()).select_from(workshop)).scalar() or 0) >= WORKSHOP_MAX:
-                raise ScenarioError(409, f"the workshop list is full ({WORKSHOP_MAX} scenarios): unpin one first")
+                raise ScenarioError(CONFLICT, f"the workshop list is full ({WORKSHOP_MAX} scenarios): unpin one first")
             last = conn.execute(select(func.max(workshop.c.position))).scalar()
             conn.execute(insert(workshop).values(scenario_id=scenario_id, position=(last or 0) + 1))
         self._run(work)
@@ -444,17 +454,17 @@ def export_document(items: list[Scenario]) -> dict:
 def read_document(doc) -> list[dict]:
     """The scenarios of an exported file, each checked; a problem names the scenario's position."""
     if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT or not isinstance(doc.get("scenarios"), list):
-        raise ScenarioError(400, f"not a scenario file (expected {{\"format\": \"{EXPORT_FORMAT}\", \"scenarios\": […]}})")
+        raise ScenarioError(INVALID, f"not a scenario file (expected {{\"format\": \"{EXPORT_FORMAT}\", \"scenarios\": […]}})")
     if len(doc["scenarios"]) > MAX_IMPORT:
-        raise ScenarioError(400, f"at most {MAX_IMPORT} scenarios in one file")
+        raise ScenarioError(INVALID, f"at most {MAX_IMPORT} scenarios in one file")
     out = []
     for n, item in enumerate(doc["scenarios"], start=1):
         if not isinstance(item, dict) or not isinstance(item.get("state"), str):
-            raise ScenarioError(400, f"scenario {n}: needs a name and a state")
+            raise ScenarioError(INVALID, f"scenario {n}: needs a name and a state")
         try:
             out.append({"name": check_name(item.get("name")), "note": check_note(item.get("note")), "state": item["state"]})
         except ScenarioError as err:
-            raise ScenarioError(400, f"scenario {n}: {err.message}") from None
+            raise ScenarioError(INVALID, f"scenario {n}: {err.message}") from None
     return out
 
 

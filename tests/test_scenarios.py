@@ -52,14 +52,14 @@ def test_store_life_cycle_and_tokens(store):
     assert [s.id for s in store.get_many([saved.id, "nothere", "../x"])] == [saved.id]
     with pytest.raises(ScenarioError) as err:
         store.delete(saved.id, "wrong")
-    assert err.value.status == 403
+    assert err.value.kind == "forbidden"
     with pytest.raises(ScenarioError) as err:
         store.rename(saved.id, None, "x")
-    assert err.value.status == 403
+    assert err.value.kind == "forbidden"
     assert store.rename(saved.id, token, "Skolfokus 2").name == "Skolfokus 2"
     with pytest.raises(ScenarioError) as err:
         store.pin(saved.id, token)  # a scenario's own token does not open the shared list
-    assert err.value.status == 403
+    assert err.value.kind == "forbidden"
     key = store.create_workshop_key()
     store.pin(saved.id, key)
     assert [s.id for s in store.workshop()] == [saved.id]
@@ -67,7 +67,7 @@ def test_store_life_cycle_and_tokens(store):
     assert store.workshop() == [] and store.get_many([saved.id]) == []
     with pytest.raises(ScenarioError) as err:
         store.get(saved.id)
-    assert err.value.status == 404
+    assert err.value.kind == "not_found"
     # only the token's hash is stored, and the schema has its version
     from sqlalchemy import create_engine, text
     with create_engine(store.url).connect() as db:
@@ -90,7 +90,7 @@ def test_several_processes_opening_a_new_database_at_once(backend):
 def test_store_refuses_bad_names(store, name):
     with pytest.raises(ScenarioError) as err:
         store.create(name, None, "?w=" + EQUAL)
-    assert err.value.status == 400 and "name" in err.value.message
+    assert err.value.kind == "invalid" and "name" in err.value.message
 
 
 def test_a_corrupt_or_unwritable_database_is_a_clear_message_and_the_app_keeps_working(tmp_path):
@@ -99,7 +99,7 @@ def test_a_corrupt_or_unwritable_database_is_a_clear_message_and_the_app_keeps_w
     store = ScenarioStore(database_url(str(corrupt), corrupt))
     with pytest.raises(ScenarioError) as err:
         store.create("x", None, "?w=" + EQUAL)
-    assert err.value.status == 503 and "corrupt.sqlite3" in err.value.message and "not a database" in err.value.message
+    assert err.value.kind == "unavailable" and "corrupt.sqlite3" in err.value.message and "not a database" in err.value.message
     assert store.health() and "not a database" in store.health()
 
     from dashboard.app import create_app
@@ -240,19 +240,19 @@ def test_the_workshop_list_needs_the_key_and_is_capped(backend):
     made = store.create_many([(f"s{i}", None, "?w=" + EQUAL) for i in range(WORKSHOP_MAX + 1)])
     with pytest.raises(ScenarioError) as err:
         store.pin(made[0][0].id, "any")
-    assert err.value.status == 403 and "no key yet" in err.value.message
+    assert err.value.kind == "forbidden" and "no key yet" in err.value.message
     key = store.create_workshop_key()
     with pytest.raises(ScenarioError) as err:
         store.create_workshop_key()  # while a key exists, nobody makes another
-    assert err.value.status == 409
+    assert err.value.kind == "conflict"
     with pytest.raises(ScenarioError) as err:
         store.pin(made[0][0].id, "guessed")
-    assert err.value.status == 403
+    assert err.value.kind == "forbidden"
     for s, _ in made[:WORKSHOP_MAX]:
         store.pin(s.id, key)
     with pytest.raises(ScenarioError) as err:
         store.pin(made[-1][0].id, key)
-    assert err.value.status == 409 and str(WORKSHOP_MAX) in err.value.message
+    assert err.value.kind == "conflict" and str(WORKSHOP_MAX) in err.value.message
     store.unpin(made[0][0].id, key)
     store.pin(made[-1][0].id, key)
     assert len(store.workshop()) == WORKSHOP_MAX
@@ -270,7 +270,7 @@ def test_the_store_has_a_quota_and_a_retention(tmp_path):
     made = store.create_many([(f"s{i}", None, "?w=" + EQUAL) for i in range(5)])
     with pytest.raises(ScenarioError) as err:
         store.create("one more", None, "?w=" + EQUAL)
-    assert err.value.status == 507 and "full" in err.value.message
+    assert err.value.kind == "full" and "full" in err.value.message
     old, pinned = made[0][0].id, made[1][0].id
     store.pin(pinned, "k")
     with store._db().begin() as conn:  # two of them made long ago
@@ -318,7 +318,7 @@ def test_a_database_that_cannot_be_written_still_opens_saved_scenarios(tmp_path)
     assert store.get(saved.id).name == "Sparat förut"
     with pytest.raises(ScenarioError) as err:
         store.create("Nytt", None, "?w=" + EQUAL)
-    assert err.value.status == 503 and "can only be read" in err.value.public and str(path) not in err.value.public
+    assert err.value.kind == "unavailable" and "can only be read" in err.value.public and str(path) not in err.value.public
     assert store.read_only and "read-only" in store.health()
 
     from dashboard.app import create_app

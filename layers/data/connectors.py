@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import requests
 
-from ..errors import EngineError
+from ..errors import SourceError
 
 SCB_URL = "https://statistikdatabasen.scb.se/api/v2"
 CKAN_URL = "https://ckan-malmo.dataplatform.se"
@@ -41,7 +41,7 @@ RETRY_STATUSES = (403, 429, 502, 503, 504)
 DEFAULT_CACHE = Path.home() / ".cache" / "malmo-index" / "fetch"
 
 
-class ConnectorError(EngineError):
+class ConnectorError(SourceError):
     """A request that failed or answered with something the API does not document; names the request."""
 
 
