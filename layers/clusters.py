@@ -56,18 +56,16 @@ class Cluster:
                 "members": [{"code": c, "name": n, "core": c in self.core} for c, n in zip(self.members, self.member_names)]}
 
 
-def neighbour_pairs(pairs, min_shared_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Step 1: the touching pairs (i, j, metres) that share at least `min_shared_m` metres of border."""
-    i, j, length = pairs
-    keep = length >= min_shared_m
-    return i[keep], j[keep]
+def edges(graph) -> tuple[np.ndarray, np.ndarray]:
+    """A neighbour graph's edges (both directions) as position arrays (isolates have none)."""
+    adjacency = graph.sparse.tocoo()
+    keep = adjacency.data > 0
+    return adjacency.row[keep], adjacency.col[keep]
 
 
-def select_columns(index: np.ndarray, ranks: np.ndarray, pairs, settings: ClusterSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Steps 2–3 for areas × draws (one column per draw; the nominal index is one column): the
-    selected and the core masks."""
-    a, b = neighbour_pairs(pairs, settings.min_shared_m)
-    n = index.shape[0]
+def select_columns(index: np.ndarray, ranks: np.ndarray, graph, settings: ClusterSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Steps 2–3 for areas × draws (one column per draw; the nominal index is one column), over the
+    level's neighbour graph (step 1: Engine.graph): the selected and the core masks."""
     valid = ~np.isnan(index)
     if settings.threshold is not None:
         core = valid & (index >= settings.threshold)
@@ -77,7 +75,7 @@ def select_columns(index: np.ndarray, ranks: np.ndarray, pairs, settings: Cluste
     if settings.extend_threshold is not None:
         # breadth first, on coordinates: each step looks only at the neighbours of what the last
         # step added, so the work is proportional to what is selected, not to areas × draws
-        adjacency = csr_matrix((np.ones(2 * len(a)), (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+        adjacency = graph.sparse.tocsr()
         eligible = valid & (index >= settings.extend_threshold)
         frontier = csr_matrix(selected.astype(np.float32))
         while frontier.nnz:
@@ -89,21 +87,22 @@ def select_columns(index: np.ndarray, ranks: np.ndarray, pairs, settings: Cluste
     return selected, core
 
 
-def select(result: IndexResult, pairs, settings: ClusterSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Steps 1–3 for one index: (selected mask, core mask, neighbour adjacency as index arrays)."""
-    selected, core = select_columns(result.index[:, None], result.rank[:, None], pairs, settings)
-    return selected[:, 0], core[:, 0], neighbour_pairs(pairs, settings.min_shared_m)
+def select(result: IndexResult, graph, settings: ClusterSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Steps 2–3 for one index: (selected mask, core mask)."""
+    selected, core = select_columns(result.index[:, None], result.rank[:, None], graph, settings)
+    return selected[:, 0], core[:, 0]
 
 
 def find_clusters(engine: Engine, result: IndexResult, settings: ClusterSettings | None = None) -> list[Cluster]:
     """Clusters for an index result, highest mean index first."""
     settings = settings or ClusterSettings()
     data = engine.level(result.level)
-    selected, core, (a, b) = select(result, engine.neighbours(result.level), settings)
+    graph = engine.graph(result.level, settings.min_shared_m)
+    selected, core = select(result, graph, settings)
+    a, b = edges(graph)
     n = len(result.codes)
     both = selected[a] & selected[b]
-    graph = coo_matrix((np.ones(both.sum()), (a[both], b[both])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    _, labels = connected_components(coo_matrix((np.ones(both.sum()), (a[both], b[both])), shape=(n, n)), directed=False)
     clusters = []
     for label in np.unique(labels[selected]):
         members = np.flatnonzero(selected & (labels == label))

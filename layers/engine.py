@@ -84,6 +84,7 @@ class LevelData:
     children: np.ndarray  # aged 0–18, rounded as shown
     normalised: dict[str, np.ndarray] = field(default_factory=dict)
     neighbour_pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    graphs: dict = field(default_factory=dict)  # min_shared_m → libpysal Graph (Engine.graph)
 
     @property
     def has_data(self) -> np.ndarray:
@@ -236,6 +237,24 @@ class Engine:
             data.neighbour_pairs = (pairs["a"].map(pos).to_numpy(), pairs["b"].map(pos).to_numpy(),
                                     pairs["length_m"].to_numpy())
         return data.neighbour_pairs
+
+    def graph(self, level: str | None, min_shared_m: float):
+        """The level's neighbours as one libpysal Graph (binary, symmetric; ids are positions into the
+        level's codes; an area without a neighbour is an isolate), built once per level and border
+        length and shared by the clusters, the hot spots and the robustness analysis."""
+        data = self.level(level)
+        key = float(min_shared_m)
+        if key not in data.graphs:
+            from libpysal.graph import Graph
+            i, j, length = self.neighbours(data.level)
+            keep = length >= key
+            a, b = np.r_[i[keep], j[keep]], np.r_[j[keep], i[keep]]
+            alone = np.setdiff1d(np.arange(len(data.codes)), a)
+            focal, neighbor = np.r_[a, alone], np.r_[b, alone]
+            weight = np.r_[np.ones(len(a)), np.zeros(len(alone))]
+            order = np.lexsort((neighbor, focal))
+            data.graphs[key] = Graph.from_arrays(focal[order], neighbor[order], weight[order])
+        return data.graphs[key]
 
     def index(self, weights: dict[str, float] | None = None, level: str | None = None,
               normalisation: str = DEFAULT_NORMALISATION, aggregation: str = DEFAULT_AGGREGATION) -> IndexResult:

@@ -217,8 +217,8 @@ def test_the_single_index_is_draw_0_of_a_batch(engine, normalisation, aggregatio
     ranks = rank_desc(batch, nominal.codes)
     assert np.array_equal(ranks[:, 0], nominal.rank)
     settings = ClusterSettings()
-    selected, core = select_columns(batch, ranks, engine.neighbours("delomrade"), settings)
-    one_selected, one_core, _ = select(nominal, engine.neighbours("delomrade"), settings)
+    selected, core = select_columns(batch, ranks, engine.graph("delomrade", settings.min_shared_m), settings)
+    one_selected, one_core = select(nominal, engine.graph("delomrade", settings.min_shared_m), settings)
     assert np.array_equal(selected[:, 0], one_selected) and np.array_equal(core[:, 0], one_core)
 
 

@@ -48,23 +48,19 @@ class HotspotSettings:
 
 
 def spatial_weights(engine: Engine, level: str, valid: np.ndarray, min_shared_m: float):
-    """(libpysal W over the areas with data and a neighbour, row-standardised; positions of those
-    areas; positions of the islands)."""
-    from libpysal.weights import W
-
-    i, j, length = engine.neighbours(level)
-    keep = (length >= min_shared_m) & valid[i] & valid[j]
-    neighbours: dict[int, list[int]] = {int(k): [] for k in np.flatnonzero(valid)}
-    for a, b in zip(i[keep], j[keep]):
-        neighbours[int(a)].append(int(b))
-        neighbours[int(b)].append(int(a))
-    islands = [k for k, v in neighbours.items() if not v]
-    tested = [k for k, v in neighbours.items() if v]
-    if len(tested) < 3:
-        raise EngineError("too few areas with neighbours for a local statistic (need at least 3)")
-    w = W({k: neighbours[k] for k in tested}, id_order=tested, silence_warnings=True)
-    w.transform = "r"
-    return w, np.array(tested), np.array(islands, dtype=int)
+    """(the level's neighbour graph (Engine.graph) over the areas with data and a neighbour among
+    them, row-standardised; positions of those areas; positions of the islands)."""
+    kept = engine.level(level).graphs  # with the level's graphs: the areas with data are the same for most weightings
+    key = ("tested", float(min_shared_m), valid.tobytes())
+    if key not in kept:
+        with_data = engine.graph(level, min_shared_m).subgraph(np.flatnonzero(valid))
+        islands = np.sort(np.asarray(with_data.isolates, dtype=int))
+        tested = np.setdiff1d(np.flatnonzero(valid), islands)
+        if len(tested) < 3:
+            raise EngineError("too few areas with neighbours for a local statistic (need at least 3)")
+        w = with_data.subgraph(tested).transform("r")
+        kept[key] = (w, np.asarray(w.unique_ids, dtype=int), islands)  # y is taken in the graph's order
+    return kept[key]
 
 
 def benjamini_hochberg(p: np.ndarray, alpha: float) -> np.ndarray:

@@ -117,7 +117,7 @@ def ranks_of(index: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 def cluster_members(engine: Engine, level: str, index: np.ndarray, ranks: np.ndarray, cluster: ClusterSettings) -> np.ndarray:
     """Areas (rows) the cluster rule selects in each draw (columns): the rule's own selection (clusters.select_columns)."""
-    return select_columns(index, ranks, engine.neighbours(level), cluster)[0]
+    return select_columns(index, ranks, engine.graph(level, cluster.min_shared_m), cluster)[0]
 
 
 def robustness(engine: Engine, weights: dict[str, float] | None = None, level: str | None = None,
