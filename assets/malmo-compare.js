@@ -12,12 +12,12 @@
   };
 
   function say(texts, key, values) {
-    return lib().say({t: texts.compare}, key, values);
+    return lib().say(texts, key, values);
   }
 
   function rowsList(rows, texts, empty) {
     const h = lib().h;
-    if (!rows.length) return h("P", {className: "help"}, texts.compare.compare_none);
+    if (!rows.length) return h("P", {className: "help"}, texts.t.compare_none);
     return h("Ol", {className: "moves"}, rows.map(function (r) {
       return h("Li", {"data-code": r[0]}, [h("Strong", {}, r[1]), " ",
         h("Span", {className: "ranks"}, say(texts, "compare_rank_ab", {a: r[2] || "–", b: r[3] || "–"}))]);
@@ -96,8 +96,8 @@
         return [
           h("H3", {}, say(texts, "compare_enter", {n: vm.top_n})), rowsList(vm.entering, texts),
           h("H3", {}, say(texts, "compare_leave", {n: vm.top_n})), rowsList(vm.leaving, texts),
-          h("H3", {}, texts.compare.compare_enter_clusters), rowsList(vm.entering_clusters, texts),
-          h("H3", {}, texts.compare.compare_leave_clusters), rowsList(vm.leaving_clusters, texts)
+          h("H3", {}, texts.t.compare_enter_clusters), rowsList(vm.entering_clusters, texts),
+          h("H3", {}, texts.t.compare_leave_clusters), rowsList(vm.leaving_clusters, texts)
         ];
       },
 

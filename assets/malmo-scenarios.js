@@ -11,7 +11,7 @@
   const STORE = "malmo.scenarios.v1";
   const texts = function () { return window.malmoTexts || window.malmoCompareTexts || null; };
   const base = function () { return (texts() && texts().base) || "/"; };
-  const say = function (key, values) { const tx = texts(); return tx ? window.malmoLib.say({t: tx.scenario}, key, values) : key; };
+  const say = function (key, values) { const tx = texts(); return tx ? window.malmoLib.say(tx, key, values) : key; };
 
   function mine() {
     try { const list = JSON.parse(window.localStorage.getItem(STORE) || "[]"); return Array.isArray(list) ? list : []; }

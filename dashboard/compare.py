@@ -83,7 +83,7 @@ def build_compare(ctx, parsed: dict, skipped: list) -> html.Div:
     a, b = parsed["a"], parsed["b"]
     title_a = parsed["a_title"] or "A"
     title_b = parsed["b_title"] or "B"
-    texts = {**client_texts(lang, ctx), "compare": {k: t(lang, k) for k in COMPARE_TEXT_KEYS}}
+    texts = client_texts(lang, ctx)
     notices = []
     if ctx.pkg.is_generated():
         notices.append(html.Div(t(lang, "demo_label"), id="data-notice", className="notice demo corner-label", role="status"))
@@ -292,10 +292,3 @@ def compare_view(ctx, result, a, b, mode: str, lang: str, name_a: str, name_b: s
         "clusters_a": [c.as_dict() for c in a.clusters], "clusters_b": [c.as_dict() for c in b.clusters],
         "trend_a": trend_a, "trend_b": trend_b, "generated": ctx.pkg.is_generated(),
     }
-
-
-COMPARE_TEXT_KEYS = [
-    "compare_enter", "compare_leave", "compare_enter_clusters", "compare_leave_clusters", "compare_none", "compare_rank_ab",
-    "compare_legend_rank", "compare_legend_index", "compare_outline_a", "compare_outline_b", "compare_entering_outline",
-    "compare_leaving_outline", "compare_slope_title",
-]

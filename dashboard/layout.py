@@ -1,6 +1,9 @@
 """The page: built per request from the URL state (so a shared link opens as it was shared)."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import json
 from dataclasses import replace
 
@@ -17,28 +20,21 @@ from layers.texts import TEXTS, t
 from .urls import EMBED_VIEWS
 
 KIND_SYMBOL = {"library": "B", "familjecentral": "F", "allaktivitetshus": "A"}
-JS_TEXT_KEYS = [
-    "busy",
-    "share", "legend_title", "legend_method", "no_data", "cluster_outline", "clusters_only_index_level", "no_clusters",
-    "cluster_areas", "cluster_area", "mean_index", "children", "places_inside", "no_places_inside", "nearest", "inside",
-    "km", "trend_axis", "follow_up", "all_clusters", "area_hint", "rank_of", "population", "children_label",
-    "contribution", "value", "scaled", "flag_parent", "flag_suppressed", "flag_parent_suppressed", "flag_aggregate", "data_generated",
-    "data_real", "uvas_sparkline", "no_index", "up", "down", "same", "demo_label",
-    "class_quantiles", "class_equal_interval", "class_natural_breaks", "rows_shown", "page_title",
-    "data_none", "cluster_name", "zoom_cluster", "copied", "copy_failed", "selected_line",
-    "change_help", "how_link", "trend_title_age", "selected_legend", "search_count", "search_none",
-    "card_source", "source_generated_short",
-    # analysis (assets/malmo-analysis.js)
-    "cert_title", "cert_0", "cert_1", "cert_2", "cert_3", "cert_4", "cert_card", "cert_pending", "hot_title", "hot_HH", "hot_HL", "hot_LH", "hot_LL", "hot_ns", "hot_island", "hot_none", "hot_card_HH", "hot_card_HL", "hot_card_LH", "hot_card_LL", "hot_card_ns", "hot_card_island", "hot_cluster_yes", "hot_cluster_no", "flags_of", "drivers_row", "drivers_more", "drivers_less", "drivers_differ", "drivers_same", "drivers_corr", "projection", "gap_sentence", "gap_above", "gap_below", "gap_and", "gap_cluster", "gap_method", "alloc_none", "alloc_map_title", "alloc_other_level", "currency",
-]
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 
-SCENARIO_TEXT_KEYS = [
-    "workshop_key_made",
-    "scenario_saved", "scenario_failed", "scenario_name_needed", "scenario_delete", "scenario_deleted",
-    "scenario_pin", "scenario_unpin", "scenarios_none", "scenarios_workshop_none", "scenario_compare", "scenario_imported",
-    "present_position", "scenario_confirm_delete",
-]
+def browser_text_keys(sources: list[str]) -> list[str]:
+    """The catalogue's keys the browser code uses, read from the code itself: every key it names (as
+    a string or as `texts.t.<key>`), and every key that starts with a prefix it completes at run
+    time ("cert_" + k). No hand-kept list to forget a key in (tests/test_project.py checks that
+    every key the code names is in the catalogue)."""
+    js = "\n".join(sources)
+    named = set(re.findall(r'"([a-z][a-z0-9_]*)"', js)) | set(re.findall(r"\.t\.([a-z][a-z0-9_]*)", js))
+    prefixes = tuple(set(re.findall(r'"([a-z][a-z0-9_]*_)"\s*\+', js)))
+    return sorted(k for k in TEXTS["sv"] if k in named or k.startswith(prefixes))
+
+
+BROWSER_TEXT_KEYS = browser_text_keys([p.read_text(encoding="utf-8") for p in sorted(ASSETS.glob("*.js"))])
 
 
 def _label(labels: dict, lang: str) -> str:
@@ -50,7 +46,7 @@ def client_texts(lang: str, ctx) -> dict:
     m = ctx.pkg.manifest
     return {
         "lang": lang,
-        "t": {k: TEXTS[lang][k] for k in JS_TEXT_KEYS},
+        "t": {k: TEXTS[lang][k] for k in BROWSER_TEXT_KEYS},
         "indicators": {i.key: _label(i.labels, lang) for i in m.indicators},
         "suppress": {i.key: i.suppress_below for i in m.indicators},
         "kinds": {k["id"]: _label(k["labels"], lang) for k in m.raw.get("facility_kinds", [])},
@@ -60,7 +56,6 @@ def client_texts(lang: str, ctx) -> dict:
         "base": ctx.urls.prefix,
         "views": {v: t(lang, f"view_{v}") for v in EMBED_VIEWS},
         "default_age_group": ctx.options.age_groups[0],
-        "scenario": {k: TEXTS[lang][k] for k in SCENARIO_TEXT_KEYS},
         "sources": provenance.card_sources(ctx, lang),
     }
 

@@ -67,3 +67,18 @@ def test_the_generated_documentation_is_up_to_date():
     module, command or option without its line fails here."""
     out = subprocess.run([sys.executable, "scripts/docs.py", "--check"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_every_text_the_browser_names_is_in_the_catalogue_and_sent():
+    """A key the browser code names but the catalogue lacks showed as the raw key; now it fails here.
+    What the page sends is read from the code (dashboard/layout.py browser_text_keys), not kept by hand."""
+    import re
+    from dashboard.layout import BROWSER_TEXT_KEYS
+    from layers.texts import TEXTS
+    js = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "assets").glob("*.js"))
+    named = set(re.findall(r"\.t\.([a-z][a-z0-9_]*)", js)) | set(re.findall(r"\bsay\([^,()]*,\s*\"([a-z][a-z0-9_]*)\"(?!\s*\+)", js)) \
+        | set(re.findall(r"\.t\[\"([a-z][a-z0-9_]*)\"\]", js))
+    assert named, "the pattern found nothing: it no longer matches how the code names texts"
+    for lang in ("sv", "en"):
+        assert not named - set(TEXTS[lang]), (lang, sorted(named - set(TEXTS[lang])))
+    assert named <= set(BROWSER_TEXT_KEYS)
