@@ -13,6 +13,7 @@ from .cells import neutralise_frame
 from .engine import Engine
 from .errors import EngineError, PackageError, SourceError
 from .data.package import load_package
+from .data.provenance import generated_areas
 from .trends import trend_table
 from .weights import parse_weights
 
@@ -43,7 +44,8 @@ def cmd_index(args) -> int:
     engine, weights = _engine_and_weights(args)
     result = engine.index(weights, args.level, args.normalisation, args.aggregation)
     frame = result.frame().drop(columns=[f"value_{k}" for k in engine.keys])
-    frame.insert(0, "generated", engine.pkg.indicators["generated"].any())
+    generated = dict(zip(engine.pkg.boundaries[result.level].index, generated_areas(engine.pkg, result.level)))
+    frame.insert(0, "generated", [bool(generated[c]) for c in frame["code"]])  # per area, as in the exports
     if args.format == "json":
         print(frame.to_json(orient="records", force_ascii=False, indent=1))
     else:  # names are data: a formula in one must not run when the CSV is opened

@@ -18,6 +18,7 @@ from .clusters import cluster_id, DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M
 from .engine import Engine
 from .disclosure import DECIMALS, round_counts
 from .facilities import NearestPlaces, area_of_facilities, distance_matrix
+from .data.provenance import generated_areas
 from .geography import ancestors
 from .trends import DEFAULT_AGE_GROUP, FOLLOW_UP_YEARS, UvasCube
 from .analysis.flags import DEFAULT_PERCENTILE, flag_matrix
@@ -103,21 +104,7 @@ class ViewModels:
         return self._level_info[level]
 
     def generated_areas(self, level: str) -> np.ndarray:
-        """Per area of `level`: True when any value shown for it is generated. An aggregate is
-        generated when any of its inputs is (a GeSO summed from generated delområde rows is demo data)."""
-        m, pkg = self.pkg.manifest, self.pkg
-        if m.level(level).generated:
-            return np.ones(len(pkg.boundaries[level]), dtype=bool)
-        rows = pd.concat([pkg.indicators.loc[pkg.indicators["generated"], "code"],
-                          pkg.population.loc[pkg.population["generated"], "code"],
-                          pkg.uvas.loc[pkg.uvas["generated"], "code"]])
-        generated = set(rows)
-        codes = pkg.boundaries[level].index
-        out = codes.isin(list(generated))
-        if m.level_ids.index(level) < m.level_ids.index(m.index_level):  # summed from the index level's rows
-            parent_of = ancestors(pkg.boundaries, m.levels, m.index_level, level)
-            out |= codes.isin(list(parent_of[parent_of.index.isin(list(generated))].unique()))
-        return np.asarray(out, dtype=bool)
+        return generated_areas(self.pkg, level)
 
     def _build_level_info(self, level: str) -> dict:
         m, pkg = self.pkg.manifest, self.pkg

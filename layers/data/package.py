@@ -44,15 +44,9 @@ class DataPackage:
         """True when any table or level holds generated (demonstration) values (cached: a loaded
         package is not changed; asked on every slider move)."""
         if self._generated is None:
-            self._generated = self._any_generated()
+            from .provenance import generated_parts  # the one list of what is generated
+            self._generated = bool(generated_parts(self))
         return self._generated
-
-    def _any_generated(self) -> bool:
-        return bool(
-            any(lv.generated for lv in self.manifest.levels)
-            or self.indicators["generated"].any() or self.population["generated"].any()
-            or self.uvas["generated"].any() or self.facilities["generated"].any()
-        )
 
 
 def _read_manifest(root: Path) -> tuple[Manifest | None, list[Problem]]:

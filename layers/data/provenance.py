@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
+from ..geography import ancestors
 from .package import DataPackage
 
 
@@ -54,6 +58,25 @@ def generated_parts(pkg: DataPackage) -> list[tuple[str, ...]]:
         if table is not None and "generated" in table and table["generated"].any():
             parts.append((name,))
     return parts
+
+
+def generated_areas(pkg: DataPackage, level: str) -> np.ndarray:
+    """Per area of `level`: True when any value shown for it is generated. An aggregate is
+    generated when any of its inputs is (a GeSO summed from generated delområde rows is demo data).
+    The one per-area rule: the page, every export and the CLI's tables mark areas by it."""
+    m = pkg.manifest
+    if m.level(level).generated:
+        return np.ones(len(pkg.boundaries[level]), dtype=bool)
+    rows = pd.concat([pkg.indicators.loc[pkg.indicators["generated"], "code"],
+                      pkg.population.loc[pkg.population["generated"], "code"],
+                      pkg.uvas.loc[pkg.uvas["generated"], "code"]])
+    generated = set(rows)
+    codes = pkg.boundaries[level].index
+    out = codes.isin(list(generated))
+    if m.level_ids.index(level) < m.level_ids.index(m.index_level):  # summed from the index level's rows
+        parent_of = ancestors(pkg.boundaries, m.levels, m.index_level, level)
+        out |= codes.isin(list(parent_of[parent_of.index.isin(list(generated))].unique()))
+    return np.asarray(out, dtype=bool)
 
 
 def credits(pkg: DataPackage) -> list[str]:
