@@ -11,7 +11,7 @@ from layers.viewmodel import ViewSettings
 
 from .layout import place_markers
 from layers.view import from_store, skipped_text, spec_json, view_settings
-from layers.texts import DEFAULT_LANGUAGE, LANGUAGES, t
+from layers.texts import DEFAULT_LANGUAGE, LANGUAGES, t, label
 
 
 def settings_from_view(options, store) -> tuple[ViewSettings | None, list[tuple[str, dict]]]:
@@ -41,7 +41,7 @@ def known_lang(lang) -> str:
 def register_callbacks(app, ctx, cache) -> None:
     keys = ctx.engine.keys
     kinds = ctx.options.kinds
-    labels = {lang: {i.key: i.labels.get(lang) or i.labels["sv"] for i in ctx.pkg.manifest.indicators} for lang in LANGUAGES}
+    labels = {lang: {i.key: label(i.labels, lang) for i in ctx.pkg.manifest.indicators} for lang in LANGUAGES}
     sliders = [Input(f"weight-{k}", "value") for k in keys]
 
     @cache.memoize()

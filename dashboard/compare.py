@@ -22,9 +22,9 @@ from layers.scenarios import ScenarioError
 
 from .callbacks import known_lang
 from .guard import text
-from .layout import _label, _slider, client_texts
+from .layout import _slider, client_texts
 from layers.view import check_number, parse_query, safe_name, skipped_text, spec_json, to_query, to_store, view_settings
-from layers.texts import t
+from layers.texts import t, label
 
 DIFF_COLOURS = ["#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806"]  # ColorBrewer PuOr, colour-blind safe
 MODES = ("rank", "index")
@@ -88,7 +88,7 @@ def build_compare(ctx, parsed: dict, skipped: list) -> html.Div:
     if ctx.pkg.is_generated():
         notices.append(html.Div(t(lang, "demo_label"), id="data-notice", className="notice demo corner-label", role="status"))
     if skipped:
-        items = skipped_text(lang, skipped, {i.key: _label(i.labels, lang) for i in m.indicators})
+        items = skipped_text(lang, skipped, {i.key: label(i.labels, lang) for i in m.indicators})
         notices.append(html.Div(t(lang, "url_notice", items=items), id="url-notice", className="notice url", role="alert"))
     present = parsed["mode"] == "present"
     return html.Div(id="cmp-page", lang=lang, className=f"lang-{lang} compare-page" + (" present" if present else ""), children=[
@@ -114,10 +114,10 @@ def build_compare(ctx, parsed: dict, skipped: list) -> html.Div:
             html.Aside(className="controls", children=[
                 html.H2("A" if title_a == "A" else t(lang, "compare_side_a", name=title_a)),
                 html.Ul(id="cmp-weights-a", className="weights-fixed",
-                        children=[html.Li(f"{_label(i.labels, lang)}: {_share(a.weights, i.key, lang)}") for i in m.indicators]),
+                        children=[html.Li(f"{label(i.labels, lang)}: {_share(a.weights, i.key, lang)}") for i in m.indicators]),
                 html.H2("B" if title_b == "B" else t(lang, "compare_side_b", name=title_b)),
                 html.P(t(lang, "compare_b_help"), className="help"),
-                *[_slider(i.key, _label(i.labels, lang), to_store(b, ("w",))["w"][i.key], prefix="cmp-") for i in m.indicators],
+                *[_slider(i.key, label(i.labels, lang), to_store(b, ("w",))["w"][i.key], prefix="cmp-") for i in m.indicators],
                 html.Fieldset(className="field choice", children=[
                     html.Legend(t(lang, "compare_show")),
                     dcc.RadioItems(id="cmp-diff", className="choice-items", value=parsed["diff"],
@@ -210,7 +210,7 @@ def diff_classes(values: np.ndarray, mode: str, n_areas: int, lang: str) -> tupl
 
 def register_compare_callbacks(app, ctx, cache) -> None:
     keys = ctx.engine.keys
-    labels = {lang: {i.key: _label(i.labels, lang) for i in ctx.pkg.manifest.indicators} for lang in ("sv", "en")}
+    labels = {lang: {i.key: label(i.labels, lang) for i in ctx.pkg.manifest.indicators} for lang in ("sv", "en")}
 
     def state_of(query: str):
         return parse_query(parse_qs(query.lstrip("?"), keep_blank_values=True), ctx.options)[0]

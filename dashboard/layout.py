@@ -16,7 +16,7 @@ from layers import provenance
 from .presets import presets_for
 from layers.view import spec_json, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from layers.reading import fold
-from layers.texts import TEXTS, t
+from layers.texts import TEXTS, t, label
 from .urls import EMBED_VIEWS
 
 KIND_SYMBOL = {"library": "B", "familjecentral": "F", "allaktivitetshus": "A"}
@@ -37,8 +37,6 @@ def browser_text_keys(sources: list[str]) -> list[str]:
 BROWSER_TEXT_KEYS = browser_text_keys([p.read_text(encoding="utf-8") for p in sorted(ASSETS.glob("*.js"))])
 
 
-def _label(labels: dict, lang: str) -> str:
-    return labels.get(lang) or labels["sv"]
 
 
 def client_texts(lang: str, ctx) -> dict:
@@ -47,10 +45,10 @@ def client_texts(lang: str, ctx) -> dict:
     return {
         "lang": lang,
         "t": {k: TEXTS[lang][k] for k in BROWSER_TEXT_KEYS},
-        "indicators": {i.key: _label(i.labels, lang) for i in m.indicators},
+        "indicators": {i.key: label(i.labels, lang) for i in m.indicators},
         "suppress": {i.key: i.suppress_below for i in m.indicators},
-        "kinds": {k["id"]: _label(k["labels"], lang) for k in m.raw.get("facility_kinds", [])},
-        "references": {r["code"]: _label(r["labels"], lang) for r in m.raw.get("reference_areas", [])},
+        "kinds": {k["id"]: label(k["labels"], lang) for k in m.raw.get("facility_kinds", [])},
+        "references": {r["code"]: label(r["labels"], lang) for r in m.raw.get("reference_areas", [])},
         "index_level": m.index_level,
         "presets": presets_for(m.indicator_keys),
         "base": ctx.urls.prefix,
@@ -75,7 +73,7 @@ def _places_legend(ctx, state: State, lang: str) -> html.Div:
     return html.Div(className="places", children=[html.H3(t(lang, "places"))] + [
         dcc.Checklist(id=f"layer-{k['id']}", className="place-toggle",
                       options=[{"label": html.Span([html.Span(KIND_SYMBOL.get(k["id"], "•"), className=f"place-icon place-{k['id']} legend-icon"),
-                                                    " " + _label(k["labels"], lang)]), "value": k["id"]}],
+                                                    " " + label(k["labels"], lang)]), "value": k["id"]}],
                       value=[k["id"]] if k["id"] in state.layers else [])
         for k in kinds])
 
@@ -92,9 +90,9 @@ def _table_columns(ctx, lang: str) -> list[dict]:
         {"id": "flag_count", "name": t(lang, "col_flags")},
     ]
     for ind in ctx.pkg.manifest.indicators:
-        label = _label(ind.labels, lang)
-        cols.append({"id": f"value_{ind.key}", "name": t(lang, "col_value", label=label)})
-        cols.append({"id": f"scaled_{ind.key}", "name": t(lang, "col_scaled", label=label)})
+        name = label(ind.labels, lang)
+        cols.append({"id": f"value_{ind.key}", "name": t(lang, "col_value", label=name)})
+        cols.append({"id": f"scaled_{ind.key}", "name": t(lang, "col_scaled", label=name)})
     return cols
 
 
@@ -112,7 +110,7 @@ def search_options(ctx, lang: str) -> list[list[str]]:
     m = ctx.pkg.manifest
     out = []
     for lv in m.levels:
-        level_label = _label(lv.labels, lang)
+        level_label = label(lv.labels, lang)
         for code, name in ctx.pkg.boundaries[lv.id]["name"].items():
             out.append([f"{name} ({level_label})", f"{lv.id}:{code}", f"{fold(name)} {code}"])
     return out
@@ -151,7 +149,7 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
             demo_words, " ", html.A(t(lang, "how_link"), href="#how-it-works", className="how-link")]))
     notices.append(html.P(id="data-updated", className="notice updated", role="status"))  # filled when a new version arrives
     if skipped:
-        items = skipped_text(lang, skipped, {i.key: _label(i.labels, lang) for i in m.indicators})
+        items = skipped_text(lang, skipped, {i.key: label(i.labels, lang) for i in m.indicators})
         notices.append(html.Div(id="url-notice", className="notice url", role="alert", children=[
             html.Span(t(lang, "url_notice", items=items), id="url-notice-text"),
             html.Button("×", className="notice-close", title=t(lang, "close"), **{"aria-label": t(lang, "close")})]))
@@ -202,13 +200,13 @@ def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div
                 html.Div(className="field", children=[
                     html.H3(t(lang, "level"), id="level-heading"),
                     dcc.RadioItems(id="level-select", className="level-select", value=state.level,
-                                   options=[{"label": _label(lv.labels, lang), "value": lv.id} for lv in m.levels]),
+                                   options=[{"label": label(lv.labels, lang), "value": lv.id} for lv in m.levels]),
                 ]),
                 *([present_bar(lang)] if state.mode == "present" else []),
                 html.H3(t(lang, "weights")),
                 html.P(t(lang, "weights_help"), className="help"),
                 _select("preset-select", "preset", presets, "equal" if len(set(state.weights.values())) == 1 else "custom", lang),
-                *[_slider(i.key, _label(i.labels, lang), positions[i.key]) for i in m.indicators],
+                *[_slider(i.key, label(i.labels, lang), positions[i.key]) for i in m.indicators],
                 html.Button(t(lang, "reset"), id="reset-weights", className="button", n_clicks=0),
                 html.Div(id="method-notice", className="method-notice", role="alert"),
                 html.Details(className="method", children=[
@@ -398,7 +396,7 @@ def embed_dialog(ctx, lang: str) -> html.Details:
 
 def place_markers(ctx, kind: str, lang: str) -> list:
     """Markers of one kind of place, each with a tooltip and a popup."""
-    labels = {k["id"]: _label(k["labels"], lang) for k in ctx.pkg.manifest.raw.get("facility_kinds", [])}
+    labels = {k["id"]: label(k["labels"], lang) for k in ctx.pkg.manifest.raw.get("facility_kinds", [])}
     out = []
     for _, f in drawable(ctx.pkg).query("kind == @kind").iterrows():
         approximate = f["position"] == "area"

@@ -24,7 +24,7 @@ from .disclosure import DECIMALS
 from .data.provenance import credits
 from . import clusters, provenance
 from .view import State, skipped_text, view_settings
-from .texts import t
+from .texts import label, t
 
 
 
@@ -53,7 +53,7 @@ def export_data(ctx, state: State, skipped: list | None = None) -> ExportData:
     vm = ctx.views.view_model(settings)
     ranked = result.frame()
     position = np.array([info["codes"].index(c) for c in ranked["code"]])
-    labels = {i.key: (i.labels.get(lang) or i.labels["sv"]) for i in m.indicators}
+    labels = {i.key: label(i.labels, lang) for i in m.indicators}
     frame = pd.DataFrame({"rank": ranked["rank"], "code": ranked["code"], "name": ranked["name"],
                           "geso": [info["geso_names"][p] for p in position], "index": ranked["index"]})
     if state.level == m.index_level:  # nothing was published for other levels, and clusters are found at this one
@@ -75,14 +75,14 @@ def export_header(ctx, state: State, skipped: list | None, weights: dict[str, fl
     """The lines every export starts with, in the state's language: the demo label, the link's
     skipped parts (named, never echoed), weights and method, date, sources. `weights` sum to 1."""
     lang, m = state.lang, ctx.pkg.manifest
-    labels = {i.key: (i.labels.get(lang) or i.labels["sv"]) for i in m.indicators}
+    labels = {i.key: label(i.labels, lang) for i in m.indicators}
     header = []
     if ctx.pkg.is_generated():
         header.append(t(lang, "demo_label"))
     if skipped:
         header.append(t(lang, "url_notice", items=skipped_text(lang, skipped, labels)))
     shares = ", ".join(f"{labels[k]} {round(100 * w)} %" for k, w in weights.items())
-    level_label = next(lv.labels.get(lang) or lv.labels["sv"] for lv in m.levels if lv.id == state.level)
+    level_label = next(label(lv.labels, lang) for lv in m.levels if lv.id == state.level)
     header.append(f"{t(lang, 'weights')}: {shares} · {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)} · "
                   f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)} · {t(lang, 'level')}: {level_label}")
     header.append(f"{t(lang, 'export_date')}: {date.today().isoformat()}")
@@ -112,9 +112,9 @@ def table_columns(d: ExportData) -> list[tuple[str, str, int | None]]:
     if "change" in d.frame:
         cols += [("change", d.column("col_change_csv"), None), ("cluster", d.column("col_cluster"), None)]
     cols.append(("index", d.column("col_index"), DECIMALS["index"]))
-    for key, label in d.labels.items():
-        cols.append((f"value_{key}", d.column("col_value", label=label), DECIMALS["value"]))
-        cols.append((f"scaled_{key}", d.column("col_scaled", label=label), DECIMALS["scaled"]))
+    for key, name in d.labels.items():
+        cols.append((f"value_{key}", d.column("col_value", label=name), DECIMALS["value"]))
+        cols.append((f"scaled_{key}", d.column("col_scaled", label=name), DECIMALS["scaled"]))
     return cols
 
 

@@ -13,7 +13,7 @@ import shapely
 from .facilities import drawable
 from .geography import METRIC_CRS
 from .viewmodel import NO_DATA_COLOUR
-from .texts import t
+from .texts import label, t
 
 PLACE_STYLE = {"library": ("o", "#2166ac"), "familjecentral": ("s", "#1b7837"), "allaktivitetshus": ("D", "#762a83")}
 TOP_IN_REPORT = 15
@@ -34,14 +34,14 @@ def job(ctx, kind: str, d) -> dict:
                 for c in vm["clusters"]]
     label_points = [index_areas.geometry.loc[c["members"][0]["code"]].representative_point() for c in vm["clusters"]]
     places = drawable(ctx.pkg).to_crs(METRIC_CRS)
-    kinds = {k["id"]: (k["labels"].get(lang) or k["labels"]["sv"]) for k in ctx.pkg.manifest.raw.get("facility_kinds", [])}
+    kinds = {k["id"]: label(k["labels"], lang) for k in ctx.pkg.manifest.raw.get("facility_kinds", [])}
     breaks = vm["breaks"]
     legend = [(vm["colours"][i], ("≤ " if i == 0 else f"{fmt(breaks[i - 1], lang, 2)} – ") + fmt(b, lang, 2)) for i, b in enumerate(breaks)][::-1]
     legend.append((NO_DATA_COLOUR, t(lang, "no_data")))
     trend = vm["trend"]
     names = {c["id"]: cluster_name(c, lang) for c in vm["clusters"]}
     series = [(names.get(s["id"], t(lang, "all_clusters") if s["kind"] == "all_clusters" else
-               next((r["labels"].get(lang) or r["labels"]["sv"] for r in ctx.pkg.manifest.raw.get("reference_areas", []) if r["code"] == s["id"]), s["id"])),
+               next((label(r["labels"], lang) for r in ctx.pkg.manifest.raw.get("reference_areas", []) if r["code"] == s["id"]), s["id"])),
                s["kind"], s["share"]) for s in trend["series"]]
     top = d.frame[d.frame["rank"].notna()].head(TOP_IN_REPORT)
     return {

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from .data.provenance import credits, generated_parts, indicator_sources
 
-from .texts import t
+from .texts import label, t
 
 
-def _label(labels: dict, lang: str) -> str:
-    return labels.get(lang) or labels["sv"]
 
 
 def _parts(pkg) -> tuple:
@@ -25,8 +23,8 @@ def notice(ctx, lang: str) -> str | None:
     m = ctx.pkg.manifest
     if m.name == "malmo" and sum(1 for p in parts if p[0] == "indicator" and m.index_level in p[2:]) == len(m.indicators):
         return t(lang, "demo_notice")
-    levels = {lv.id: _label(lv.labels, lang) for lv in m.levels}
-    indicators = {i.key: _label(i.labels, lang) for i in m.indicators}
+    levels = {lv.id: label(lv.labels, lang) for lv in m.levels}
+    indicators = {i.key: label(i.labels, lang) for i in m.indicators}
     words = []
     for part in parts:
         if part[0] == "indicator":
@@ -45,8 +43,8 @@ def _join(words: list[str], lang: str) -> str:
 def source_lines(ctx, lang: str) -> list[str]:
     """One line per indicator: its label, source, year, licence, and whether its values are real."""
     m = ctx.pkg.manifest
-    levels = {lv.id: _label(lv.labels, lang) for lv in m.levels}
-    labels = {i.key: _label(i.labels, lang) for i in m.indicators}
+    levels = {lv.id: label(lv.labels, lang) for lv in m.levels}
+    labels = {i.key: label(i.labels, lang) for i in m.indicators}
     out = []
     for src in indicator_sources(ctx.pkg):
         bits = [src.source or t(lang, "source_unknown"), str(src.year)] + ([src.licence] if src.licence else [])

@@ -697,6 +697,12 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+def label(labels: dict, lang: str) -> str:
+    """A package's label (an indicator's, a level's, a place kind's) in `lang`, else in Swedish: the
+    manifest must have Swedish, the other languages are optional."""
+    return labels.get(lang) or labels["sv"]
+
+
 def t(lang: str, text_key: str, /, **values) -> str:
     """The text for `text_key` in `lang` (Swedish when the language or key is missing there)."""
     table = TEXTS.get(lang, TEXTS[DEFAULT_LANGUAGE])
