@@ -5,10 +5,10 @@
 (function () {
   "use strict";
   const lib = function () { return window.malmoLib; };
-  const CERTAINTY = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"];  // ColorBrewer Blues
-  const HOT = {HH: "#b2182b", HL: "#ef8a62", LH: "#67a9cf", LL: "#2166ac", ns: "#f7f7f7", island: "#bdbdbd"};  // RdBu ends
-  const MONEY = ["#c7e9c0", "#74c476", "#31a354", "#006d2c"];  // ColorBrewer Greens
-  const NOTHING = "#f0f0f0";
+  // colours: layers/palette.py, as CSS custom properties
+  const c = function (name) { return lib().colour(name); };
+  const CERTAINTY = function () { return [0, 1, 2, 3, 4].map(function (k) { return c("certainty-" + k); }); };
+  const MONEY = function () { return [0, 1, 2, 3].map(function (k) { return c("money-" + k); }); };
 
   function valid(analysis, vm) {
     return !!(analysis && vm && !analysis.busy && analysis.key === vm.key && analysis.level === vm.level);
@@ -21,15 +21,15 @@
       if (analysis && analysis.busy && analysis.key === vm.key) return {view: vm, legend: null, note: texts.t.busy};  // the server had no room
       if (!valid(analysis, vm)) return {view: vm, legend: null, pending: true};
       if (mode === "certainty") {
-        return {view: Object.assign({}, vm, {"class": analysis.certainty, colours: CERTAINTY}),
-                legend: CERTAINTY.map(function (c, k) { return [c, say(texts, "cert_" + k, {n: analysis.top_n})]; }).reverse(),
+        return {view: Object.assign({}, vm, {"class": analysis.certainty, colours: CERTAINTY()}),
+                legend: CERTAINTY().map(function (col, k) { return [col, say(texts, "cert_" + k, {n: analysis.top_n})]; }).reverse(),
                 title: say(texts, "cert_title", {n: analysis.top_n, draws: fmt(analysis.draws, lang, 0)})};
       }
       if (!analysis.hot) return {view: vm, legend: null, note: texts.t.hot_none};
       const order = ["HH", "HL", "LH", "LL", "ns", "island"];
       return {view: Object.assign({}, vm, {"class": analysis.hot.map(function (c) { return c ? order.indexOf(c) : -1; }),
-                                           colours: order.map(function (c) { return HOT[c]; })}),
-              legend: order.map(function (c) { return [HOT[c], texts.t["hot_" + c]]; }), title: texts.t.hot_title};
+                                           colours: order.map(function (k) { return c("hot-" + k); })}),
+              legend: order.map(function (k) { return [c("hot-" + k), texts.t["hot_" + k]]; }), title: texts.t.hot_title};
     }
     if (mode === "allocation") {
       if (!allocation || allocation.key !== vm.key) return {view: vm, legend: null, pending: true};
@@ -37,9 +37,9 @@
       // classes and their bounds: layers/analysis/allocation.py map_classes
       const cls = info.codes.map(function (code) { return allocation.classes[code] || 0; });
       const kr = function (x) { return fmt(x, lang, 0) + "\u00a0" + texts.t.currency; };
-      const rows = [[NOTHING, texts.t.alloc_none]], bounds = allocation.bounds;
-      MONEY.forEach(function (c, k) { if (bounds.length) rows.push([c, kr(bounds[k]) + " – " + kr(bounds[k + 1])]); });
-      return {view: Object.assign({}, vm, {"class": cls, colours: [NOTHING].concat(MONEY)}), legend: rows.reverse(),
+      const rows = [[c("nothing"), texts.t.alloc_none]], bounds = allocation.bounds;
+      MONEY().forEach(function (col, k) { if (bounds.length) rows.push([col, kr(bounds[k]) + " – " + kr(bounds[k + 1])]); });
+      return {view: Object.assign({}, vm, {"class": cls, colours: [c("nothing")].concat(MONEY())}), legend: rows.reverse(),
               title: say(texts, "alloc_map_title", {budget: kr(allocation.budget)})};
     }
     return null;  // the index: the view model as it is

@@ -144,7 +144,7 @@
         vm.trend_a.series.forEach(function (s) {
           if (s.kind !== "reference") return;
           series.push({name: texts.references[s.id] || s.id, share: s.share,
-                       line: {width: 3, color: s.id === "SE" ? "#6a6a6a" : "#2166ac", dash: s.id === "SE" ? "dot" : "dashdot"}});
+                       line: {width: 3, color: lib().colour("reference-" + (s.id === "SE" ? "SE" : "MALMO")), dash: s.id === "SE" ? "dot" : "dashdot"}});
         });
         return window.malmoPanels.trendFigure(vm.trend_a, series, vm.generated, texts);
       }

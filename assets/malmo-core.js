@@ -170,10 +170,20 @@
   };
   window.malmoFields = view;
 
+  // The palette (layers/palette.py), as the page's CSS custom properties: one source for the
+  // pictures, the stylesheet and this code.
+  const colours = {};
+  function colour(name) {
+    if (!(name in colours)) colours[name] = getComputedStyle(document.documentElement).getPropertyValue("--" + name).trim();
+    return colours[name];
+  }
+
   window.malmoLib = {
     h: h, fmt: fmt, say: say, textElement: textElement, escapeHtml: escapeHtml, plotlyText: plotlyText,
     clusterName: clusterName, outlinesUrl: outlinesUrl, nameControls: nameControls, noUpdate: noUpdate, afterPaint: afterPaint,
     collator: {sv: new Intl.Collator("sv"), en: new Intl.Collator("en")},
-    NO_DATA: "#d9d9d9", OUTLINE: "#08306b"
+    colour: colour
   };
+  Object.defineProperty(window.malmoLib, "NO_DATA", {get: function () { return colour("no-data"); }});
+  Object.defineProperty(window.malmoLib, "OUTLINE", {get: function () { return colour("outline"); }});
 })();

@@ -72,7 +72,7 @@
       if (s.kind === "all_clusters") { name = texts.t.all_clusters; line = {width: 4, color: "#111111"}; }
       if (s.kind === "reference") {
         name = texts.references[s.id] || s.id;
-        line = {width: 3, color: s.id === "SE" ? "#6a6a6a" : "#2166ac", dash: s.id === "SE" ? "dot" : "dash"};
+        line = {width: 3, color: lib.colour("reference-" + (s.id === "SE" ? "SE" : "MALMO")), dash: s.id === "SE" ? "dot" : "dash"};
       }
       named[s.id] = {color: line.color, name: name};
       return {name: name, share: s.share, line: line};

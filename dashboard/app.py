@@ -31,6 +31,7 @@ from .compare import build_compare, parse_compare, register_compare_callbacks
 from .embed import build_embed, register_embed_callbacks
 from .layout import build_layout
 from layers.view import parse_query
+from layers import palette
 from layers.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from .urls import EMBED_VIEWS
 from .workers import ADMISSIONS, Busy, TooSlow
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 class _Dash(dash.Dash):
     def interpolate_index(self, **kwargs):
         """The page's HTML, with <html lang> from the page's own URL (assistive technology reads it)."""
+        kwargs["css"] = f"<style>{palette.css()}</style>" + kwargs.get("css", "")  # the colours, from layers/palette.py
         html_page = super().interpolate_index(**kwargs)
         return html_page.replace("<html>", f'<html lang="{_lang()}">', 1) if has_request_context() else html_page
 

@@ -24,9 +24,10 @@ from .callbacks import known_lang
 from .guard import text
 from .layout import _slider, client_texts
 from layers.view import check_number, parse_query, safe_name, skipped_text, spec_json, to_query, to_store, view_settings
+from layers import palette
 from layers.texts import t, label
 
-DIFF_COLOURS = ["#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806"]  # ColorBrewer PuOr, colour-blind safe
+DIFF_COLOURS = palette.DIFF
 MODES = ("rank", "index")
 SIDE_PARAMS = ("a", "b")
 COMPARE_PARAMS = ("a", "b", "n", "diff", "lang", "mode")

@@ -12,14 +12,14 @@ import dash_leaflet as dl
 
 from layers.facilities import drawable
 
-from layers import provenance
+from layers import palette, provenance
 from .presets import presets_for
 from layers.view import spec_json, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from layers.reading import fold
 from layers.texts import TEXTS, t, label
 from .urls import EMBED_VIEWS
 
-KIND_SYMBOL = {"library": "B", "familjecentral": "F", "allaktivitetshus": "A"}
+KIND_SYMBOL = {kind: p["symbol"] for kind, p in palette.PLACES.items()}
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
 

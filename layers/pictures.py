@@ -10,12 +10,13 @@ import io
 import numpy as np
 import shapely
 
+from . import palette
 from .facilities import drawable
 from .geography import METRIC_CRS
 from .viewmodel import NO_DATA_COLOUR
 from .texts import label, t
 
-PLACE_STYLE = {"library": ("o", "#2166ac"), "familjecentral": ("s", "#1b7837"), "allaktivitetshus": ("D", "#762a83")}
+PLACE_STYLE = {kind: (p["marker"], p["colour"]) for kind, p in palette.PLACES.items()}
 TOP_IN_REPORT = 15
 
 
@@ -104,7 +105,7 @@ def _draw_map(ax, job, label_size: float = 9, marker_size: float = 40) -> None:
     for line in job["outlines"]:
         for part in getattr(line, "geoms", [line]):
             xy = np.asarray(part.coords)
-            ax.plot(xy[:, 0], xy[:, 1], color="#08306b", linewidth=2.2, linestyle=(0, (4, 2.5)))
+            ax.plot(xy[:, 0], xy[:, 1], color=palette.OUTLINE, linewidth=2.2, linestyle=(0, (4, 2.5)))
     for kind, (marker, colour) in PLACE_STYLE.items():
         pts = [(x, y) for k, x, y in job["places"] if k == kind]
         if pts:
@@ -122,7 +123,7 @@ def _legend(ax, job, fontsize: float) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     handles = [Patch(facecolor=c, edgecolor="#777777", label=text) for c, text in job["legend"]]
-    handles.append(Line2D([0], [0], color="#08306b", linewidth=2.2, linestyle=(0, (4, 2.5)), label=job["outline_label"]))
+    handles.append(Line2D([0], [0], color=palette.OUTLINE, linewidth=2.2, linestyle=(0, (4, 2.5)), label=job["outline_label"]))
     handles += [Line2D([0], [0], marker=m, color="w", markerfacecolor=c, markersize=8, label=job["place_labels"].get(k, k))
                 for k, (m, c) in PLACE_STYLE.items()]
     ax.legend(handles=handles, title=job["legend_title"], loc="lower left", fontsize=fontsize, title_fontsize=fontsize + 1,

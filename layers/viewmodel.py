@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from . import palette
 from .classify import class_breaks, classes_of
 from .clusters import cluster_id, DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
 from .engine import Engine
@@ -24,8 +25,8 @@ from .trends import DEFAULT_AGE_GROUP, FOLLOW_UP_YEARS, UvasCube
 from .analysis.flags import DEFAULT_PERCENTILE, flag_matrix
 from .analysis.projection import project
 
-COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]  # ColorBrewer YlOrRd, colour-blind safe
-NO_DATA_COLOUR = "#d9d9d9"
+COLOURS = palette.INDEX
+NO_DATA_COLOUR = palette.NO_DATA
 
 
 @dataclass(frozen=True)
