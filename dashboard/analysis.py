@@ -30,7 +30,7 @@ from layers.viewmodel import ViewSettings, _round, settings_key
 from . import guard
 from .callbacks import known_lang, settings_from_view
 from layers.view import State as State_, parse_query, to_query, view_settings
-from layers.texts import t
+from layers.texts import number, t
 from .workers import Admission, Busy, TooSlow, Worker
 
 LARGE = 1500  # areas: above this, fewer robustness draws keep the answer within seconds
@@ -88,15 +88,15 @@ def analysis_model(ctx, s: ViewSettings) -> dict:
 def allocation_table(frame, lang: str, unit_label: str) -> list:
     """The units that get money, largest first, and how many get nothing."""
     def kr(value) -> str:
-        return f"{int(value):,}".replace(",", "\u00a0") + "\u00a0" + t(lang, "currency")
+        return number(int(value), lang) + "\u00a0" + t(lang, "currency")
     nothing = int((frame["amount"] == 0).sum())
     frame = frame[frame["amount"] > 0]
     return [html.Table(className="card-table allocation-table", children=[
         html.Thead(html.Tr([html.Th(unit_label, scope="col"), html.Th(t(lang, "alloc_need"), scope="col"),
                             html.Th(t(lang, "children_label"), scope="col"), html.Th(t(lang, "alloc_amount"), scope="col")])),
         html.Tbody([html.Tr([html.Th(unit_name(r, lang), scope="row"),
-                             html.Td(f"{r.need:.2f}".replace(".", "," if lang == "sv" else ".") if r.need == r.need else "–"),
-                             html.Td(f"{int(r.children):,}".replace(",", "\u00a0") if r.children == r.children else "–"),
+                             html.Td(number(r.need, lang, 2) if r.need == r.need else "–"),
+                             html.Td(number(int(r.children), lang) if r.children == r.children else "–"),
                              html.Td(kr(r.amount))]) for r in frame.itertuples()]),
     ]), html.P(t(lang, "alloc_nothing", n=nothing), className="help") if nothing else None]
 
@@ -223,7 +223,7 @@ def allocation_csv_text(ctx, state, skipped, frame, checked) -> str:
     out = io.StringIO()
     for line in export_header(ctx, state, skipped, weights):
         out.write(comment_line(line, sep))
-    step = f"{frame.attrs['step']:,}".replace(",", "\u00a0")
+    step = number(frame.attrs["step"], lang)
     out.write(comment_line(f"{t(lang, 'alloc_title')}: {budget} {cur} · {t(lang, 'alloc_rule_' + rule)} · "
                            f"{t(lang, 'alloc_floor')}: {floor} {cur} · {t(lang, 'alloc_step', step=step, currency=cur)}", sep))
     writer = csv.writer(out, delimiter=sep, lineterminator="\n")

@@ -25,7 +25,7 @@ from .guard import text
 from .layout import _slider, client_texts
 from layers.view import check_number, parse_query, safe_name, skipped_text, spec_json, to_query, to_store, view_settings
 from layers import palette
-from layers.texts import t, label
+from layers.texts import label, number, t
 
 DIFF_COLOURS = palette.DIFF
 MODES = ("rank", "index")
@@ -180,7 +180,7 @@ def weight_sentences(changes: list[dict], labels: dict, lang: str, a_name: str, 
                 out.append(t(lang, key, **shares))
                 break
         else:
-            factor = f"{f:.1f}".replace(".", "," if lang == "sv" else ".")
+            factor = number(f, lang, 1)
             out.append(t(lang, "weights_more" if f > 1 else "weights_less", factor=factor, **shares))
     if not out:
         out.append(t(lang, "weights_same", A=a_name, B=b_name))
@@ -203,7 +203,7 @@ def diff_classes(values: np.ndarray, mode: str, n_areas: int, lang: str) -> tupl
         edges = [-5 * top / 7, -3 * top / 7, -top / 7, top / 7, 3 * top / 7, 5 * top / 7]
 
         def num(x):
-            return f"{x:+.3f}".replace(".", "," if lang == "sv" else ".").replace("-", "−")
+            return number(x, lang, 3, sign=True)
         labels = [f"< {num(edges[0])}"] + [f"{num(lo)} – {num(hi)}" for lo, hi in zip(edges, edges[1:])] + [f"> {num(edges[-1])}"]
     classes = np.digitize(np.nan_to_num(values), edges)
     return np.where(valid, classes, -1), labels

@@ -24,7 +24,7 @@ from .disclosure import DECIMALS
 from .data.provenance import credits
 from . import clusters, provenance
 from .view import State, skipped_text, view_settings
-from .texts import label, t
+from .texts import label, number, t
 
 
 
@@ -120,7 +120,6 @@ def table_columns(d: ExportData) -> list[tuple[str, str, int | None]]:
 
 def render_csv(d: ExportData) -> bytes:
     """Swedish Excel conventions in Swedish (';' and decimal comma); fixed decimals per column."""
-    decimal = "," if d.lang == "sv" else "."
     out, text = pd.DataFrame(), []
     for column, heading, digits in table_columns(d):
         values = d.frame[column]
@@ -128,7 +127,7 @@ def render_csv(d: ExportData) -> bytes:
             out[heading] = values
             text.append(heading)
         else:
-            out[heading] = [f"{v:.{digits}f}".replace(".", decimal) if pd.notna(v) else "" for v in values]
+            out[heading] = [number(v, d.lang, digits, group=False) if pd.notna(v) else "" for v in values]
     out[d.column("col_demo")] = [d.column("yes") if g else d.column("no") for g in d.frame["generated"]]
     out[text] = neutralise_frame(out[text])  # text from data: a formula must not run in the spreadsheet
     out.columns = [neutralise(c) for c in out.columns]

@@ -14,7 +14,7 @@ from . import palette
 from .facilities import drawable
 from .geography import METRIC_CRS
 from .viewmodel import NO_DATA_COLOUR
-from .texts import label, t
+from .texts import label, number, t
 
 PLACE_STYLE = {kind: (p["marker"], p["colour"]) for kind, p in palette.PLACES.items()}
 TOP_IN_REPORT = 15
@@ -71,8 +71,7 @@ def job(ctx, kind: str, d) -> dict:
 
 
 def fmt(value, lang: str, decimals: int) -> str:
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u00a0").replace(".", ",") if lang == "sv" else text
+    return number(value, lang, decimals)
 
 
 # --- in the drawing process ---------------------------------------------------------------------

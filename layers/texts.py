@@ -697,6 +697,20 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+def number(value, lang: str, decimals: int | None = None, group: bool = True, sign: bool = False) -> str:
+    """A number as the page writes it (the browser's Intl.NumberFormat for sv-SE and en-GB): in
+    Swedish '1 234,50' (a no-break space between thousands, decimal comma, '−' for minus), in
+    English '1,234.50'. `decimals` None: as short as it reads (6 significant digits); `group`
+    False for a spreadsheet cell (no grouping, an ASCII minus a spreadsheet reads as a number);
+    `sign` puts '+' before a positive number."""
+    text = f"{value:{'+' if sign else ''}{',' if group else ''}{'g' if decimals is None else f'.{decimals}f'}}"
+    if lang != "sv":
+        return text
+    if not group:
+        return text.replace(".", ",")
+    return text.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
+
+
 def label(labels: dict, lang: str) -> str:
     """A package's label (an indicator's, a level's, a place kind's) in `lang`, else in Swedish: the
     manifest must have Swedish, the other languages are optional."""

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlencode
 from .classify import METHODS as CLASSIFICATIONS
 from .normalise import AGGREGATIONS, METHODS as NORMALISATIONS
 from .reading import parse_decimal as parse_number
-from .texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS, t
+from .texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS, number, t
 from .trends import DEFAULT_AGE_GROUP
 from .viewmodel import Method, ViewSettings
 
@@ -434,7 +434,7 @@ def skipped_text(lang: str, skipped: list[tuple[str, dict]], indicator_labels: d
             values["key"] = indicator_labels.get(values["key"], values["key"])
         for bound in ("low", "high"):
             if bound in values:
-                values[bound] = f"{values[bound]:g}".replace(".", "," if lang == "sv" else ".")
+                values[bound] = number(values[bound], lang, group=False)
         return t(lang, key, **values)
     return "; ".join(words(key, values) for key, values in skipped)
 
