@@ -93,7 +93,9 @@
   let urlWritten = false;
   function writeUrl(query) {
     clearTimeout(window.malmoUrlTimer);
+    window.malmoUrlPending = true;  // tests wait for it to be written (tests/browser_support.py settled)
     window.malmoUrlTimer = setTimeout(function () {
+      window.malmoUrlPending = false;
       if (window.location.search === query) { urlWritten = true; return; }
       if (urlWritten) window.history.pushState(null, "", query);
       else window.history.replaceState(null, "", query);

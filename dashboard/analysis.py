@@ -1,4 +1,4 @@
-"""Analyst depth in the dashboard (issue 8), off the slider's path.
+"""Analyst depth in the dashboard, off the slider's path.
 
 A slider move repaints the map from the view model as before. Once the controls have been still
 for a moment (the `vm-settled` store, set in the browser), one server call computes for the same

@@ -1,4 +1,4 @@
-"""The request boundary, checked in one place before any work (issue 10).
+"""The request boundary, checked in one place before any work.
 
 - A Dash callback request must name a registered callback and send exactly its inputs and state
   (ids and properties); the values are then checked by the callbacks themselves, with the same

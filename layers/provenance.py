@@ -1,4 +1,4 @@
-"""Provenance in words, in one place (issue 9): the demo notice naming exactly what is generated,
+"""Provenance in words, in one place: the demo notice naming exactly what is generated,
 each indicator's source line (method panel, area card, exports) and the footer's credits, all from
 the package's manifest and its `generated` marks (layers/data/provenance.py)."""
 from __future__ import annotations

@@ -71,6 +71,23 @@ def chromium(width: int = 1500, height: int = 1600, lang: str = "sv-SE", perform
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
+SETTLED = """
+const done = arguments[arguments.length - 1];
+const deadline = Date.now() + 15000;
+(function check() {
+  const busy = window.malmoUrlPending || document.querySelector('[data-dash-is-loading="true"]');
+  if (busy && Date.now() < deadline) { setTimeout(check, 50); return; }
+  requestAnimationFrame(function () { requestAnimationFrame(function () { done(!busy); }); });
+})();
+"""
+
+
+def settled(driver) -> None:
+    """Wait until the page has nothing pending: no callback in flight, the address written (its
+    250 ms pause over), and two frames drawn after that. Instead of a fixed sleep."""
+    assert driver.execute_async_script(SETTLED), "the page did not settle within 15 s"
+
+
 def wait_for(driver, script: str, timeout: float = 20, poll: float = 0.1):
     """Run `script` (a JS expression returned by 'return …') until it is truthy; return its value."""
     deadline = time.time() + timeout

@@ -1,4 +1,4 @@
-"""Issue 8 in layers/analysis/: robustness, hot spots, flags, effective weights, the UVAS projection
+"""layers/analysis/: robustness, hot spots, flags, effective weights, the UVAS projection
 and the allocation, each against an independent computation, and on the CLI."""
 from __future__ import annotations
 

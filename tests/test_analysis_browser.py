@@ -1,4 +1,4 @@
-"""Issue 8 in headless Chromium against `python app.py`: each map mode and panel renders, and a
+"""The analysis in the dashboard, in headless Chromium against `python app.py`: each map mode and panel renders, and a
 slider move repaints the map as fast while the robustness analysis is being computed."""
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import requests
@@ -11,7 +10,7 @@ from selenium.webdriver.common.keys import Keys
 
 from layers.classify import class_breaks, classes_of
 from layers.viewmodel import COLOURS
-from browser_support import SCREENSHOTS, wait_for
+from browser_support import SCREENSHOTS, settled, wait_for
 
 pytestmark = pytest.mark.browser
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
@@ -29,7 +28,7 @@ def open_page(driver, url: str, areas: int = 136):
     driver.get(url)
     wait_for(driver, "return window.malmoPainted && document.querySelectorAll('#ranking-table tbody tr').length > 1")
     wait_for(driver, DRAWN.replace("return ", "return ") + f" === {areas}")
-    time.sleep(0.3)
+    settled(driver)
 
 
 def table_text(driver) -> str:
@@ -215,9 +214,10 @@ def test_method_choices_recompute_and_explain_impossible_ones(server, browser, e
 def test_zooming_in_names_every_area(server, browser):
     open_page(browser, server + "/")
     assert len(browser.find_elements(By.CSS_SELECTOR, ".area-label")) == 5  # one per cluster at city scale
-    for _ in range(2):
+    for _ in range(2):  # one zoom step at a time: a click during Leaflet's zoom animation is dropped
+        before = browser.execute_script("return window.malmoMap.map().getZoom()")
         browser.find_element(By.CSS_SELECTOR, ".leaflet-control-zoom-in").click()
-        time.sleep(0.6)
+        wait_for(browser, f"return window.malmoMap.map().getZoom() > {before} && !window.malmoMap.map()._animatingZoom")
     wait_for(browser, "return document.querySelectorAll('.area-label').length === 136")
 
 
@@ -225,10 +225,10 @@ def test_presets_reset_and_own_weights(server, browser):
     open_page(browser, server + "/")
     value = "return document.querySelector('#weight-inte_behorig .rc-slider-handle').getAttribute('aria-valuenow')"
     preset = "return document.querySelector('#preset-select input:checked').parentElement.innerText"
-    time.sleep(0.5)  # past the moment the page names the preset its sliders match
+    settled(browser)  # past the moment the page names the preset its sliders match
     browser.execute_script("window.dash_clientside.set_props('preset-select', {value: 'school'})")
     wait_for(browser, value + " === '100'")
-    time.sleep(0.6)
+    settled(browser)
     assert browser.execute_script(value) == "100" and "Skolfokus" in browser.execute_script(preset)
     handle = browser.find_element(By.CSS_SELECTOR, "#weight-trangboddhet .rc-slider-handle")
     handle.click()
@@ -253,7 +253,7 @@ def test_shared_link_opens_as_shared_without_a_referer(server, browser, engine):
     assert table_names(browser, 5) == list(frame["name"].head(5))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Where is the need greatest?"
     assert browser.execute_script("return document.documentElement.lang") == "en"
-    time.sleep(0.6)  # past the URL sync
+    settled(browser)  # past the URL sync
     # the same view: 3 to 1, shown on sliders that can be seen (layers/view.py visible_positions: 100 and 33.3)
     assert "inte_behorig:0,trangboddhet:100,ekonomiskt_bistand:0,lag_inkomststandard:33.3333&" in browser.current_url
     assert "lang=en" in browser.current_url

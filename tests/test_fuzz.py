@@ -1,4 +1,4 @@
-"""Crafted requests at every boundary (issue 10): generated bodies for every server callback and
+"""Crafted requests at every boundary: generated bodies for every server callback and
 generated parameters for every HTTP endpoint. The assertion: never a 5xx, never a traceback in an
 answer, and the app answers a valid request correctly afterwards."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Publishing a package version with another set of areas while pages are open (issue: operations):
+"""Publishing a package version with another set of areas while pages are open:
 the page notices, reloads its level data and says so, instead of painting arrays by position
 against the areas it loaded before."""
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A package whose shown values are all real opens without a demo notice and with its sources on
 screen ("Källa" in the card, Källor in the method panel, the footer, the exports); a mixed package's
-notice names exactly what is generated (issue 9)."""
+notice names exactly what is generated."""
 from __future__ import annotations
 
 import json

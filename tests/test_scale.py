@@ -1,4 +1,4 @@
-"""Scale-out and safe updates (issue 9), on real components: Debian's redis-server shared by two app
+"""Scale-out and safe updates, on real components: Debian's redis-server shared by two app
 instances behind nginx, and a package version published to a running gunicorn under load."""
 from __future__ import annotations
 

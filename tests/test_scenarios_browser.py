@@ -1,4 +1,4 @@
-"""Issue 7 in headless Chromium against `python app.py`: save a scenario and open it by id, delete it
+"""Scenarios, compare and presentation mode in headless Chromium against `python app.py`: save a scenario and open it by id, delete it
 with (and not without) its token, a name with HTML stays text, the compare page lists exactly what the
 CLI lists, B's slider repaints the difference map, and presentation mode on a 1920×1080 wall."""
 from __future__ import annotations
@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from browser_support import ROOT, SCREENSHOTS, wait_for
+from browser_support import ROOT, SCREENSHOTS, settled, wait_for
 from conftest import WORKSHOP_KEY
 
 pytestmark = pytest.mark.browser
@@ -42,7 +41,7 @@ def save_in_page(browser, name):
 def test_save_reload_and_open_by_id_gives_the_same_colours_and_ranking(server, browser):
     browser.get(server + f"/?w={ECONOMY}&classes=natural_breaks")
     wait_for(browser, PAINTED, timeout=40)
-    time.sleep(0.5)
+    settled(browser)
     fills, ranking = browser.execute_script(VIEW)
     saved = save_in_page(browser, "Ekonomisk utsatthet")
     assert saved["name"] == "Ekonomisk utsatthet" and saved["token"]
@@ -54,7 +53,7 @@ def test_save_reload_and_open_by_id_gives_the_same_colours_and_ranking(server, b
 
     browser.get(server + "/?s=" + saved["id"])  # a fresh page from the id alone
     wait_for(browser, PAINTED, timeout=40)
-    time.sleep(0.5)
+    settled(browser)
     again_fills, again_ranking = browser.execute_script(VIEW)
     assert again_ranking == ranking and again_fills == fills
     wait_for(browser, "return window.location.search.indexOf('classes=natural_breaks') > 0")  # the link becomes the full state
@@ -93,7 +92,7 @@ def test_a_name_with_html_shows_as_text(server, browser):
     browser.get(server + f"/compare?a={saved['id']}&b=w={ECONOMY}")
     wait_for(browser, "return document.querySelectorAll('#cmp-lists h3').length === 4", timeout=40)
     browser.execute_script("window.__dialogs = []; window.alert = m => window.__dialogs.push(m);")
-    time.sleep(0.5)
+    settled(browser)
     assert HOSTILE in browser.find_element(By.CSS_SELECTOR, ".controls h2").text
     assert browser.execute_script("return document.querySelectorAll('img[src=x], #cmp-legend img').length") == 0
     assert browser.execute_script("return window.__dialogs.length") == 0
@@ -178,7 +177,7 @@ def test_presentation_mode_fills_the_wall_and_steps_through_the_workshop(server,
     try:
         browser.get(server + "/?mode=present")
         wait_for(browser, "return window.malmoPainted && document.querySelectorAll('.area-label').length >= 3", timeout=40)
-        time.sleep(1)
+        settled(browser)
         facts = browser.execute_script("""
             const map = document.querySelector('.map-area').getBoundingClientRect();
             const demo = document.getElementById('data-notice').getBoundingClientRect();
@@ -211,7 +210,7 @@ def test_presentation_mode_fills_the_wall_and_steps_through_the_workshop(server,
         # C: the previous scenario against this one, on the wall
         browser.find_element(By.TAG_NAME, "body").send_keys("c")
         wait_for(browser, "return location.pathname === '/compare' && window.malmoPainted && document.querySelectorAll('#cmp-lists h3').length === 4", timeout=40)
-        time.sleep(1)
+        settled(browser)
         assert browser.execute_script("return parseFloat(getComputedStyle(document.querySelector('.top h1')).fontSize)") >= 40
         browser.save_screenshot(str(SCREENSHOTS / "presentation-compare-1920x1080.png"))
     finally:

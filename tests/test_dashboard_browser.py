@@ -1,9 +1,8 @@
-"""Issue 13, in headless Chromium against the real server: honest labels, a Back button that leaves,
+"""The dashboard in headless Chromium against the real server: honest labels, a Back button that leaves,
 selection that follows, and the details a daily user trips on."""
 from __future__ import annotations
 
 import io
-import time
 
 import pandas as pd
 import pytest
@@ -12,7 +11,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from browser_support import SCREENSHOTS, wait_for
+from browser_support import SCREENSHOTS, settled, wait_for
 
 pytestmark = pytest.mark.browser
 WINDOW = (1920, 1080)
@@ -22,7 +21,7 @@ CARD = "return (document.querySelector('#area-card') || {}).innerText || ''"
 def open_page(driver, url: str, rows: int = 5):
     driver.get(url)
     wait_for(driver, f"return window.malmoPainted && document.querySelectorAll('#ranking-table tbody tr').length >= {rows}")
-    time.sleep(0.4)
+    settled(driver)
 
 
 def map_zoom(driver) -> float:
@@ -52,7 +51,7 @@ def test_back_leaves_the_app(server, browser):
     browser.get(server + "/healthz")
     open_page(browser, server + "/?level=geso", rows=14)
     wait_for(browser, "return location.search.indexOf('norm=') >= 0")  # the short link was normalised
-    time.sleep(0.5)
+    settled(browser)
     browser.back()
     wait_for(browser, "return location.pathname === '/healthz'")
     # a user's own change does add an entry: Back then returns to the earlier view, not out of the app
@@ -72,7 +71,7 @@ def test_out_of_range_method_inputs_give_a_notice_and_never_nan(server, browser)
     top.send_keys(Keys.CONTROL, "a")
     top.send_keys("500", Keys.ENTER)
     wait_for(browser, "return document.getElementById('method-notice').innerText.indexOf('1 till 200') >= 0")
-    time.sleep(0.6)
+    settled(browser)
     assert "NaN" not in browser.current_url and "top=11" in browser.current_url
     top.send_keys(Keys.CONTROL, "a")
     top.send_keys("11", Keys.ENTER)
@@ -81,7 +80,7 @@ def test_out_of_range_method_inputs_give_a_notice_and_never_nan(server, browser)
     ext.send_keys(Keys.CONTROL, "a")
     ext.send_keys("-5", Keys.ENTER)
     wait_for(browser, "return document.getElementById('method-notice').innerText.indexOf('0 till 10') >= 0")
-    time.sleep(0.6)
+    settled(browser)
     assert "NaN" not in browser.current_url
     ext.send_keys(Keys.CONTROL, "a")
     ext.send_keys(Keys.BACKSPACE, Keys.ENTER)  # empty: no extension, as the label says
@@ -96,7 +95,7 @@ def test_clicking_a_cluster_zooms_to_it_and_outlines_it(server, browser):
     before = map_zoom(browser)
     browser.find_element(By.CSS_SELECTOR, "button.cluster-zoom[data-cluster='k25611']").click()  # Holma
     wait_for(browser, f"return window.malmoMap.map().getZoom() > {before}")
-    time.sleep(0.6)
+    settled(browser)
     assert browser.execute_script("return window.malmoMap.map().getBounds().contains(window.malmoLayers['25611'].getBounds())")
     assert browser.execute_script("return window.malmoOutlines['k25611'].options.weight") > \
         browser.execute_script("return window.malmoOutlines['k48104'].options.weight")
@@ -107,7 +106,7 @@ def test_a_click_at_an_areas_centre_opens_the_area(server, browser, pkg):
     place = pkg.facilities.set_index("id").loc["aah-lindangen"]
     open_page(browser, server + "/")
     browser.execute_script("window.malmoMap.map().setView([arguments[0], arguments[1]], 14, {animate: false})", place["lat"], place["lon"])
-    time.sleep(0.8)
+    settled(browser)
     x, y = browser.execute_script("const p = window.malmoMap.map().latLngToContainerPoint([arguments[0], arguments[1]]); return [p.x, p.y]",
                                   place["lat"], place["lon"])
     element = browser.find_element(By.ID, "map")
@@ -145,7 +144,7 @@ def test_selection_follows_in_table_map_and_chart(server, browser):
     wait_for(browser, "return Array.from(document.querySelectorAll('#trend-chart .legendtext')).some(e => e.textContent.indexOf('Valt område: Fortuna Hemgården') === 0)")
     # a click on the map brings the area's row into view in the table's own box
     browser.execute_script("window.malmoMap.map().setView([55.5903, 13.0425], 13, {animate: false})")  # Apelgården-ish
-    time.sleep(0.5)
+    settled(browser)
     browser.execute_script("const p = window.malmoLayers['48103']._path, r = p.getBoundingClientRect();"
                            "p.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: r.x + r.width / 2, clientY: r.y + r.height / 2}))")
     wait_for(browser, "const r = document.querySelector('#ranking-table tr.selected'); return r && r.getAttribute('data-code') === '48103'")
@@ -153,14 +152,14 @@ def test_selection_follows_in_table_map_and_chart(server, browser):
         const a = r.getBoundingClientRect(), b = box.getBoundingClientRect(); return a.top >= b.top && a.bottom <= b.bottom && box.scrollTop > 0""")
     # a click on a row pans the map to the area
     browser.execute_script("window.malmoMap.map().setView([55.62, 12.95], 13, {animate: false})")
-    time.sleep(0.3)
+    settled(browser)
     browser.execute_script("document.querySelector('#ranking-table tr[data-code=\"25611\"] .area-link').click()")
     wait_for(browser, "return window.malmoMap.map().getBounds().contains(window.malmoLayers['25611'].getBounds().getCenter())")
-    time.sleep(0.8)
+    settled(browser)
     screenshot(browser, "13-selected-followed")
     browser.execute_script("document.querySelector('.trend').scrollIntoView()")
     wait_for(browser, "return Array.from(document.querySelectorAll('#trend-chart .legendtext')).some(e => e.textContent === 'Valt område: Holma')")
-    time.sleep(0.4)
+    settled(browser)
     screenshot(browser, "13-selected-chart-and-table")
 
 
@@ -210,7 +209,7 @@ def test_notice_closes_copy_link_confirms_and_how_it_works_opens(server, browser
 
 def test_screenshots_of_geso_and_the_method_panel(server, browser):
     open_page(browser, server + "/?level=geso", rows=14)
-    time.sleep(0.8)
+    settled(browser)
     hidden, shown = browser.execute_script("""const l = Array.from(document.querySelectorAll('.area-label'));
         return [l.filter(e => e.classList.contains('label-hidden')).length, l.filter(e => !e.classList.contains('label-hidden')).length]""")
     overlaps = browser.execute_script("""const r = Array.from(document.querySelectorAll('.area-label:not(.label-hidden)')).map(e => e.getBoundingClientRect());
@@ -219,7 +218,7 @@ def test_screenshots_of_geso_and_the_method_panel(server, browser):
     screenshot(browser, "13-geso-1920")
     open_page(browser, server + "/")
     browser.execute_script("document.querySelector('details.method').open = true")
-    time.sleep(0.5)
+    settled(browser)
     legend_height = browser.execute_script("return document.getElementById('map-legend').getBoundingClientRect().height")
     assert legend_height < 120  # opening Metod does not stretch the legend row
     browser.execute_script("document.querySelector('details.method').scrollIntoView()")

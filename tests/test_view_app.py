@@ -87,7 +87,7 @@ def csv_lines(client, query: str) -> list[str]:
     return response.data.decode("utf-8-sig").splitlines()
 
 
-HOLES = {  # issue 12 §5: each gives the notice, and the page and the CSV agree; the notice names the
+HOLES = {  # each gives the notice, and the page and the CSV agree; the notice names the
     # parameter and what is wrong, and never echoes the value (second review, item 6)
     "?w=inte_behorig:1e308,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1": ("vikten för Inte behörig", "1e308", {"level": "delomrade"}),
     "?w=inte_behorig:1e-320,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1": ("vikten för Inte behörig", "1e-320", {"level": "delomrade"}),
