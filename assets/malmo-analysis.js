@@ -95,27 +95,18 @@
              h("P", {className: "drivers-corr-title"}, texts.t.drivers_corr)], figure];
   }
 
-  // The gap to Sweden in the follow-up years, from the projected lines, in words.
+  // The gap to Sweden in the follow-up years, in words (the numbers: layers/analysis/projection.py gaps).
   function gap(vm, texts) {
-    const say = lib().say, fmt = lib().fmt, lang = texts.lang;
-    const tr = vm.trend;
-    const se = tr.series.find(function (s) { return s.id === "SE"; });
-    const clusters = tr.series.filter(function (s) { return s.kind === "cluster"; });
-    const main = tr.series.find(function (s) { return s.kind === "all_clusters"; }) || (clusters.length === 1 ? clusters[0] : null);
-    const malmo = tr.series.find(function (s) { return s.id === "MALMO"; });
-    if (!se || !se.projection) return "";
-    const at = function (s, year) { const k = s.projection.years.indexOf(year); return k >= 0 ? s.projection.share[k] : null; };
-    const sentence = function (s, name) {
-      if (!s || !s.projection) return null;
-      const parts = tr.follow_up.map(function (year) {
-        const d = at(s, year) - at(se, year);
-        return say(texts, d >= 0 ? "gap_above" : "gap_below", {pp: fmt(Math.abs(d), lang, 1), year: year});
+    const say = lib().say, fmt = lib().fmt, lang = texts.lang, g = vm.trend.gap;
+    if (!g) return "";
+    const lines = g.series.map(function (s) {
+      const name = s.kind === "all_clusters" ? texts.t.all_clusters : s.kind === "cluster" ? texts.t.gap_cluster : (texts.references[s.id] || s.id);
+      const parts = s.by_year.map(function (yd) {
+        return say(texts, yd[1] >= 0 ? "gap_above" : "gap_below", {pp: fmt(Math.abs(yd[1]), lang, 1), year: yd[0]});
       });
       return say(texts, "gap_sentence", {name: name, parts: parts.join(texts.t.gap_and)});
-    };
-    const lines = [sentence(main, main && main.kind === "all_clusters" ? texts.t.all_clusters : texts.t.gap_cluster),
-                   sentence(malmo, texts.references.MALMO || "Malmö")].filter(Boolean);
-    return lines.length ? lines.join(" ") + " " + say(texts, "gap_method", {from: se.projection.fitted_from, to: se.projection.fitted_to}) : "";
+    });
+    return lines.join(" ") + " " + say(texts, "gap_method", {from: g.fitted_from, to: g.fitted_to});
   }
 
   // Dashed projections with their 95 % band for the lines that matter most (clusters together, Malmö, Sweden).

@@ -23,7 +23,7 @@ from .data.provenance import generated_areas
 from .geography import ancestors
 from .trends import DEFAULT_AGE_GROUP, FOLLOW_UP_YEARS, UvasCube
 from .analysis.flags import DEFAULT_PERCENTILE, flag_matrix
-from .analysis.projection import project
+from .analysis.projection import gaps, project
 
 COLOURS = palette.INDEX
 NO_DATA_COLOUR = palette.NO_DATA
@@ -220,7 +220,8 @@ class ViewModels:
             add("all", [c for g in groups for c in g], "all_clusters")
         for code in self.pkg.reference_codes:
             add(code, [code], "reference")
-        return {"years": cube.years, "age_group": cube.age_group, "follow_up": list(FOLLOW_UP_YEARS), "series": series}
+        return {"years": cube.years, "age_group": cube.age_group, "follow_up": list(FOLLOW_UP_YEARS), "series": series,
+                "gap": gaps(series, FOLLOW_UP_YEARS)}  # the gap to Sweden in words: the page and the exports say it from this
 
     def _outlines(self, groups: tuple[tuple[str, ...], ...]) -> dict:
         """GeoJSON of each cluster's outer boundary (members dissolved), EPSG:4326."""

@@ -280,3 +280,16 @@ def test_what_drives_the_index_says_which_differences_are_notable(engine):
     for row in report["indicators"]:
         assert row["note"] == (None if abs(row["difference"]) < NOTABLE else "more" if row["difference"] > 0 else "less")
     assert report["differs"] == any(r["note"] for r in report["indicators"])
+
+
+def test_the_gap_to_sweden_is_computed_from_the_projected_lines():
+    from layers.analysis.projection import gaps
+    line = lambda sid, kind, shares: {"id": sid, "kind": kind, "projection": {"years": [2030, 2035], "share": shares,  # noqa: E731
+                                                                              "fitted_from": 2015, "fitted_to": 2024}}
+    series = [line("k1", "cluster", [20.0, 22.5]), line("MALMO", "reference", [9.0, 9.5]), line("SE", "reference", [7.0, 7.25])]
+    assert gaps(series, (2030, 2035)) == {"series": [{"id": "k1", "kind": "cluster", "by_year": [[2030, 13.0], [2035, 15.2]]},
+                                                     {"id": "MALMO", "kind": "reference", "by_year": [[2030, 2.0], [2035, 2.2]]}],
+                                          "fitted_from": 2015, "fitted_to": 2024}
+    two = series[:1] + [line("k2", "cluster", [15.0, 15.0])] + series[1:]  # two clusters and no 'all': only the city is said
+    assert [s["id"] for s in gaps(two, (2030, 2035))["series"]] == ["MALMO"]
+    assert gaps(series[:2], (2030,)) is None  # no Swedish line

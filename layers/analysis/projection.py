@@ -14,6 +14,32 @@ WINDOW = 10
 LEVEL = 0.95
 
 
+def gaps(series: list[dict], follow_up, reference: str = "SE") -> dict | None:
+    """The gap to `reference` (Sweden) in each follow-up year, from the projected lines, for the
+    lines that matter: the clusters together (or the one cluster there is) and the city. Positive:
+    above the reference, in percentage points (1 decimal, as shown). None without a projection
+    of the reference."""
+    ref = next((s for s in series if s["id"] == reference), None)
+    if not ref or not ref.get("projection"):
+        return None
+    clusters = [s for s in series if s["kind"] == "cluster"]
+    main = next((s for s in series if s["kind"] == "all_clusters"), None) or (clusters[0] if len(clusters) == 1 else None)
+    city = next((s for s in series if s["kind"] == "reference" and s["id"] != reference), None)
+
+    def at(s, year):
+        p = s["projection"]
+        return p["share"][p["years"].index(year)] if year in p["years"] else None
+    out = []
+    for s in (main, city):
+        if s and s.get("projection"):
+            by_year = [[year, round(at(s, year) - at(ref, year), 1)] for year in follow_up
+                       if at(s, year) is not None and at(ref, year) is not None]
+            if by_year:
+                out.append({"id": s["id"], "kind": s["kind"], "by_year": by_year})
+    p = ref["projection"]
+    return {"series": out, "fitted_from": p["fitted_from"], "fitted_to": p["fitted_to"]} if out else None
+
+
 def project(years, shares, until: int = 2035, window: int = WINDOW, level: float = LEVEL) -> dict | None:
     """{years, share, lower, upper, slope (percentage points a year), fitted_from, fitted_to} for the
     years after the last observed one up to `until`; None with fewer than 3 observed years."""
