@@ -8,23 +8,18 @@ shows these only while they belong to the view model on screen (the same `key`).
 """
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date
 from types import SimpleNamespace
 
 from dash import Input, Output, State, html, no_update
 from flask import Response, request
 
-from layers.analysis.allocation import allocate, map_classes
+from layers.analysis.allocation import check_terms, map_classes
+from layers import export
 from layers.analysis.drivers import method_report
 from layers.analysis.hotspots import HotspotSettings, hot_clusters, hotspots
 from layers.analysis.robustness import RobustnessSettings, certainty_class, robustness
 from layers.clusters import find_clusters
-from layers.cells import comment_line, neutralise
-from layers.reading import parse_decimal
 from layers.errors import EngineError
-from layers.weights import check_weights, normalise_weights
 from layers.viewmodel import ViewSettings, _round, settings_key
 
 from . import guard
@@ -35,9 +30,6 @@ from .workers import Admission, Busy, TooSlow, Worker
 
 LARGE = 1500  # areas: above this, fewer robustness draws keep the answer within seconds
 DRAWS = {False: 10_000, True: 1_000}
-RULES = ("need", "children", "need_children")
-UNITS = ("level", "cluster")
-BUDGET_MAX = 10**12
 
 
 # The analysis runs in a process of its own (dashboard/workers.py), not in a server thread, so it
@@ -94,33 +86,11 @@ def allocation_table(frame, lang: str, unit_label: str) -> list:
     return [html.Table(className="card-table allocation-table", children=[
         html.Thead(html.Tr([html.Th(unit_label, scope="col"), html.Th(t(lang, "alloc_need"), scope="col"),
                             html.Th(t(lang, "children_label"), scope="col"), html.Th(t(lang, "alloc_amount"), scope="col")])),
-        html.Tbody([html.Tr([html.Th(unit_name(r, lang), scope="row"),
+        html.Tbody([html.Tr([html.Th(export.unit_name(r, lang), scope="row"),
                              html.Td(number(r.need, lang, 2) if r.need == r.need else "–"),
                              html.Td(number(int(r.children), lang) if r.children == r.children else "–"),
                              html.Td(kr(r.amount))]) for r in frame.itertuples()]),
     ]), html.P(t(lang, "alloc_nothing", n=nothing), className="help") if nothing else None]
-
-
-def unit_name(row, lang: str) -> str:
-    """An allocation unit's name in the page's language: a cluster by the exports' one naming rule."""
-    lead = getattr(row, "lead", None)
-    if isinstance(lead, str):
-        from layers.export import cluster_name
-        return cluster_name({"lead": lead, "members": row.members.split(",")}, lang)
-    return str(row.name)
-
-
-def check_allocation(budget, rule, unit, floor) -> tuple[tuple | None, str | None]:
-    """(budget, rule, unit, floor) as numbers and choices, or a problem (text key)."""
-    budget, floor = parse_decimal(budget), parse_decimal(floor or 0)  # the one reader of typed numbers
-    if budget is None or floor is None or abs(budget) > 10 * BUDGET_MAX or abs(floor) > 10 * BUDGET_MAX:
-        return None, "alloc_bad_number"
-    budget, floor = int(budget), int(floor)
-    if not 1 <= budget <= BUDGET_MAX or not 0 <= floor <= budget:
-        return None, "alloc_bad_number"
-    if rule not in RULES or unit not in UNITS:
-        return None, "alloc_bad_choice"
-    return (budget, rule, unit, floor), None
 
 
 def register_analysis_callbacks(app, ctx, cache) -> None:
@@ -152,7 +122,7 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
     def update_allocation(budget, rule, unit, floor, settled, view, lang):
         lang = known_lang(lang)
         settings = settings_of(view)
-        checked, problem = check_allocation(budget, rule, unit, floor)
+        checked, problem = check_terms(budget, rule, unit, floor)
         if settled is None or settings is None:
             return no_update, no_update, no_update
         if problem:
@@ -160,7 +130,7 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
         budget, rule, unit, floor = checked
         try:
             with ALLOCATION_ADMISSION.slot():
-                frame = allocation_frame(ctx, settings, budget, rule, unit, floor)
+                frame = export.allocation_frame(ctx, settings, budget, rule, unit, floor)
         except Busy:
             return None, html.P(t(lang, "busy"), className="method-notice", role="status"), no_update
         except EngineError as err:
@@ -184,24 +154,18 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
         alloc = {k: args.pop(k, None) for k in ("budget", "rule", "unit", "floor")}
         state, skipped = parse_query({k: [v] for k, v in args.items()}, ctx.options, ctx.scenario_state)
         lang = state.lang
-        checked, problem = check_allocation(alloc["budget"], alloc["rule"] or "need", alloc["unit"] or "level", alloc["floor"])
+        checked, problem = check_terms(alloc["budget"], alloc["rule"] or "need", alloc["unit"] or "level", alloc["floor"])
         if problem:
             return guard.client_error(400, t(lang, problem))
         try:
             with ALLOCATION_ADMISSION.slot():
-                frame = allocation_frame(ctx, view_settings(state), *checked)
+                frame = export.allocation_frame(ctx, view_settings(state), *checked)
         except Busy as err:
             return guard.client_error(503, str(err), {"Retry-After": str(err.retry_after)})
         except EngineError as err:
             return guard.client_error(400, str(err))
-        return Response(allocation_csv_text(ctx, state, skipped, frame, checked), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="fordelning-{date.today().isoformat()}.csv"'})
-
-
-def allocation_frame(ctx, settings: ViewSettings, budget: int, rule: str, unit: str, floor: int):
-    m = settings.method
-    return allocate(ctx.engine, budget, "cluster" if unit == "cluster" else settings.level, rule, floor, dict(settings.weights),
-                    m.normalisation, m.aggregation, m.cluster_settings)
+        return Response(export.allocation_csv(ctx, state, skipped, frame, checked), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{export.allocation_filename()}"'})
 
 
 def request_query(ctx, settings: ViewSettings, lang: str, budget, rule, unit, floor) -> str:
@@ -209,26 +173,3 @@ def request_query(ctx, settings: ViewSettings, lang: str, budget, rule, unit, fl
     from urllib.parse import urlencode
     state = State_(dict(settings.weights), settings.level, (), lang=lang, method=settings.method)
     return to_query(state).lstrip("?") + "&" + urlencode({"budget": budget, "rule": rule, "unit": unit, "floor": floor})
-
-
-def allocation_csv_text(ctx, state, skipped, frame, checked) -> str:
-    """The allocation as CSV: the exports' own header (export.export_header, through the one comment
-    writer), the allocation's terms, then one row per unit."""
-    from layers.export import export_header
-    budget, rule, unit, floor = checked
-    lang = state.lang
-    sep, dec = (";", ",") if lang == "sv" else (",", ".")
-    cur = t(lang, "currency")
-    weights = normalise_weights(check_weights(dict(view_settings(state).weights), ctx.engine.keys))  # shares, as the engine takes them
-    out = io.StringIO()
-    for line in export_header(ctx, state, skipped, weights):
-        out.write(comment_line(line, sep))
-    step = number(frame.attrs["step"], lang)
-    out.write(comment_line(f"{t(lang, 'alloc_title')}: {budget} {cur} · {t(lang, 'alloc_rule_' + rule)} · "
-                           f"{t(lang, 'alloc_floor')}: {floor} {cur} · {t(lang, 'alloc_step', step=step, currency=cur)}", sep))
-    writer = csv.writer(out, delimiter=sep, lineterminator="\n")
-    writer.writerow([t(lang, "alloc_col_code"), t(lang, "alloc_col_name"), t(lang, "alloc_need"), t(lang, "children_label"), t(lang, "alloc_amount")])
-    for r in frame.itertuples():
-        writer.writerow([neutralise(str(r.code)), neutralise(unit_name(r, lang)), "" if r.need != r.need else f"{r.need:.4f}".replace(".", dec),
-                         "" if r.children != r.children else int(r.children), int(r.amount)])
-    return "\ufeff" + out.getvalue()

@@ -206,14 +206,29 @@ def cmd_demo_build(args) -> int:
 
 def cmd_export(args) -> int:
     """Every export of the app, for one view, through the same registry (layers/export.py)."""
-    from .export import FORMATS, export_data, filename
+    from .analysis.allocation import check_terms
+    from .export import FORMATS, allocation_csv, allocation_filename, allocation_frame, export_data, filename
     from .release import Release
-    from .view import parse_query, query_from_cli, skipped_text
+    from .texts import t
+    from .view import parse_query, query_from_cli, skipped_text, view_settings
     release = Release.load(args.package)
     state, skipped = parse_query(query_from_cli(args), release.options)
     if skipped:  # as the page's notice says it; the files' headers say it too
         labels = {i.key: i.key for i in release.pkg.manifest.indicators}
         print(f"skipped: {skipped_text('en', skipped, labels)}", file=sys.stderr)
+    if args.product == "allocation":  # the allocation panel's CSV, as /api/allocation.csv writes it
+        terms, problem = check_terms(args.budget, args.rule, args.unit, args.floor)
+        if problem:
+            raise EngineError(t("en", problem))
+        body = allocation_csv(release, state, skipped, allocation_frame(release, view_settings(state), *terms), terms)
+        path = args.output / allocation_filename() if args.output and not args.output.suffix else args.output
+        if path is None:
+            sys.stdout.buffer.write(body)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+            print(f"{path} ({len(body):,} bytes)", file=sys.stderr)
+        return 0
     formats = list(FORMATS) if args.format == "all" else [args.format]
     data = export_data(release, state, skipped)
     to_stdout = args.output is None and len(formats) == 1
@@ -383,7 +398,13 @@ def parser() -> argparse.ArgumentParser:
     from .export import FORMATS
     from .view import add_cli_options
     add_cli_options(ex)
-    ex.add_argument("--format", choices=[*FORMATS, "all"], default="csv")
+    ex.add_argument("--format", choices=[*FORMATS, "all"], default="csv", help="for the ranking (the allocation is CSV)")
+    ex.add_argument("--product", choices=["ranking", "allocation"], default="ranking",
+                    help="the ranking (every format) or the allocation panel's split of a budget (CSV)")
+    ex.add_argument("--budget", help="allocation: kronor, e.g. 10000000")
+    ex.add_argument("--rule", default="need", help="allocation: need, children or need_children")
+    ex.add_argument("--unit", default="level", help="allocation: level (the view's areas) or cluster")
+    ex.add_argument("--floor", default="0", help="allocation: every amount is 0 or at least this (kronor)")
     ex.add_argument("--output", type=Path, help="a file, or a folder for --format all (default: the standard output; "
                                                  "for all, the current folder)")
     ex.add_argument("--package", type=Path, default=DEFAULT_PACKAGE, help="data package folder (default: data/malmo)")

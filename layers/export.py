@@ -9,6 +9,7 @@ neutralised against spreadsheet formulas in CSV and XLSX (layers/cells.py).
 """
 from __future__ import annotations
 
+import csv
 import io
 import json
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .analysis.allocation import allocate
 from .cells import comment_line, neutralise, neutralise_frame, one_line
+from .weights import check_weights, normalise_weights
 from .disclosure import DECIMALS
 from .data.provenance import credits
 from . import clusters, provenance
@@ -225,3 +228,45 @@ FORMATS: dict[str, Format] = {
 
 def filename(ctx, state: State, fmt: str) -> str:
     return f"malmo-index-{state.level}{'-DEMO' if ctx.pkg.is_generated() else ''}.{fmt}"
+
+
+# --- the allocation (the panel's "Vad betyder det för pengarna?"): one product, CSV --------------
+
+def allocation_filename() -> str:
+    return f"fordelning-{date.today().isoformat()}.csv"
+
+
+def allocation_frame(ctx, settings, budget: int, rule: str, unit: str, floor: int):
+    m = settings.method
+    return allocate(ctx.engine, budget, "cluster" if unit == "cluster" else settings.level, rule, floor, dict(settings.weights),
+                    m.normalisation, m.aggregation, m.cluster_settings)
+
+
+def unit_name(row, lang: str) -> str:
+    """An allocation unit's name in the page's language: a cluster by the exports' one naming rule."""
+    lead = getattr(row, "lead", None)
+    if isinstance(lead, str):
+        return cluster_name({"lead": lead, "members": row.members.split(",")}, lang)
+    return str(row.name)
+
+
+def allocation_csv(ctx, state, skipped, frame, checked) -> bytes:
+    """The allocation as CSV: the exports' own header (export.export_header, through the one comment
+    writer), the allocation's terms, then one row per unit."""
+    budget, rule, unit, floor = checked
+    lang = state.lang
+    sep = ";" if lang == "sv" else ","
+    cur = t(lang, "currency")
+    weights = normalise_weights(check_weights(dict(view_settings(state).weights), ctx.engine.keys))  # shares, as the engine takes them
+    out = io.StringIO()
+    for line in export_header(ctx, state, skipped, weights):
+        out.write(comment_line(line, sep))
+    step = number(frame.attrs["step"], lang, group=False)  # a comma would split the comment cell in English
+    out.write(comment_line(f"{t(lang, 'alloc_title')}: {budget} {cur} · {t(lang, 'alloc_rule_' + rule)} · "
+                           f"{t(lang, 'alloc_floor')}: {floor} {cur} · {t(lang, 'alloc_step', step=step, currency=cur)}", sep))
+    writer = csv.writer(out, delimiter=sep, lineterminator="\n")
+    writer.writerow([t(lang, "alloc_col_code"), t(lang, "alloc_col_name"), t(lang, "alloc_need"), t(lang, "children_label"), t(lang, "alloc_amount")])
+    for r in frame.itertuples():
+        writer.writerow([neutralise(str(r.code)), neutralise(unit_name(r, lang)), "" if r.need != r.need else number(r.need, lang, 4, group=False),
+                         "" if r.children != r.children else int(r.children), int(r.amount)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

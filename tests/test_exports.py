@@ -141,3 +141,15 @@ def test_the_command_line_writes_the_apps_files_for_the_same_view(client, tmp_pa
             text = [subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True, check=True).stdout
                     for p in (path, tmp_path / "app.pdf")]
             assert text[0] == text[1] and "Herrgården" in text[0]
+
+
+def test_the_command_line_writes_the_apps_allocation_csv(client, tmp_path):
+    from cli_support import run_cli
+    view, terms = "w=inte_behorig:2,trangboddhet:1&level=geso&lang=en", {"budget": "10000000", "rule": "children", "unit": "level", "floor": "0"}
+    app = client.get("/api/allocation.csv?" + view + "&" + "&".join(f"{k}={v}" for k, v in terms.items()))
+    assert app.status_code == 200
+    done = run_cli("export", "--product", "allocation", "--output", str(tmp_path), *[a for k, v in terms.items() for a in (f"--{k}", v)], "?" + view)
+    assert done.returncode == 0, done.stderr
+    (path,) = tmp_path.iterdir()
+    assert app.headers["Content-Disposition"].endswith(f'filename="{path.name}"') and path.read_bytes() == app.data
+    assert run_cli("export", "--product", "allocation", "--budget", "0", "?" + view).returncode == 2

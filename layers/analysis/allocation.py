@@ -24,6 +24,7 @@ from ..clusters import ClusterSettings, find_clusters
 from ..disclosure import DECIMALS, round_counts
 from ..engine import Engine
 from ..errors import EngineError
+from ..reading import parse_decimal
 
 RULES = ("need", "children", "need_children")
 STEP = 1000  # kronor: amounts are whole thousands
@@ -64,7 +65,24 @@ def split(basis: np.ndarray, budget: int, floor: int = 0, keys=None, step: int =
     return largest_remainder(np.where(active, exact, 0) / step, steps, keys) * step
 
 
+UNITS = ("level", "cluster")  # the view's level, or the clusters
+BUDGET_MAX = 10**12  # kronor
 MAP_QUANTILES = (0.25, 0.5, 0.75)
+
+
+def check_terms(budget, rule, unit, floor) -> tuple[tuple | None, str | None]:
+    """The allocation's terms as typed (the page's panel, a link, the CLI) → (budget, rule, unit,
+    floor) as numbers and choices, or the text key of the problem."""
+    budget, floor = parse_decimal(budget), parse_decimal(floor or 0)  # the one reader of typed numbers
+    if budget is None or floor is None or abs(budget) > 10 * BUDGET_MAX or abs(floor) > 10 * BUDGET_MAX:
+        return None, "alloc_bad_number"
+    budget, floor = int(budget), int(floor)
+    if not 1 <= budget <= BUDGET_MAX or not 0 <= floor <= budget:
+        return None, "alloc_bad_number"
+    if rule not in RULES or unit not in UNITS:
+        return None, "alloc_bad_choice"
+    return (budget, rule, unit, floor), None
+
 
 
 def map_classes(amounts: dict[str, int]) -> dict:
