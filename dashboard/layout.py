@@ -14,7 +14,7 @@ from layers.facilities import drawable
 
 from layers import palette, provenance
 from .presets import presets_for
-from layers.view import spec_json, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
+from layers.view import spec_json, to_controls, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from layers.reading import fold
 from layers.texts import TEXTS, t, label
 from .urls import EMBED_VIEWS
@@ -136,7 +136,27 @@ def how_it_works(lang: str) -> html.Details:
     ])
 
 
+def show_view(node, controls: dict[str, dict]) -> None:
+    """Set every control of the view in a page's component tree to what the view says
+    (layers/view.py to_controls): a new view parameter needs no code here."""
+    if isinstance(node, (list, tuple)):
+        for child in node:
+            show_view(child, controls)
+        return
+    if not hasattr(node, "_prop_names"):
+        return
+    for prop, value in controls.get(getattr(node, "id", None), {}).items():
+        setattr(node, prop, value)
+    show_view(getattr(node, "children", None), controls)
+
+
 def build_layout(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
+    page = _page(ctx, state, skipped)
+    show_view(page, to_controls(state, ctx.options))
+    return page
+
+
+def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
     lang = state.lang
     m = ctx.pkg.manifest
     other = "en" if lang == "sv" else "sv"

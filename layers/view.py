@@ -360,6 +360,25 @@ def to_store(state: State, keys=None) -> dict:
     return out
 
 
+def to_controls(state: State, options: Options) -> dict[str, dict[str, Any]]:
+    """What every control of the view shows for a state, by component id: {id: {property: value}}
+    (one control per item where the id has "{}"). The page is built with it, and presentation
+    mode sets the controls the same way (assets/malmo-core.js malmoFields.controls)."""
+    store = to_store(state)
+    out: dict[str, dict[str, Any]] = {}
+    for f in FIELDS:
+        if not f.control:
+            continue
+        id_, prop = f.control
+        value = store[f.key]
+        if "{}" not in id_:
+            out[id_] = {prop: value}
+            continue
+        for item in choices_of(f, options):
+            out[id_.replace("{}", item)] = {prop: value[item] if f.kind == "weights" else ([item] if item in value else [])}
+    return out
+
+
 def from_store(store, options: Options) -> tuple[State, list[tuple[str, dict]]]:
     """A state from the controls' values (the `view` store, as the browser writes it), checked by the
     one parser: the page's controls obey exactly the rules a link does."""
