@@ -217,7 +217,7 @@ def cmd_export(args) -> int:
         labels = {i.key: i.key for i in release.pkg.manifest.indicators}
         print(f"skipped: {skipped_text('en', skipped, labels)}", file=sys.stderr)
     if args.product == "allocation":  # the allocation panel's CSV, as /api/allocation.csv writes it
-        terms, problem = check_terms(args.budget, args.rule, args.unit, args.floor)
+        terms, problem = check_terms(args.budget, state.alloc_rule, args.unit, args.floor)  # the rule is the view's (--rule)
         if problem:
             raise EngineError(t("en", problem))
         body = allocation_csv(release, state, skipped, allocation_frame(release, view_settings(state), *terms), terms)
@@ -402,7 +402,6 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--product", choices=["ranking", "allocation"], default="ranking",
                     help="the ranking (every format) or the allocation panel's split of a budget (CSV)")
     ex.add_argument("--budget", help="allocation: kronor, e.g. 10000000")
-    ex.add_argument("--rule", default="need", help="allocation: need, children or need_children")
     ex.add_argument("--unit", default="level", help="allocation: level (the view's areas) or cluster")
     ex.add_argument("--floor", default="0", help="allocation: every amount is 0 or at least this (kronor)")
     ex.add_argument("--output", type=Path, help="a file, or a folder for --format all (default: the standard output; "

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from .analysis.allocation import RULES as ALLOCATION_RULES
 from .classify import METHODS as CLASSIFICATIONS
 from .normalise import AGGREGATIONS, METHODS as NORMALISATIONS
 from .reading import parse_decimal as parse_number
@@ -55,6 +56,7 @@ class State:
     mode: str = ""  # "present": the wall's presentation mode
     scenario_id: str = ""  # the saved scenario the link opened (?s=), if any; not part of the query
     map_mode: str = "index"  # what the map colours: index, certainty (p_top), hotspots, allocation
+    alloc_rule: str = "need"  # how the allocation panel splits a budget
 
 
 @dataclass
@@ -120,6 +122,7 @@ FIELDS: tuple[Field, ...] = (
     Field("sort", "sort", "sort", choices="sort_columns", control=("table-sort", "data"), cli="ranking order, e.g. index:desc"),
     Field("mode", "mode", "choice", choices=MODES, scenario=False),
     Field("map", "map_mode", "choice", choices=MAP_MODES, control=("map-mode", "value"), cli="what the map colours"),
+    Field("rule", "alloc_rule", "choice", choices=ALLOCATION_RULES, control=("alloc-rule", "value"), cli="how the allocation splits a budget"),
 )
 BY_KEY = {f.key: f for f in FIELDS}
 PARAMS = (*BY_KEY, "s")  # s=<id>: start from a saved scenario (not a field: it names one)

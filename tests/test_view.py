@@ -81,3 +81,20 @@ def test_one_reader_of_typed_numbers_and_names():
     assert [parse_decimal(t) for t in ("0,55", "0.55", " 1 234,5 ", "1.234,5", "1,234.5", "\u22122", "abc", "inf", "1e400", True)] == \
         [0.55, 0.55, 1234.5, 1234.5, 1234.5, -2.0, None, None, None, None]
     assert fold("Södra Sofielund") == "sodra sofielund" and fold("ÅÄÖé") == "aaoe"
+
+
+def test_every_field_has_its_name_in_both_languages():
+    """A field's one text key: the notice names a skipped part by it (param_<key>)."""
+    from layers.texts import TEXTS
+    for lang in ("sv", "en"):
+        assert [f.key for f in FIELDS if f"param_{f.key}" not in TEXTS[lang]] == [], lang
+
+
+def test_the_allocation_rule_is_a_view_parameter(options):
+    """The field added to show that a parameter is one Field and one text key: the rule travels in
+    links, scenarios, the page's controls and the CLI like every other."""
+    state, skipped = parse_query({"rule": "children"}, options)
+    assert skipped == [] and state.alloc_rule == "children" and to_query(state).endswith("&rule=children")
+    assert "rule=children" in scenario_query(state) and to_store(state)["rule"] == "children"
+    assert parse_query({"rule": "lottery"}, options)[1] == [("url_bad_value", {"name": "rule"})]
+    assert to_query(options.default()).find("rule=") < 0  # the default is not written: every older link reads the same

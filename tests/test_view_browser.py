@@ -139,3 +139,22 @@ def test_the_browser_writes_the_query_the_server_writes(server, browser):
     wait_for(browser, SETTLED, timeout=40)
     written = browser.execute_script("return arguments[0].map(v => window.malmoFields.query(window.malmoViewSpec, v))", stores)
     assert written == expected
+
+
+def test_a_new_view_parameter_travels_without_code_of_its_own(server, browser):
+    """The allocation rule (one Field in layers/view.py, one text key) opens from a link, follows the
+    control into the address, and comes back from a saved scenario."""
+    browser.get(server + "/?rule=children")
+    stable_search(browser)
+    checked = "return document.querySelector('#alloc-rule input:checked').closest('label').textContent.trim()"
+    assert browser.execute_script(checked) == t("sv", "alloc_rule_children")
+    assert "rule=children" in browser.execute_script("return location.search")
+    label = [e for e in browser.find_elements(By.CSS_SELECTOR, "#alloc-rule label") if e.text.strip() == t("sv", "alloc_rule_need_children")][0]
+    browser.execute_script("arguments[0].querySelector('input').click()", label)
+    wait_for(browser, "return location.search.indexOf('rule=need_children') > 0")
+    saved = requests.post(server + "/api/scenarios", json={"name": "Regel", "state": browser.execute_script("return window.malmoQuery")},
+                          timeout=10).json()
+    assert "rule=need_children" in saved["state"]
+    browser.get(server + f"/?s={saved['id']}")
+    stable_search(browser)
+    assert browser.execute_script(checked) == t("sv", "alloc_rule_need_children")
