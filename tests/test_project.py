@@ -82,3 +82,19 @@ def test_every_text_the_browser_names_is_in_the_catalogue_and_sent():
     for lang in ("sv", "en"):
         assert not named - set(TEXTS[lang]), (lang, sorted(named - set(TEXTS[lang])))
     assert named <= set(BROWSER_TEXT_KEYS)
+
+
+def test_every_environment_setting_is_documented_and_every_documented_one_is_read():
+    """As datasette tests its settings: each variable the code reads has its row in the README's
+    table, and each row names a variable the code reads."""
+    import re
+    code = "\n".join(p.read_text(encoding="utf-8") for folder in ("dashboard", "layers", "deploy")
+                     for p in (ROOT / folder).rglob("*.py")) + (ROOT / "app.py").read_text(encoding="utf-8")
+    read = set(re.findall(r"(?:os\.environ(?:\.get\(|\[)|getenv\(|per_minute\()\"([A-Z][A-Z0-9_]+)\"", code))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("Configuration by environment:"):].split("\n\n")[1]  # the table after that line
+    first_cells = re.findall(r"^\| (`[^|]*`) \|", table, re.M)
+    rows = {name for cell in first_cells for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
+    assert read, "the pattern found nothing"
+    assert not read - rows, f"read but not documented: {sorted(read - rows)}"
+    assert not rows - read, f"documented but never read: {sorted(rows - read)}"
