@@ -49,9 +49,9 @@
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
-  // A cluster's name in the page's language: its highest member, "… m.fl." / "… and others" when several.
+  // A cluster's name in the page's language, as the server named it (layers/clusters.py cluster_name).
   function clusterName(cluster, texts) {
-    return cluster.members.length > 1 ? say(texts, "cluster_name", {name: cluster.lead}) : cluster.lead;
+    return (cluster.names && cluster.names[texts.lang]) || cluster.lead;
   }
 
   // The outlines of groups of areas (/api/outlines), in canonical order: the same groups give the

@@ -51,7 +51,10 @@ class Cluster:
 
     def as_dict(self) -> dict:
         """As shown and exported: counts rounded (disclosure.round_counts)."""
-        return {"id": self.id, "name": self.name, "lead": self.member_names[0], "mean_index": round(self.mean_index, 4),
+        from .texts import LANGUAGES
+        return {"id": self.id, "name": self.name, "lead": self.member_names[0],
+                "names": {lang: cluster_name(self.member_names[0], len(self.members), lang) for lang in LANGUAGES},
+                "mean_index": round(self.mean_index, 4),
                 "population": int(round_counts(self.population)), "children_0_18": int(round_counts(self.children)),
                 "members": [{"code": c, "name": n, "core": c in self.core} for c, n in zip(self.members, self.member_names)]}
 

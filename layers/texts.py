@@ -707,6 +707,9 @@ def number(value, lang: str, decimals: int | None = None, group: bool = True, si
     English '1,234.50'. `decimals` None: as short as it reads (6 significant digits); `group`
     False for a spreadsheet cell (no grouping, an ASCII minus a spreadsheet reads as a number);
     `sign` puts '+' before a positive number."""
+    if decimals is not None:  # ties away from zero, as Intl does (Python's own formatting rounds half to even)
+        from decimal import ROUND_HALF_UP, Decimal
+        value = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     text = f"{value:{'+' if sign else ''}{',' if group else ''}{'g' if decimals is None else f'.{decimals}f'}}"
     if lang != "sv":
         return text

@@ -158,3 +158,16 @@ def test_a_new_view_parameter_travels_without_code_of_its_own(server, browser):
     browser.get(server + f"/?s={saved['id']}")
     stable_search(browser)
     assert browser.execute_script(checked) == t("sv", "alloc_rule_need_children")
+
+
+def test_the_browser_writes_numbers_as_the_server_does(server, browser):
+    """lib.fmt (Intl.NumberFormat) and layers/texts.number are the same rule in two languages."""
+    from layers.texts import number
+    values = [0, 0.5, 1234.5, -0.25, 1e6, 12.345, -9876.5]
+    browser.get(server + "/")
+    wait_for(browser, SETTLED, timeout=40)
+    for lang in ("sv", "en"):
+        for decimals in (0, 1, 2, 4):
+            shown = browser.execute_script("return arguments[0].map(v => window.malmoLib.fmt(v, arguments[1], arguments[2]))",
+                                           values, lang, decimals)
+            assert shown == [number(v, lang, decimals) for v in values], (lang, decimals)
