@@ -38,6 +38,12 @@
       return;
     }
     if (el.closest(".notice-close")) { el.closest(".notice").hidden = true; return; }
+    const skip = el.closest(".skip-links a");
+    if (skip) {  // focus where the link says (the address keeps its query: no #hash in the state)
+      const target = document.getElementById(skip.getAttribute("href").slice(1));
+      if (target) { event.preventDefault(); target.focus(); target.scrollIntoView({block: "start"}); }
+      return;
+    }
     if (el.closest("a.how-link")) {
       const how = document.getElementById("how-it-works");
       if (how) { event.preventDefault(); how.open = true; how.scrollIntoView({block: "start"}); how.querySelector("summary").focus(); }

@@ -19,6 +19,9 @@
     const mark = view.stroke && view.stroke[code];  // compare: entering (solid) or leaving (dotted) the top N
     if (mark && !selected) return {fillColor: view.fill[code] || lib().NO_DATA, fillOpacity: 0.82, color: "#000000", weight: 4,
                                    dashArray: mark === "leave" ? "2 6" : null, lineCap: "round", opacity: 1};
+    if (view.keyed === code && !selected) {  // the area the map's keys are on: a dashed black ring
+      return {fillColor: view.fill[code] || lib().NO_DATA, fillOpacity: 0.82, dashArray: "6 4", color: "#000000", weight: 4, opacity: 1};
+    }
     return {fillColor: view.fill[code] || lib().NO_DATA, fillOpacity: 0.82, dashArray: null,
             color: selected ? "#000000" : "#4d4d4d", weight: selected ? 4 : 0.7, opacity: 1};
   }
@@ -104,8 +107,69 @@
     });
   }
 
+  // --- the map from the keyboard (WCAG 2.1.1, 2.4.3): one Tab stop, named, whose arrow keys go
+  // through the areas in rank order, each said with its index and rank; Enter shows the area.
+  let drawn = null;  // {vm, info, texts} of the last paint
+  let keyAt = -1;
+  function keyOrder() {
+    const vm = drawn.vm, info = drawn.info;
+    return info.codes.map(function (c, i) { return i; }).sort(function (a, b) {
+      const ra = vm.rank[a] || 1e9, rb = vm.rank[b] || 1e9;
+      return ra !== rb ? ra - rb : drawn.texts.lang && lib().collator[drawn.texts.lang].compare(info.names[a], info.names[b]);
+    });
+  }
+  function keyTo(delta, absolute) {
+    if (!drawn) return;
+    const order = keyOrder(), n = order.length;
+    keyAt = absolute !== undefined ? absolute : (keyAt < 0 ? (delta > 0 ? 0 : n - 1) : (keyAt + delta + n) % n);
+    const i = order[keyAt], code = drawn.info.codes[i], before = window.malmoView.keyed;
+    window.malmoView.keyed = code;
+    [before, code].forEach(function (c) { const l = c && window.malmoLayers[c]; if (l && l._map) l.setStyle(areaStyle(c)); });
+    const layer = window.malmoLayers[code], map = someMap();
+    if (layer && map && layer.getBounds && !map.getBounds().contains(layer.getBounds())) map.panTo(layer.getBounds().getCenter(), {animate: false});
+    const vm = drawn.vm, texts = drawn.texts, name = drawn.info.names[i];
+    const status = document.getElementById("map-status");
+    if (status) {
+      status.textContent = vm.rank[i] ? lib().say(texts, "map_key_area", {name: name, index: lib().fmt(vm.index[i], texts.lang, 2), rank: vm.rank[i],
+                                                                        n: vm.rank.filter(function (r) { return r > 0; }).length})
+                                      : lib().say(texts, "map_key_no_index", {name: name});
+    }
+  }
+  function keyStop() {
+    const before = window.malmoView.keyed;
+    window.malmoView.keyed = null;
+    keyAt = -1;
+    const l = before && window.malmoLayers[before];
+    if (l && l._map) l.setStyle(areaStyle(before));
+  }
+  document.addEventListener("keydown", function (event) {  // capture: before Leaflet's own keys pan the map
+    const map = someMap();
+    if (!map || event.target !== map.getContainer() || event.altKey || event.ctrlKey || event.metaKey) return;
+    const step = {ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1}[event.key];
+    if (step) keyTo(step);
+    else if (event.key === "Home") keyTo(0, 0);
+    else if (event.key === "End") keyTo(0, drawn ? drawn.info.codes.length - 1 : 0);
+    else if ((event.key === "Enter" || event.key === " ") && window.malmoView.keyed) {
+      window.dash_clientside.set_props("selected-area", {data: window.malmoView.keyed});
+    } else if (event.key === "Escape" && window.malmoView.keyed) keyStop();
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+  }, true);
+  // The map's one Tab stop is its container: the areas' paths (which Leaflet's tooltips make
+  // focusable in Chromium) leave the Tab order; the container is named and says its keys.
+  function mapStop(map) {
+    const el = map.getContainer();
+    if (el.getAttribute("aria-describedby") !== "map-keys" && document.getElementById("map-keys")) {
+      el.setAttribute("aria-label", (document.querySelector(".map-area") || el).getAttribute("aria-label") || "");
+      el.setAttribute("aria-describedby", "map-keys");
+    }
+  }
+
   // Recolour the drawn areas for a view model, label them, and follow the selection.
   function paint(vm, info, selected, texts) {
+    drawn = {vm: vm, info: info, texts: texts};
+    if (keyAt >= 0) keyStop();  // another view: the order the keys went through has changed
     const fill = {};
     const priority = {};
     info.codes.forEach(function (code, i) {
@@ -125,7 +189,7 @@
     }
     Object.keys(vm.labels || {}).forEach(function (code) { labels[code] = vm.labels[code]; priority[code] = -200 + (priority[code] || 0) / 1e7; });
     window.malmoView = {fill: fill, labels: labels, priority: priority, selected: selected, allLabels: window.malmoView.allLabels,
-                        stroke: vm.stroke || null};
+                        stroke: vm.stroke || null, keyed: null};
     Object.keys(window.malmoLayers).forEach(function (code) {  // layers of a level no longer shown
       const layer = window.malmoLayers[code];
       if (!layer._map) { layer.unbindTooltip(); delete window.malmoLayers[code]; }
@@ -154,6 +218,11 @@
       layer._malmoName = p.name;
       bindLabel(layer, p.name, window.malmoView.labels[p.code] || (window.malmoView.allLabels ? p.name : null));
       window.malmoLayers[p.code] = layer;
+      layer.on("add", function () {  // out of the Tab order: the map's keys choose the areas
+        const el = layer.getElement && layer.getElement();
+        if (el) { el.setAttribute("tabindex", "-1"); el.setAttribute("focusable", "false"); }
+        if (layer._map) mapStop(layer._map);
+      });
       if (!focusQueued) {  // once the level's layers are in: one check per load, not one per area
         focusQueued = true;
         setTimeout(function () { focusQueued = false; if (applyFocus()) queueDeclutter(); }, 0);

@@ -177,6 +177,9 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
     age_label = {g: t(lang, "age_group", ages=g.replace("-", "–")) for g in ctx.options.age_groups}
     positions = to_store(state, ("w",))["w"]  # the sliders as the view store holds them (layers/view.py), as presentation mode sets them
     return html.Div(id="page", lang=lang, className=f"lang-{lang}" + (" present" if state.mode == "present" else ""), children=[
+        html.Nav(className="skip-links", **{"aria-label": t(lang, "skip_title")}, children=[  # the first Tab stops of the page
+            html.A(t(lang, "skip_map"), href="#map"), html.A(t(lang, "skip_ranking"), href="#ranking-table-container"),
+            html.A(t(lang, "skip_controls"), href="#controls")]),
         dcc.Store(id="texts", data={**client_texts(lang, ctx), "mode": state.mode, "present": state.mode == "present",
                                         "scenario_id": state.scenario_id}),
         dcc.Store(id="view-spec", data=spec_json(ctx.options, lang, state.mode)),  # layers/view.py's fields, for the browser
@@ -214,7 +217,7 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
         *notices,
         html.Div(t(lang, "server_gone"), id="server-notice", className="notice server", role="alert", hidden=True),
         html.Main(className="grid", children=[
-            html.Aside(className="controls", children=html.Details(open=True, className="controls-fold", children=[
+            html.Aside(className="controls", id="controls", tabIndex="-1", children=html.Details(open=True, className="controls-fold", children=[
                 # on a phone the controls follow the map and can be folded away (the summary shows there only)
                 html.Summary(t(lang, "controls_title"), className="controls-summary"),
                 html.Div(className="field", children=[
@@ -252,6 +255,8 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
                 embed_dialog(ctx, lang),
             ])),
             html.Section(className="map-area", **{"aria-label": t(lang, "map_label")}, children=[
+                html.P(t(lang, "map_keys"), id="map-keys", className="visually-hidden"),
+                html.P(id="map-status", className="visually-hidden", role="status"),  # the area the keys are on
                 dl.Map(id="map", center=ctx.center, zoom=11.5, eventHandlers={"zoomend": {"variable": "malmo.onZoom"}}, minZoom=9, maxZoom=17, preferCanvas=ctx.prefer_canvas, zoomSnap=0.25,
                        style={"height": "100%", "width": "100%"}, children=basemap + [
                     dl.GeoJSON(id="areas", url=ctx.geometry_url(state.level),
@@ -429,6 +434,8 @@ def place_markers(ctx, kind: str, lang: str) -> list:
             id=f"place-{f['id']}", position=[f["lat"], f["lon"]],
             # a place known only by its area is drawn beside the area's centre (offset up and right),
             # so a click at the centre selects the area, not the place
+            title=f"{labels.get(kind, kind)}: {f['name']}",  # the marker's name for a screen reader, not its letter
+            keyboard=False,  # not a Tab stop each (the map is one); the card names the places in and near each area
             iconOptions={"className": f"place-icon place-{kind}" + (" approximate" if approximate else ""),
                          "html": KIND_SYMBOL.get(kind, "•"), "iconSize": [24, 24],
                          "iconAnchor": [-6, 30] if approximate else [12, 12]},

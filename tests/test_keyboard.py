@@ -1,0 +1,91 @@
+"""What an auditor tests with the keyboard only, beyond axe (WCAG 2.1.1, 2.4.1, 2.4.3, 2.4.7, 1.4.11):
+the skip links come first, the map is one named Tab stop whose arrow keys go through the areas and
+whose Enter opens one, every control shows the one focus ring, and the place markers have names."""
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from browser_support import settled, wait_for
+
+pytestmark = pytest.mark.browser
+WINDOW = (1366, 900)
+DRAWN = "return window.malmoPainted && document.querySelectorAll('#ranking-table tbody tr').length >= {n}"
+FOCUSED = ("const e = document.activeElement; return (e.id || '') + '|' + e.tagName + '|' + (e.getAttribute('class') || '') + '|' +"
+           " (e.closest('.leaflet-container') ? 'in-map' : '')")
+
+
+def open_page(browser, url, n=5):
+    browser.get(url)
+    wait_for(browser, DRAWN.format(n=n), timeout=40)
+    settled(browser)
+
+
+def tab_stops(browser, count: int) -> list[str]:
+    browser.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    out = []
+    for _ in range(count):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        out.append(browser.execute_script(FOCUSED))
+    return out
+
+
+@pytest.mark.parametrize("level,n", [("geso", 14), ("delomrade", 136), ("nyko", 100)])
+def test_the_map_is_a_handful_of_tab_stops_at_every_level(server, browser, level, n):
+    open_page(browser, server + f"/?level={level}", n)
+    stops = tab_stops(browser, 90)
+    in_map = [s for s in stops if s.endswith("in-map") or s.startswith("map|")]
+    assert [s for s in in_map if "leaflet-interactive" in s] == []  # no area and no place marker is a Tab stop
+    assert len(in_map) <= 4, in_map  # the map itself and its zoom buttons
+    assert any(s.startswith("map|") for s in stops)
+
+
+def test_skip_links_come_first_and_go_where_they_say(server, browser):
+    open_page(browser, server + "/")
+    stops = tab_stops(browser, 3)
+    assert [s.split("|")[1] for s in stops] == ["A", "A", "A"]
+    links = browser.find_elements(By.CSS_SELECTOR, ".skip-links a")
+    assert [a.get_attribute("href").split("#")[1] for a in links] == ["map", "ranking-table-container", "controls"]
+    browser.execute_script("document.querySelector('.skip-links a[href=\"#ranking-table-container\"]').focus()")
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(browser, "return document.activeElement.id === 'ranking-table-container'")
+
+
+def test_an_area_is_chosen_from_the_keyboard(server, browser):
+    open_page(browser, server + "/")
+    browser.execute_script("document.getElementById('map').focus()")
+    named = browser.execute_script("const m = document.getElementById('map'); return [m.getAttribute('aria-label'), "
+                                   "document.getElementById(m.getAttribute('aria-describedby')).textContent]")
+    assert named[0] and "pil" in named[1].lower()
+    first = browser.execute_script("return document.querySelector('#ranking-table tbody tr').getAttribute('data-code')")
+    name = browser.execute_script("return document.querySelector('#ranking-table tbody tr .col-name').innerText")
+    browser.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    wait_for(browser, f"return document.getElementById('map-status').textContent.indexOf({name!r}) === 0")
+    assert "plats 1 av" in browser.find_element(By.ID, "map-status").get_attribute("textContent")
+    browser.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    wait_for(browser, "return document.getElementById('map-status').textContent.indexOf('plats 2 av') > 0")
+    browser.switch_to.active_element.send_keys(Keys.ARROW_UP, Keys.ENTER)
+    wait_for(browser, f"return document.querySelector('#area-card h2') && document.querySelector('#area-card h2').innerText.indexOf({name!r}) >= 0")
+    assert browser.execute_script("return window.malmoView.selected") == first
+    assert browser.execute_script("return document.activeElement.id") == "map"  # the keys did not pan the map away from itself
+
+
+def test_every_kind_of_control_shows_the_one_focus_ring(server, browser):
+    open_page(browser, server + "/")
+    ring = ("const e = document.querySelector(arguments[0]); e.focus(); const s = getComputedStyle(e);"
+            " return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow]")
+    for selector in ("#weight-inte_behorig .rc-slider-handle", "#area-search", "#copy-link", "#language-link",
+                     "#ranking-table-container", "#scenario-name"):
+        browser.execute_script("document.getElementById('scenarios').open = true")
+        browser.switch_to.active_element.send_keys(Keys.SHIFT)  # keyboard modality, as after Tab
+        style, width, colour, shadow = browser.execute_script(ring, selector)
+        assert (style, width, colour) == ("solid", "3px", "rgb(8, 48, 107)"), (selector, style, width, colour)
+        assert "rgb(255, 255, 255)" in shadow, (selector, shadow)
+
+
+def test_place_markers_are_named_by_kind_and_place(server, browser):
+    open_page(browser, server + "/")
+    names = browser.execute_script("return [...document.querySelectorAll('.leaflet-marker-icon.place-icon')].map(m => m.getAttribute('title'))")
+    assert names and all(n and ": " in n for n in names), names[:5]
+    assert any(n.startswith("Bibliotek: ") for n in names)
