@@ -121,7 +121,6 @@
         const texts = args.pop();
         const shownPreset = args.pop();
         window.malmoTexts = texts;
-        const total = args.reduce(function (a, b) { return a + (Number(b) || 0); }, 0);
         // Show which preset the sliders now match ("Egna vikter" if none), once the user pauses.
         clearTimeout(window.malmoPresetTimer);
         window.malmoPresetTimer = setTimeout(function () {
@@ -133,10 +132,10 @@
           window.malmoPresetLabel = match;
           setProps("preset-select", {value: match});
         }, 300);
-        return args.map(function (w) {
-          const pct = total > 0 ? Math.round(100 * (Number(w) || 0) / total) : 0;
-          return lib().say(texts, "share", {pct: pct + "\u00a0%"});
-        });
+        // the sliders are named and say their share at once, in the browser: not after the server's
+        // view model, which may be late or never come (4.1.2)
+        lib().afterPaint(function () { lib().nameControls(texts, ""); });
+        return lib().shareTexts(args, texts);
       },
 
       paint: function (vm, info, selected, mode, analysis, allocation, texts) {
@@ -309,7 +308,7 @@
         document.querySelectorAll("a.export-other").forEach(function (a) {  // the other exports follow the view too
           a.setAttribute("href", texts.base + "api/export." + a.getAttribute("data-format") + exported);
         });
-        document.title = texts.t.page_title;  // Dash's own title is fixed at start-up, in Swedish
+        // the server wrote the page's own title, in its language (dashboard/app.py page_title): keep it
         const other = v.lang === "sv" ? "en" : "sv";
         return [here, texts.base + "api/export.csv" + exported, V.query(spec, Object.assign({}, v, {lang: other}))];
       }

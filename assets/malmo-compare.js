@@ -62,10 +62,8 @@
       shares: function () {
         const args = Array.prototype.slice.call(arguments);
         const texts = args.pop();
-        const total = args.reduce(function (a, b) { return a + (Number(b) || 0); }, 0);
-        return args.map(function (w) {
-          return lib().say(texts, "share", {pct: (total > 0 ? Math.round(100 * (Number(w) || 0) / total) : 0) + "\u00a0%"});
-        });
+        lib().afterPaint(function () { lib().nameControls(texts, "cmp-"); });  // named at once, in the browser
+        return lib().shareTexts(args, texts);
       },
 
       paint: function (vm, info, texts) {

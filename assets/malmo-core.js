@@ -64,17 +64,31 @@
   // Controls that Dash draws without names: radio buttons of one group share a name (so arrow keys
   // move between them), and each weight slider's handle is named after its indicator and says its
   // share. `prefix` is "" on the dashboard, "cmp-" for B's sliders on the compare page.
+  // Each weight's share in words ("väger 25 %"), from the slider positions: the share beside each
+  // slider and the slider's own value text say the same.
+  function shareTexts(values, texts) {
+    const total = values.reduce(function (a, b) { return a + (Number(b) || 0); }, 0);
+    return values.map(function (w) {
+      return say(texts, "share", {pct: (total > 0 ? Math.round(100 * (Number(w) || 0) / total) : 0) + "\u00a0%"});
+    });
+  }
+
   function nameControls(texts, prefix) {
     document.querySelectorAll(".choice-items input[type=radio], #level-select input[type=radio], #uvas-age input[type=radio], #embed-view input[type=radio]").forEach(function (input) {
       const group = input.closest("[id]").id;
       if (input.name !== group) input.name = group;
     });
-    Object.keys(texts.indicators).forEach(function (key) {
+    const keys = Object.keys(texts.indicators);
+    const handles = keys.map(function (key) {
       const slider = document.getElementById(prefix + "weight-" + key);  // by id, not a selector built from a package's key
-      const handle = slider && slider.querySelector(".rc-slider-handle");
-      if (handle && handle.getAttribute("aria-label") !== texts.indicators[key]) handle.setAttribute("aria-label", texts.indicators[key]);
-      const share = document.getElementById(prefix + "share-" + key);
-      if (handle && share && share.textContent && handle.getAttribute("aria-valuetext") !== share.textContent) handle.setAttribute("aria-valuetext", share.textContent);
+      return slider && slider.querySelector(".rc-slider-handle");
+    });
+    const shares = shareTexts(handles.map(function (h) { return h ? Number(h.getAttribute("aria-valuenow")) : 0; }), texts);
+    keys.forEach(function (key, i) {
+      const handle = handles[i];
+      if (!handle) return;
+      if (handle.getAttribute("aria-label") !== texts.indicators[key]) handle.setAttribute("aria-label", texts.indicators[key]);
+      if (handle.getAttribute("aria-valuetext") !== shares[i]) handle.setAttribute("aria-valuetext", shares[i]);
     });
   }
 
@@ -180,7 +194,7 @@
 
   window.malmoLib = {
     h: h, fmt: fmt, say: say, textElement: textElement, escapeHtml: escapeHtml, plotlyText: plotlyText,
-    clusterName: clusterName, outlinesUrl: outlinesUrl, nameControls: nameControls, noUpdate: noUpdate, afterPaint: afterPaint,
+    clusterName: clusterName, shareTexts: shareTexts, outlinesUrl: outlinesUrl, nameControls: nameControls, noUpdate: noUpdate, afterPaint: afterPaint,
     collator: {sv: new Intl.Collator("sv"), en: new Intl.Collator("en")},
     colour: colour
   };

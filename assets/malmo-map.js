@@ -160,6 +160,14 @@
   // focusable in Chromium) leave the Tab order; the container is named and says its keys.
   function mapStop(map) {
     const el = map.getContainer();
+    const texts = window.malmoTexts || window.malmoCompareTexts;
+    [["in", "zoom_in"], ["out", "zoom_out"]].forEach(function (z) {  // Leaflet's own words are English (3.1.2)
+      const button = texts && el.querySelector(".leaflet-control-zoom-" + z[0]);
+      if (button && button.getAttribute("title") !== texts.t[z[1]]) {
+        button.setAttribute("title", texts.t[z[1]]);
+        button.setAttribute("aria-label", texts.t[z[1]]);
+      }
+    });
     if (el.getAttribute("aria-describedby") !== "map-keys" && document.getElementById("map-keys")) {
       el.setAttribute("aria-label", (document.querySelector(".map-area") || el).getAttribute("aria-label") || "");
       el.setAttribute("aria-describedby", "map-keys");

@@ -205,11 +205,18 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
-    const tag = (event.target && event.target.tagName) || "";
-    if (/^(INPUT|TEXTAREA|SELECT)$/.test(tag) && !(event.target.type === "radio")) return;
     const onWall = document.querySelector("#page.present");
     const onCompareWall = document.querySelector(".compare-page.present");
-    if (onWall && (event.key === "ArrowRight" || event.key === "ArrowLeft") && !(event.target.closest && event.target.closest(".rc-slider, .choice-items, .level-select"))) {
+    if ((onWall || onCompareWall) && event.key === "Escape") {  // Esc leaves presentation mode (the page without mode=present)
+      const leave = document.getElementById("present-link");
+      if (leave && onWall) { window.location.assign(leave.getAttribute("href")); return; }
+    }
+    // The wall's keys (← → C) work only when no control has the keyboard (2.1.4): on a button, a
+    // link, a slider, a field or the map they do what that control does.
+    const t = event.target;
+    const inControl = t && t.closest && t.closest("a, button, input, select, textarea, summary, [role=slider], .rc-slider, .leaflet-container, [tabindex]:not(body)");
+    if (inControl && !(t.closest && t.closest(".present-bar"))) return;
+    if (onWall && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
       event.preventDefault();
       present.step(event.key === "ArrowRight" ? 1 : -1);
     } else if (onWall && (event.key === "c" || event.key === "C")) {

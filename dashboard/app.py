@@ -1,6 +1,8 @@
 """The Dash app: `create_app()` returns it; `app.server` is the Flask app for gunicorn."""
 from __future__ import annotations
 
+from html import escape as html_escape
+
 import json
 import logging
 import os
@@ -44,8 +46,22 @@ class _Dash(dash.Dash):
     def interpolate_index(self, **kwargs):
         """The page's HTML, with <html lang> from the page's own URL (assistive technology reads it)."""
         kwargs["css"] = f"<style>{palette.css()}</style>" + kwargs.get("css", "")  # the colours, from layers/palette.py
+        if has_request_context():  # a title of its own for every route, in its language (2.4.2)
+            kwargs["title"] = html_escape(page_title(request.path, _lang(), request.args.get("mode", "")))
         html_page = super().interpolate_index(**kwargs)
         return html_page.replace("<html>", f'<html lang="{_lang()}">', 1) if has_request_context() else html_page
+
+
+def page_title(path: str, lang: str, mode: str = "") -> str:
+    """The page's title: what it is, then the product, in the page's language."""
+    from .urls import EMBED_VIEWS
+    product = t(lang, "page_title")
+    tail = path.rstrip("/").rsplit("/", 1)[-1]
+    if tail == "compare":
+        return f"{t(lang, 'compare_title')} – {product}"
+    if "/embed/" in path and tail in EMBED_VIEWS:
+        return f"{t(lang, 'view_' + tail)} – {product}"
+    return f"{t(lang, 'present_button')} – {product}" if mode == "present" else product
 
 
 def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:

@@ -89,3 +89,41 @@ def test_place_markers_are_named_by_kind_and_place(server, browser):
     names = browser.execute_script("return [...document.querySelectorAll('.leaflet-marker-icon.place-icon')].map(m => m.getAttribute('title'))")
     assert names and all(n and ": " in n for n in names), names[:5]
     assert any(n.startswith("Bibliotek: ") for n in names)
+
+
+def test_sliders_are_named_before_the_server_answers(server, browser):
+    """The view-model request is held back (as a slow or absent server would): the sliders still
+    have their names and their shares as value texts."""
+    hold = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+        const f = window.fetch.bind(window);
+        window.fetch = function (input, init) {  // the view model's request never answers
+            if (init && typeof init.body === 'string' && init.body.indexOf('view-model.data') >= 0) return new Promise(function () {});
+            return f(input, init);
+        };"""})
+    try:
+        browser.get(server + "/")
+        wait_for(browser, "return document.querySelectorAll('.rc-slider-handle').length === 4")
+        names = wait_for(browser, "const h = [...document.querySelectorAll('#page .weight .rc-slider-handle')];"
+                                  " return h.every(e => e.getAttribute('aria-label') && e.getAttribute('aria-valuetext')) &&"
+                                  " h.map(e => [e.getAttribute('aria-label'), e.getAttribute('aria-valuetext')])", timeout=10)
+        assert names[0] == ["Inte behörig till yrkesprogram", "väger 25\u00a0%"], names
+        assert not browser.execute_script("return window.malmoLastView")  # the server really did not answer
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": hold["identifier"]})
+
+
+@pytest.mark.parametrize("path,title", [("/", "Var behövs insatserna mest? – Malmö"), ("/?lang=en", "Where is the need greatest? – Malmö"),
+                                        ("/compare?lang=en", "Compare two weightings – Where is the need greatest? – Malmö"),
+                                        ("/embed/ranking", "Rangordning – Var behövs insatserna mest? – Malmö"),
+                                        ("/?mode=present", "Presentera – Var behövs insatserna mest? – Malmö")])
+def test_every_route_has_a_title_of_its_own_in_its_language(server, browser, path, title):
+    import requests
+    import re
+    page = requests.get(server + path, timeout=10).text
+    assert re.search(r"<title>(.*?)</title>", page).group(1).replace("&#x27;", "'") == title
+
+
+def test_the_zoom_buttons_speak_the_pages_language(server, browser):
+    open_page(browser, server + "/")
+    assert browser.execute_script("return [...document.querySelectorAll('#map .leaflet-control-zoom a')].map(a => a.getAttribute('aria-label'))") \
+        == ["Zooma in", "Zooma ut"]
