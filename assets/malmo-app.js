@@ -50,7 +50,7 @@
       return;
     }
     const hit = el.closest("button.search-hit");
-    if (hit) { chooseArea(hit.getAttribute("data-area")); return; }
+    if (hit) { chooseArea(hit.getAttribute("data-area"), hit.textContent); return; }
     if (el.closest("#copy-link")) copyText(window.location.href, "copy-status");
     if (el.closest("#copy-snippet")) copyText((document.getElementById("embed-snippet") || {}).value || "", "copy-snippet-status");
   });
@@ -83,7 +83,7 @@
   }
 
   // A search result: switch to its level, select it and zoom to it (once its level is drawn).
-  function chooseArea(value) {
+  function chooseArea(value, label) {
     const at = value.indexOf(":");
     const level = value.slice(0, at), code = value.slice(at + 1);
     window.malmoMap.focus([code], "zoom");
@@ -91,6 +91,14 @@
     setProps("level-select", {value: level});
     setProps("selected-area", {data: code});
     setProps("area-search", {value: ""});
+    // focus goes to the chosen area's card, once it shows that area (2.4.3): the search box empties
+    const name = label || "";
+    const until = Date.now() + 5000;
+    (function toCard() {
+      const heading = document.querySelector("#area-card h2.card-title");
+      if (heading && name.indexOf(heading.textContent) === 0) { heading.focus(); return; }
+      if (Date.now() < until) setTimeout(toCard, 50);
+    })();
   }
 
   // The URL is the state. The first write after the page opens replaces the history entry (a

@@ -172,7 +172,16 @@
     }).join("");
     const notes = (withChange ? "<p class='help'>" + esc(texts.t.change_help) + "</p>" : "") +
       (rows.length > shown.length ? "<p class='help'>" + esc(lib.say(texts, "rows_shown", {shown: shown.length, n: rows.length})) + "</p>" : "");
+    // Focus stays where it was (2.4.3): the table is redrawn as a whole, so the focused row's button
+    // or sort button is found again by what it is and focused, without scrolling the page.
+    const had = box.contains(document.activeElement) ? document.activeElement : null;
+    const again = had && (had.getAttribute("data-code") ? "button.area-link[data-code='" + esc(had.getAttribute("data-code")) + "']"
+                          : had.getAttribute("data-sort") ? "button[data-sort='" + esc(had.getAttribute("data-sort")) + "']" : null);
     box.innerHTML = "<table id='ranking-table' class='ranking-table'><thead><tr>" + head + "</tr></thead><tbody>" + body + "</tbody></table>";
+    if (had) {
+      const target = (again && box.querySelector(again)) || box;
+      target.focus({preventScroll: true});
+    }
     const after = document.getElementById("ranking-notes");
     if (after) after.innerHTML = notes;
     if (scrollToSelected && selected) {  // scroll inside the table's own box, not the page
@@ -229,7 +238,7 @@
     if (generated.length) origins.push(lib.say(texts, "source_generated_short", {source: generated.join("; ")}));
     const sourceLine = hasData && origins.length ? h("P", {className: "card-source-line"}, texts.t.card_source + ": " + origins.join(" · ")) : null;
     return [
-      h("H2", {}, info.names[i]),
+      h("H2", {tabIndex: "-1", className: "card-title"}, info.names[i]),
       h("P", {className: "card-facts"}, [
         vm.rank[i] ? say(texts, "rank_of", {rank: vm.rank[i], n: n}) + " · Index " + fmt(vm.index[i], lang, 2) : texts.t.no_index,
         info.geso_names[i] ? " · GeSO: " + info.geso_names[i] : ""]),

@@ -51,6 +51,10 @@
   let workshopIds = [];
   function render() {
     const list = document.getElementById("my-scenarios");
+    // the list is drawn anew: a focused button (pin, unpin, delete) is found again by its scenario and kind (2.4.3)
+    const had = list && list.contains(document.activeElement) ? document.activeElement : null;
+    const again = had && had.getAttribute("data-id") ? "button." + had.className.split(" ").filter(function (c) { return c.indexOf("scenario-") === 0; })[0] +
+                  "[data-id='" + CSS.escape(had.getAttribute("data-id")) + "']" : null;
     if (list) {
       list.replaceChildren();
       const items = mine();
@@ -69,6 +73,10 @@
         li.appendChild(tools);
         list.appendChild(li);
       });
+    }
+    if (had) {
+      const target = (again && list.querySelector(again)) || list.querySelector("button, a");
+      if (target) target.focus({preventScroll: true});
     }
     // dcc.Upload's own file input has no name: give it the button's
     const button = document.getElementById("scenario-import-file");

@@ -127,3 +127,35 @@ def test_the_zoom_buttons_speak_the_pages_language(server, browser):
     open_page(browser, server + "/")
     assert browser.execute_script("return [...document.querySelectorAll('#map .leaflet-control-zoom a')].map(a => a.getAttribute('aria-label'))") \
         == ["Zooma in", "Zooma ut"]
+
+
+def test_esc_leaves_presentation_mode(server, browser):
+    open_page(browser, server + "/?mode=present")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    wait_for(browser, "return location.search.indexOf('mode=present') < 0 && !document.querySelector('#page.present') && window.malmoPainted")
+
+
+def test_focus_stays_on_the_row_after_enter_and_on_the_sort_button_after_a_sort(server, browser):
+    open_page(browser, server + "/")
+    browser.execute_script("document.querySelector('#ranking-table tbody tr:nth-child(3) button.area-link').focus()")
+    code = browser.execute_script("return document.activeElement.getAttribute('data-code')")
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(browser, f"return document.querySelector('#ranking-table tr.selected[data-code=\"{code}\"]')")
+    settled(browser)
+    assert browser.execute_script("return document.activeElement.getAttribute('data-code')") == code
+    browser.execute_script("document.querySelector('#ranking-table th button[data-sort=\"name\"]').focus()")
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(browser, "return document.querySelector('#ranking-table th.col-name').getAttribute('aria-sort') === 'ascending'")
+    settled(browser)
+    assert browser.execute_script("return document.activeElement.getAttribute('data-sort')") == "name"
+
+
+def test_a_search_hit_takes_focus_to_the_areas_card(server, browser):
+    open_page(browser, server + "/")
+    box = browser.find_element(By.ID, "area-search")
+    box.click()
+    box.send_keys("Sofielund")
+    wait_for(browser, "return document.querySelector('button.search-hit')")
+    browser.execute_script("document.querySelector('button.search-hit').focus()")
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(browser, "return document.activeElement.matches('#area-card h2') && document.activeElement.textContent.indexOf('Sofielund') >= 0")
