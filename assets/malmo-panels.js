@@ -167,8 +167,13 @@
     }).join("");
     const shown = rows.slice(0, MAX_ROWS);
     const body = shown.map(function (r) {
-      return "<tr data-code='" + esc(r.code) + "'" + (r.code === selected ? " class='selected' aria-selected='true'" : "") + ">" +
-        columns.map(function (c) { return "<td class='col-" + esc(c.id) + "'>" + (cell[c.id] ? cell[c.id](r) : "") + "</td>"; }).join("") + "</tr>";
+      // the area's name heads its row (1.3.1); the chosen row says so in its header, not with aria-selected (a table row's is not announced)
+      return "<tr data-code='" + esc(r.code) + "'" + (r.code === selected ? " class='selected'" : "") + ">" +
+        columns.map(function (c) {
+          const tag = c.id === "name" ? "th scope='row'" : "td";
+          const current = c.id === "name" && r.code === selected ? " aria-current='true'" : "";
+          return "<" + tag + " class='col-" + esc(c.id) + "'" + current + ">" + (cell[c.id] ? cell[c.id](r) : "") + "</" + tag.split(" ")[0] + ">";
+        }).join("") + "</tr>";
     }).join("");
     const notes = (withChange ? "<p class='help'>" + esc(texts.t.change_help) + "</p>" : "") +
       (rows.length > shown.length ? "<p class='help'>" + esc(lib.say(texts, "rows_shown", {shown: shown.length, n: rows.length})) + "</p>" : "");
@@ -177,7 +182,8 @@
     const had = box.contains(document.activeElement) ? document.activeElement : null;
     const again = had && (had.getAttribute("data-code") ? "button.area-link[data-code='" + esc(had.getAttribute("data-code")) + "']"
                           : had.getAttribute("data-sort") ? "button[data-sort='" + esc(had.getAttribute("data-sort")) + "']" : null);
-    box.innerHTML = "<table id='ranking-table' class='ranking-table'><thead><tr>" + head + "</tr></thead><tbody>" + body + "</tbody></table>";
+    box.innerHTML = "<table id='ranking-table' class='ranking-table'><caption class='visually-hidden'>" + esc(texts.t.ranking_caption) +
+      "</caption><thead><tr>" + head + "</tr></thead><tbody>" + body + "</tbody></table>";
     if (had) {
       const target = (again && box.querySelector(again)) || box;
       target.focus({preventScroll: true});

@@ -63,7 +63,7 @@ def _slider(key: str, label: str, value: float, prefix: str = "") -> html.Div:
     return html.Div(className="weight", children=[
         html.Div(className="weight-head", children=[
             html.Label(label, htmlFor=f"{prefix}weight-{key}", className="weight-label"),
-            html.Span(id=f"{prefix}share-{key}", className="weight-share", **{"aria-live": "polite"})]),
+            html.Span(id=f"{prefix}share-{key}", className="weight-share")]),  # the slider says its share itself
         dcc.Slider(id=f"{prefix}weight-{key}", min=0, max=100, step=1, value=value, updatemode="drag", marks=None),
     ])
 
@@ -220,8 +220,8 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
             html.Aside(className="controls", id="controls", tabIndex="-1", children=html.Details(open=True, className="controls-fold", children=[
                 # on a phone the controls follow the map and can be folded away (the summary shows there only)
                 html.Summary(t(lang, "controls_title"), className="controls-summary"),
-                html.Div(className="field", children=[
-                    html.H3(t(lang, "level"), id="level-heading"),
+                html.Fieldset(className="field choice", children=[  # a radio group is named by its legend (1.3.1)
+                    html.Legend(t(lang, "level"), id="level-heading", className="legend-heading"),
                     dcc.RadioItems(id="level-select", className="level-select", value=state.level,
                                    options=[{"label": label(lv.labels, lang), "value": lv.id} for lv in m.levels]),
                 ]),
@@ -272,17 +272,17 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
                     html.Legend(t(lang, "map_mode")),
                     dcc.RadioItems(id="map-mode", className="choice-items", inline=True, value=state.map_mode,
                                    options=[{"label": t(lang, f"map_mode_{k}"), "value": k} for k in MAP_MODES])]),
-                html.Div(id="map-legend", **{"aria-live": "polite"}),
+                html.Div(id="map-legend"),
             ]),
             html.Section(className="side", children=[
-                html.Div(id="area-card", className="card", **{"aria-live": "polite"}),
+                html.Div(id="area-card", className="card"),
                 html.H2(t(lang, "clusters")),
                 html.P(t(lang, "clusters_help"), className="help"),
                 html.Div(id="cluster-list"),
             ]),
             html.Section(className="trend", children=[
-                html.Div(className="trend-head field", children=[
-                    html.Label(t(lang, "age_group_label"), htmlFor="uvas-age"),
+                html.Fieldset(className="trend-head field choice", children=[
+                    html.Legend(t(lang, "age_group_label")),
                     dcc.RadioItems(id="uvas-age", className="age-select", value=state.age_group, inline=True,
                                    options=[{"label": age_label[g], "value": g} for g in ctx.options.age_groups]),
                 ]),
@@ -348,7 +348,7 @@ def allocation_panel(ctx, lang: str) -> html.Section:
             _select("alloc-rule", "alloc_rule", [(k, f"alloc_rule_{k}") for k in ("need", "children", "need_children")], "need", lang),
             _select("alloc-unit", "alloc_unit", [("level", "alloc_unit_area"), ("cluster", "alloc_unit_cluster")], "level", lang),
         ]),
-        html.Div(id="allocation-table", **{"aria-live": "polite"}),
+        html.Div(id="allocation-table"),
         html.A(t(lang, "alloc_export"), id="allocation-export", className="button", href="#"),
     ])
 
@@ -404,8 +404,8 @@ def embed_dialog(ctx, lang: str) -> html.Details:
     return html.Details(id="embed-dialog", className="embed-dialog", children=[
         html.Summary(t(lang, "embed_title")),
         html.P(t(lang, "embed_help"), className="help"),
-        html.Div(className="field", children=[
-            html.Label(t(lang, "embed_view"), htmlFor="embed-view"),
+        html.Fieldset(className="field choice", children=[
+            html.Legend(t(lang, "embed_view")),
             dcc.RadioItems(id="embed-view", value="map", options=[{"label": t(lang, f"view_{v}"), "value": v} for v in EMBED_VIEWS]),
         ]),
         html.Div(className="field embed-size", children=[

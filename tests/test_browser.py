@@ -37,7 +37,7 @@ def table_text(driver) -> str:
 
 def table_names(driver, n: int | None = 5) -> list[str]:
     return driver.execute_script(
-        "return Array.from(document.querySelectorAll('#ranking-table tbody td.col-name')).map(td => td.innerText)")[:n]
+        "return Array.from(document.querySelectorAll('#ranking-table tbody .col-name')).map(td => td.innerText)")[:n]
 
 
 def wait_until_fills(driver, expected: dict) -> None:
@@ -200,7 +200,7 @@ def test_method_choices_recompute_and_explain_impossible_ones(server, browser, e
     browser.execute_script("window.dash_clientside.set_props('normalisation-select', {value: 'rank'})")
     expected = expected_fills(engine, None)  # same weights, other scaling
     result = engine.index(None, normalisation="rank")
-    wait_for(browser, f"return document.querySelector('#ranking-table tbody td.col-name').innerText === {result.frame()['name'].iloc[0]!r}")
+    wait_for(browser, f"return document.querySelector('#ranking-table tbody .col-name').innerText === {result.frame()['name'].iloc[0]!r}")
     assert browser.execute_script(FILLS) != expected
     browser.execute_script("window.dash_clientside.set_props('normalisation-select', {value: 'zscore'});"
                            "window.dash_clientside.set_props('aggregation-select', {value: 'geometric'})")
@@ -249,7 +249,7 @@ def test_shared_link_opens_as_shared_without_a_referer(server, browser, engine):
     open_page(browser, server + "/" + query)
     assert browser.execute_script("return document.referrer") == ""
     frame = engine.index(weights).frame()
-    wait_for(browser, f"return document.querySelector('#ranking-table tbody td.col-name').innerText === {frame['name'].iloc[0]!r}")
+    wait_for(browser, f"return document.querySelector('#ranking-table tbody .col-name').innerText === {frame['name'].iloc[0]!r}")
     assert table_names(browser, 5) == list(frame["name"].head(5))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Where is the need greatest?"
     assert browser.execute_script("return document.documentElement.lang") == "en"

@@ -110,13 +110,13 @@ def test_the_app_works_behind_nginx_under_a_path_prefix(browser, engine):
             wait_for(browser, "return window.malmoPainted && document.querySelectorAll('#ranking-table tbody tr').length === 136", timeout=60)
             wait_for(browser, "return Object.values(window.malmoLayers).filter(l => l._map).length === 136")
             assert browser.execute_script("return document.getElementById('export-link').getAttribute('href')").startswith("/kraftsamling/api/export.csv")
-            first = browser.execute_script("return document.querySelector('#ranking-table tbody td.col-name').innerText")
+            first = browser.execute_script("return document.querySelector('#ranking-table tbody .col-name').innerText")
             handle = browser.find_element(By.CSS_SELECTOR, "#weight-ekonomiskt_bistand .rc-slider-handle")
             handle.click()
             for _ in range(50):
                 handle.send_keys(Keys.ARROW_RIGHT)
             frame = engine.index({"inte_behorig": 50, "trangboddhet": 50, "ekonomiskt_bistand": 100, "lag_inkomststandard": 50}).frame()
-            wait_for(browser, f"return document.querySelector('#ranking-table tbody td.col-name').innerText === {frame['name'].iloc[0]!r}")
+            wait_for(browser, f"return document.querySelector('#ranking-table tbody .col-name').innerText === {frame['name'].iloc[0]!r}")
             assert frame["name"].iloc[0] != first or frame["name"].iloc[1] in browser.execute_script(
                 "return document.querySelector('#ranking-table tbody').innerText")
             wait_for(browser, "return location.pathname === '/kraftsamling/' && location.search.indexOf('ekonomiskt_bistand:100') >= 0")

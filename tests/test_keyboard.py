@@ -159,3 +159,22 @@ def test_a_search_hit_takes_focus_to_the_areas_card(server, browser):
     browser.execute_script("document.querySelector('button.search-hit').focus()")
     browser.switch_to.active_element.send_keys(Keys.ENTER)
     wait_for(browser, "return document.activeElement.matches('#area-card h2') && document.activeElement.textContent.indexOf('Sofielund') >= 0")
+
+
+def test_groups_tables_and_live_regions_are_what_a_screen_reader_needs(server, browser):
+    """Radio groups are named by a legend; the ranking has a caption and row headers; the card, the
+    legend, the shares and the allocation no longer announce themselves on every slider step."""
+    open_page(browser, server + "/?area=48208")
+    facts = browser.execute_script("""
+        const legendOf = id => { const f = document.getElementById(id).closest('fieldset'); return f && f.querySelector('legend') ? f.querySelector('legend').textContent : null; };
+        return {groups: ['level-select', 'uvas-age', 'embed-view', 'map-mode'].map(legendOf),
+                caption: document.querySelector('#ranking-table caption').textContent,
+                rowHeaders: document.querySelectorAll('#ranking-table tbody th[scope=row]').length,
+                rows: document.querySelectorAll('#ranking-table tbody tr').length,
+                current: document.querySelector('#ranking-table tbody th[aria-current=true]').textContent,
+                selectedRows: document.querySelectorAll('#ranking-table tr[aria-selected]').length,
+                live: ['area-card', 'map-legend', 'allocation-table', 'share-inte_behorig'].map(id => document.getElementById(id).getAttribute('aria-live'))};
+    """)
+    assert all(facts["groups"]), facts["groups"]
+    assert facts["caption"] and facts["rowHeaders"] == facts["rows"] > 100 and facts["current"] == "Herrgården"
+    assert facts["selectedRows"] == 0 and facts["live"] == [None, None, None, None]

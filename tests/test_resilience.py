@@ -45,8 +45,8 @@ def test_the_page_says_when_the_server_is_gone_and_catches_up(browser, engine):
         proc = start(port)
         wait_for(browser, "return document.getElementById('server-notice').hidden", timeout=30)
         frame = engine.index({"inte_behorig": 100, "trangboddhet": 0, "ekonomiskt_bistand": 50, "lag_inkomststandard": 50}).frame()
-        wait_for(browser, f"return document.querySelector('#ranking-table tbody td.col-name').innerText === {frame['name'].iloc[0]!r}", timeout=30)
-        names = browser.execute_script("return Array.from(document.querySelectorAll('#ranking-table tbody td.col-name')).slice(0, 5).map(t => t.innerText)")
+        wait_for(browser, f"return document.querySelector('#ranking-table tbody .col-name').innerText === {frame['name'].iloc[0]!r}", timeout=30)
+        names = browser.execute_script("return Array.from(document.querySelectorAll('#ranking-table tbody .col-name')).slice(0, 5).map(t => t.innerText)")
         assert names == list(frame["name"].head(5))  # caught up with the sliders as they are now, without a reload
     finally:
         stop(proc)
