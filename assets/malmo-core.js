@@ -73,7 +73,7 @@
     });
   }
 
-  function nameControls(texts, prefix) {
+  function nameControls(texts, prefix, tries) {
     document.querySelectorAll(".choice-items input[type=radio], #level-select input[type=radio], #uvas-age input[type=radio], #embed-view input[type=radio]").forEach(function (input) {
       const group = input.closest("[id]").id;
       if (input.name !== group) input.name = group;
@@ -84,6 +84,10 @@
       return slider && slider.querySelector(".rc-slider-handle");
     });
     const shares = shareTexts(handles.map(function (h) { return h ? Number(h.getAttribute("aria-valuenow")) : 0; }), texts);
+    if (handles.some(function (h) { return !h; }) && (tries || 0) < 200) {  // not drawn yet: on a later frame
+      requestAnimationFrame(function () { nameControls(texts, prefix, (tries || 0) + 1); });
+      return;
+    }
     keys.forEach(function (key, i) {
       const handle = handles[i];
       if (!handle) return;

@@ -4,6 +4,7 @@ whose Enter opens one, every control shows the one focus ring, and the place mar
 from __future__ import annotations
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -16,6 +17,11 @@ FOCUSED = ("const e = document.activeElement; return (e.id || '') + '|' + e.tagN
            " (e.closest('.leaflet-container') ? 'in-map' : '')")
 
 
+def press(browser, *keys) -> None:
+    """Keys to whatever has focus, as a keyboard sends them (no check that it is on screen)."""
+    ActionChains(browser).send_keys(*keys).perform()
+
+
 def open_page(browser, url, n=5):
     browser.get(url)
     wait_for(browser, DRAWN.format(n=n), timeout=40)
@@ -26,7 +32,7 @@ def tab_stops(browser, count: int) -> list[str]:
     browser.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
     out = []
     for _ in range(count):
-        browser.switch_to.active_element.send_keys(Keys.TAB)
+        press(browser, Keys.TAB)
         out.append(browser.execute_script(FOCUSED))
     return out
 
@@ -48,7 +54,7 @@ def test_skip_links_come_first_and_go_where_they_say(server, browser):
     links = browser.find_elements(By.CSS_SELECTOR, ".skip-links a")
     assert [a.get_attribute("href").split("#")[1] for a in links] == ["map", "ranking-table-container", "controls"]
     browser.execute_script("document.querySelector('.skip-links a[href=\"#ranking-table-container\"]').focus()")
-    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    press(browser, Keys.ENTER)
     wait_for(browser, "return document.activeElement.id === 'ranking-table-container'")
 
 
@@ -60,12 +66,12 @@ def test_an_area_is_chosen_from_the_keyboard(server, browser):
     assert named[0] and "pil" in named[1].lower()
     first = browser.execute_script("return document.querySelector('#ranking-table tbody tr').getAttribute('data-code')")
     name = browser.execute_script("return document.querySelector('#ranking-table tbody tr .col-name').innerText")
-    browser.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    press(browser, Keys.ARROW_DOWN)
     wait_for(browser, f"return document.getElementById('map-status').textContent.indexOf({name!r}) === 0")
     assert "plats 1 av" in browser.find_element(By.ID, "map-status").get_attribute("textContent")
-    browser.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    press(browser, Keys.ARROW_DOWN)
     wait_for(browser, "return document.getElementById('map-status').textContent.indexOf('plats 2 av') > 0")
-    browser.switch_to.active_element.send_keys(Keys.ARROW_UP, Keys.ENTER)
+    press(browser, Keys.ARROW_UP, Keys.ENTER)
     wait_for(browser, f"return document.querySelector('#area-card h2') && document.querySelector('#area-card h2').innerText.indexOf({name!r}) >= 0")
     assert browser.execute_script("return window.malmoView.selected") == first
     assert browser.execute_script("return document.activeElement.id") == "map"  # the keys did not pan the map away from itself
@@ -78,7 +84,7 @@ def test_every_kind_of_control_shows_the_one_focus_ring(server, browser):
     for selector in ("#weight-inte_behorig .rc-slider-handle", "#area-search", "#copy-link", "#language-link",
                      "#ranking-table-container", "#scenario-name"):
         browser.execute_script("document.getElementById('scenarios').open = true")
-        browser.switch_to.active_element.send_keys(Keys.SHIFT)  # keyboard modality, as after Tab
+        press(browser, Keys.SHIFT)  # keyboard modality, as after Tab
         style, width, colour, shadow = browser.execute_script(ring, selector)
         assert (style, width, colour) == ("solid", "3px", "rgb(8, 48, 107)"), (selector, style, width, colour)
         assert "rgb(255, 255, 255)" in shadow, (selector, shadow)
@@ -139,12 +145,12 @@ def test_focus_stays_on_the_row_after_enter_and_on_the_sort_button_after_a_sort(
     open_page(browser, server + "/")
     browser.execute_script("document.querySelector('#ranking-table tbody tr:nth-child(3) button.area-link').focus()")
     code = browser.execute_script("return document.activeElement.getAttribute('data-code')")
-    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    press(browser, Keys.ENTER)
     wait_for(browser, f"return document.querySelector('#ranking-table tr.selected[data-code=\"{code}\"]')")
     settled(browser)
     assert browser.execute_script("return document.activeElement.getAttribute('data-code')") == code
     browser.execute_script("document.querySelector('#ranking-table th button[data-sort=\"name\"]').focus()")
-    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    press(browser, Keys.ENTER)
     wait_for(browser, "return document.querySelector('#ranking-table th.col-name').getAttribute('aria-sort') === 'ascending'")
     settled(browser)
     assert browser.execute_script("return document.activeElement.getAttribute('data-sort')") == "name"
@@ -157,7 +163,7 @@ def test_a_search_hit_takes_focus_to_the_areas_card(server, browser):
     box.send_keys("Sofielund")
     wait_for(browser, "return document.querySelector('button.search-hit')")
     browser.execute_script("document.querySelector('button.search-hit').focus()")
-    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    press(browser, Keys.ENTER)
     wait_for(browser, "return document.activeElement.matches('#area-card h2') && document.activeElement.textContent.indexOf('Sofielund') >= 0")
 
 
