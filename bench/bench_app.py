@@ -15,7 +15,7 @@ from dash import Input, Output
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dashboard.app import create_app  # noqa: E402
-from dashboard.callbacks import settings_from_inputs  # noqa: E402
+from dashboard.callbacks import settings_from_view  # noqa: E402
 
 app = create_app(cache_config={"CACHE_TYPE": "NullCache"})  # measure the work, not the cache
 server = app.server
@@ -33,7 +33,7 @@ def noop(value):
               *[Input(f"naive-weight-{k}", "value") for k in keys], Input("naive-level", "value"))
 def naive(*args):
     weights, level = args[:-1], args[-1]
-    settings, _ = settings_from_inputs(app.ctx.options, weights, level, "minmax", "arithmetic", "quantiles", 11, 0.55, 25)
+    settings, _ = settings_from_view(app.ctx.options, {"w": dict(zip(keys, weights)), "level": level})
     view = ctx.views.view_model(settings)
     info = ctx.views.level_info(level)
     figure = go.Figure(go.Choroplethmap(
