@@ -127,7 +127,6 @@ FIELDS: tuple[Field, ...] = (
 BY_KEY = {f.key: f for f in FIELDS}
 PARAMS = (*BY_KEY, "s")  # s=<id>: start from a saved scenario (not a field: it names one)
 SCENARIO_PARAMS = tuple(f.key for f in FIELDS if f.scenario)
-ENGINE_PARAMS = tuple(f.key for f in FIELDS if f.engine)
 LIMITS: dict[str, tuple[str, float, float, bool]] = {
     f.key: (f.attr.split(".")[-1], f.low, f.high, f.whole) for f in FIELDS if f.kind == "number"}
 

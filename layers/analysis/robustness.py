@@ -110,11 +110,6 @@ def index_draws(engine: Engine, level: str, w: np.ndarray, normalisation: str, a
     return out
 
 
-def ranks_of(index: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Ranks per column: the engine's ranking (engine.rank_desc), one per draw."""
-    return rank_desc(index, codes)
-
-
 def cluster_members(engine: Engine, level: str, index: np.ndarray, ranks: np.ndarray, cluster: ClusterSettings) -> np.ndarray:
     """Areas (rows) the cluster rule selects in each draw (columns): the rule's own selection (clusters.select_columns)."""
     return select_columns(index, ranks, engine.graph(level, cluster.min_shared_m), cluster)[0]
@@ -132,7 +127,7 @@ def robustness(engine: Engine, weights: dict[str, float] | None = None, level: s
     w = np.array([normalise_weights(check_weights(weights or {k: 1.0 for k in engine.keys}, engine.keys))[k] for k in engine.keys])
     rng = np.random.default_rng(s.seed)
     index = index_draws(engine, base.level, w, normalisation, aggregation, s, rng)
-    ranks = ranks_of(index, base.codes)
+    ranks = rank_desc(index, base.codes)  # the engine's ranking, one per draw
     in_top = (ranks > 0) & (ranks <= s.top_n)
     at_index_level = base.level == engine.pkg.manifest.index_level
     p_cluster = cluster_members(engine, base.level, index, ranks, cluster).mean(axis=1) if at_index_level else np.full(len(base.codes), np.nan)
