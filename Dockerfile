@@ -6,6 +6,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=8050
 
 WORKDIR /app
+# Pango and a font: WeasyPrint prints the tagged PDF report with them. Not pinned: the base image's
+# Debian release fixes their versions, and its security updates should come in.
+# hadolint ignore=DL3008
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 

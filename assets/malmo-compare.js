@@ -5,10 +5,16 @@
   "use strict";
   const lib = function () { return window.malmoLib; };
 
-  // A's clusters: dashed dark grey; B's clusters: solid black, heavier. Told apart by pattern, not colour.
+  // A's clusters dashed, B's dash-dotted, on the light casing: told apart by pattern, not colour
+  // (layers/palette.py COMPARE_LINES).
+  function outline(side) {
+    const l = lib().look("compare-" + side);
+    return {color: l.color, weight: l.width, opacity: 1, fill: false, dashArray: l.dash.replace(/px/g, "").replace(/,/g, " "),
+            lineCap: "butt", className: "cluster-outline"};
+  }
   window.malmoCompare = {
-    outlineA: function () { return {color: "#3a3a3a", weight: 3, opacity: 0.95, fill: false, dashArray: "10 7", lineCap: "butt"}; },
-    outlineB: function () { return {color: "#000000", weight: 5, opacity: 0.85, fill: false}; }
+    outlineA: function () { return outline("a"); },
+    outlineB: function () { return outline("b"); }
   };
 
   function say(texts, key, values) {
@@ -24,9 +30,6 @@
     }));
   }
 
-  function lineSample(style) {
-    return lib().h("Span", {className: "swatch line-sample", style: style});
-  }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     malmoCompare: {
@@ -75,13 +78,14 @@
         lib().afterPaint(function () { lib().nameControls(texts, "cmp-"); });
         const h = lib().h;
         const items = vm.legend.map(function (label, i) {
-          return h("Li", {}, [h("Span", {className: "swatch", style: {background: vm.colours[i]}}), label]);
+          return h("Li", {}, [h("Span", {className: "swatch", style: {background: lib().swatchFill(vm.colours, i)}}), label]);
         }).reverse();
         items.push(h("Li", {}, [h("Span", {className: "swatch", style: {background: lib().NO_DATA}}), texts.t.no_data]));
-        items.push(h("Li", {}, [lineSample({borderTop: "4px solid #000"}), say(texts, "compare_entering_outline", {n: vm.top_n})]));
-        items.push(h("Li", {}, [lineSample({borderTop: "4px dotted #000"}), say(texts, "compare_leaving_outline", {n: vm.top_n})]));
-        items.push(h("Li", {}, [lineSample({borderTop: "3px dashed #3a3a3a"}), say(texts, "compare_outline_a", {name: vm.names.a})]));
-        items.push(h("Li", {}, [lineSample({borderTop: "5px solid #000"}), say(texts, "compare_outline_b", {name: vm.names.b})]));
+        const sample = lib().lineSample;
+        items.push(h("Li", {}, [sample("compare-enter"), say(texts, "compare_entering_outline", {n: vm.top_n})]));
+        items.push(h("Li", {}, [sample("compare-leave"), say(texts, "compare_leaving_outline", {n: vm.top_n})]));
+        items.push(h("Li", {}, [sample("compare-a"), say(texts, "compare_outline_a", {name: vm.names.a})]));
+        items.push(h("Li", {}, [sample("compare-b"), say(texts, "compare_outline_b", {name: vm.names.b})]));
         const title = vm.mode === "rank" ? say(texts, "compare_legend_rank", {b: vm.names.b, a: vm.names.a})
                                          : say(texts, "compare_legend_index", {b: vm.names.b, a: vm.names.a});
         return [window.malmoPainted.at, [h("Strong", {}, title), h("Ul", {}, items)],
@@ -107,7 +111,7 @@
         const worst = Math.max.apply(null, vm.slope.map(function (r) { return Math.max(r[1], r[2]); }).concat([20]));
         const data = vm.slope.map(function (r) {
           const enter = r[4] && !r[3], leave = r[3] && !r[4];
-          const colour = enter ? "#b35806" : leave ? "#542788" : "#8c8c8c";
+          const colour = enter ? L.colour("diff-6") : leave ? L.colour("diff-0") : "#767676";
           return {type: "scatter", mode: "lines+markers+text", x: x, y: [r[1], r[2]], name: L.plotlyText(r[0]), showlegend: false,
                   text: [r[1] <= 20 ? L.plotlyText(r[0]) + "  " + r[1] : "", r[2] <= 20 ? r[2] + "  " + L.plotlyText(r[0]) : ""],
                   textposition: ["middle left", "middle right"], cliponaxis: false,
@@ -130,19 +134,19 @@
         if (!vm) return lib().noUpdate();
         const L = lib();
         const series = [];
-        [["a", "dash"], ["b", "solid"]].forEach(function (side) {
+        [["a"], ["b"]].forEach(function (side) {
           const clusters = {};
           vm["clusters_" + side[0]].forEach(function (c) { clusters[c.id] = c; });
           vm["trend_" + side[0]].series.forEach(function (s) {
             if (s.kind !== "cluster" || !clusters[s.id]) return;
             series.push({name: vm.names[side[0]] + ": " + L.clusterName(clusters[s.id], texts), share: s.share,
-                         line: {width: side[0] === "b" ? 3 : 2, color: side[0] === "b" ? "#b35806" : "#542788", dash: side[1]}});
+                         line: L.look("compare-trend-" + side[0])});
           });
         });
         vm.trend_a.series.forEach(function (s) {
           if (s.kind !== "reference") return;
           series.push({name: texts.references[s.id] || s.id, share: s.share,
-                       line: {width: 3, color: lib().colour("reference-" + (s.id === "SE" ? "SE" : "MALMO")), dash: s.id === "SE" ? "dot" : "dashdot"}});
+                       line: L.look("series-reference-" + (s.id === "SE" ? "SE" : "MALMO"))});
         });
         return window.malmoPanels.trendFigure(vm.trend_a, series, vm.generated, texts);
       }

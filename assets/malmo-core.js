@@ -196,11 +196,69 @@
     return colours[name];
   }
 
+  // A line's look from the palette: colour, dash (plotly's "8px,3px"), marker and width.
+  function look(name) {
+    const dash = colour(name + "-dash"), marker = colour(name + "-marker");
+    return {color: colour(name), dash: dash === "none" ? "solid" : dash.split(",").map(function (x) { return x + "px"; }).join(","),
+            marker: marker === "none" ? null : marker, width: Number(colour(name + "-width"))};
+  }
+  // A sample of a line for a legend, its dash drawn as a CSS gradient.
+  function lineSample(name) {
+    const l = look(name), c = l.color;
+    let bg = c;
+    if (l.dash !== "solid") {
+      let at = 0;
+      const stops = [];
+      l.dash.split(",").forEach(function (d, i) {
+        const next = at + parseFloat(d);
+        stops.push((i % 2 ? "transparent " : c + " ") + at + "px " + next + "px");
+        at = next;
+      });
+      bg = "repeating-linear-gradient(90deg," + stops.join(",") + ")";
+    }
+    return h("Span", {className: "swatch line-sample", style: {height: l.width + "px", background: bg, border: "none",
+                                                                 boxShadow: "0 0 0 1px " + colour("casing")}});
+  }
+  // A hatched fill for a class (palette.DIFF_HATCH): an SVG pattern for the map, a gradient for a swatch.
+  function hatched(k) { return colour("diff-hatch-" + k) === "1"; }
+  function hatchPatterns(colours) {
+    let svg = document.getElementById("malmo-patterns");
+    if (!svg) {
+      svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      svg.id = "malmo-patterns";
+      svg.setAttribute("aria-hidden", "true");
+      svg.setAttribute("style", "position:absolute;width:0;height:0");
+      document.body.appendChild(svg);
+    }
+    svg.innerHTML = "";
+    const defs = document.createElementNS("http://www.w3.org/2000/svg", "defs");
+    colours.forEach(function (c, k) {
+      if (!hatched(k)) return;
+      const p = document.createElementNS("http://www.w3.org/2000/svg", "pattern");
+      p.id = "hatch-" + k;
+      ["patternUnits", "userSpaceOnUse", "width", "8", "height", "8", "patternTransform", "rotate(45)"].forEach(function (v, i, a) {
+        if (i % 2 === 0) p.setAttribute(v, a[i + 1]);
+      });
+      const bg = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+      bg.setAttribute("width", "8"); bg.setAttribute("height", "8"); bg.setAttribute("fill", c);
+      const line = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+      line.setAttribute("width", "2.5"); line.setAttribute("height", "8"); line.setAttribute("fill", "#ffffff");
+      p.appendChild(bg); p.appendChild(line); defs.appendChild(p);
+    });
+    svg.appendChild(defs);
+  }
+  function fillOf(colours, k) { return hatched(k) ? "url(#hatch-" + k + ")" : colours[k]; }
+  function swatchFill(colours, k) {
+    const c = colours[k];
+    return hatched(k) ? "repeating-linear-gradient(45deg," + c + " 0 4px,#ffffff 4px 5.8px)" : c;
+  }
+  function series(k) { return look("series-" + (k % Number(colour("series-count")))); }
+
   window.malmoLib = {
     h: h, fmt: fmt, say: say, textElement: textElement, escapeHtml: escapeHtml, plotlyText: plotlyText,
     clusterName: clusterName, shareTexts: shareTexts, outlinesUrl: outlinesUrl, nameControls: nameControls, noUpdate: noUpdate, afterPaint: afterPaint,
     collator: {sv: new Intl.Collator("sv"), en: new Intl.Collator("en")},
-    colour: colour
+    colour: colour, look: look, series: series, lineSample: lineSample, hatchPatterns: hatchPatterns, fillOf: fillOf, swatchFill: swatchFill
   };
   Object.defineProperty(window.malmoLib, "NO_DATA", {get: function () { return colour("no-data"); }});
   Object.defineProperty(window.malmoLib, "OUTLINE", {get: function () { return colour("outline"); }});

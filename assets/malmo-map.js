@@ -12,22 +12,23 @@
   window.malmoOutlines = {};  // cluster id -> Leaflet layer of its outline
   let highlighted = null;  // cluster id shown with a heavier outline
 
-  // Selection: solid black line. Clusters: dashed navy line (told apart by style, not only colour).
+  // Selection: solid black line. Clusters: dashed navy line on a light casing (told apart by style,
+  // not only colour). Colours and opacity: layers/palette.py.
   function areaStyle(code) {
-    const view = window.malmoView;
+    const view = window.malmoView, L = lib();
     const selected = view.selected === code;
     const mark = view.stroke && view.stroke[code];  // compare: entering (solid) or leaving (dotted) the top N
-    if (mark && !selected) return {fillColor: view.fill[code] || lib().NO_DATA, fillOpacity: 0.82, color: "#000000", weight: 4,
-                                   dashArray: mark === "leave" ? "2 6" : null, lineCap: "round", opacity: 1};
+    const fill = {fillColor: view.fill[code] || L.NO_DATA, fillOpacity: Number(L.colour("fill-opacity")), opacity: 1};
+    if (mark && !selected) return Object.assign(fill, {color: L.colour("selected"), weight: 4, dashArray: mark === "leave" ? "2 6" : null, lineCap: "round"});
     if (view.keyed === code && !selected) {  // the area the map's keys are on: a dashed black ring
-      return {fillColor: view.fill[code] || lib().NO_DATA, fillOpacity: 0.82, dashArray: "6 4", color: "#000000", weight: 4, opacity: 1};
+      return Object.assign(fill, {dashArray: "6 4", color: L.colour("selected"), weight: 4});
     }
-    return {fillColor: view.fill[code] || lib().NO_DATA, fillOpacity: 0.82, dashArray: null,
-            color: selected ? "#000000" : "#4d4d4d", weight: selected ? 4 : 0.7, opacity: 1};
+    return Object.assign(fill, {dashArray: null, color: selected ? L.colour("selected") : L.colour("border"), weight: selected ? 4 : 0.7});
   }
   function outlineStyle(id) {
     const on = id && id === highlighted;
-    return {color: lib().OUTLINE, weight: on ? 6 : 3.5, opacity: 0.95, fill: false, dashArray: on ? null : "9 6", lineCap: "butt"};
+    return {color: lib().OUTLINE, weight: on ? 6 : 3.5, opacity: 1, fill: false, dashArray: on ? null : "9 6", lineCap: "butt",
+            className: "cluster-outline"};
   }
 
   // `permanent` is the label text to show at all times, or null for a tooltip on hover only.
@@ -177,12 +178,13 @@
   // Recolour the drawn areas for a view model, label them, and follow the selection.
   function paint(vm, info, selected, texts) {
     drawn = {vm: vm, info: info, texts: texts};
+    if (vm.hatched) lib().hatchPatterns(vm.colours);
     if (keyAt >= 0) keyStop();  // another view: the order the keys went through has changed
     const fill = {};
     const priority = {};
     info.codes.forEach(function (code, i) {
       const c = vm["class"][i];
-      fill[code] = c >= 0 ? vm.colours[c] : lib().NO_DATA;
+      fill[code] = c >= 0 ? (vm.hatched ? lib().fillOf(vm.colours, c) : vm.colours[c]) : lib().NO_DATA;
       priority[code] = vm.rank[i] || 1e6 + i;
     });
     // Permanent labels: every area when there are few; else each cluster's name at its highest member.

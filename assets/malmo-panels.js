@@ -62,23 +62,22 @@
     const key = JSON.stringify([tr, texts.lang, own ? selected : null]);
     if (key === trendKey) return lib.noUpdate();  // nothing that the chart shows changed: keep it
     trendKey = key;
-    const palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"];
     const clusters = {};
     vm.clusters.forEach(function (c) { clusters[c.id] = c; });
     const named = {};
-    const series = tr.series.map(function (s, k) {
+    let k = 0;
+    const series = tr.series.map(function (s) {
       let name = s.kind === "cluster" && clusters[s.id] ? lib.clusterName(clusters[s.id], texts) : s.id;
-      let line = {width: 2, color: palette[k % palette.length]};
-      if (s.kind === "all_clusters") { name = texts.t.all_clusters; line = {width: 4, color: "#111111"}; }
+      let line = s.kind === "cluster" ? lib.series(k++) : lib.look("series-all");
+      if (s.kind === "all_clusters") name = texts.t.all_clusters;
       if (s.kind === "reference") {
         name = texts.references[s.id] || s.id;
-        line = {width: 3, color: lib.colour("reference-" + (s.id === "SE" ? "SE" : "MALMO")), dash: s.id === "SE" ? "dot" : "dash"};
+        line = lib.look("series-reference-" + (s.id === "SE" ? "SE" : "MALMO"));
       }
       named[s.id] = {color: line.color, name: name};
       return {name: name, share: s.share, line: line};
     });
-    if (own) series.push({name: lib.say(texts, "selected_line", {name: info.names[i]}), share: own,
-                          line: {width: 4, color: "#000000", dash: "dashdot"}});
+    if (own) series.push({name: lib.say(texts, "selected_line", {name: info.names[i]}), share: own, line: lib.look("series-selected")});
     // names are data: escaped for plotly, and not spliced into the hover template
     return trendFigure(tr, series, vm.generated, texts, window.malmoAnalysis.projectionTraces(tr, named, texts));
   }
@@ -87,8 +86,10 @@
   function trendFigure(tr, series, generated, texts, extra) {
     const lib = L_();
     const data = series.map(function (s) {
-      return {type: "scatter", mode: "lines+markers", name: lib.plotlyText(s.name), x: tr.years, y: s.share, line: s.line,
-              marker: {size: 4}, hovertemplate: "%{y:.1f}\u00a0%<extra>%{fullData.name}</extra>"};
+      const look = s.line;
+      return {type: "scatter", mode: look.marker ? "lines+markers" : "lines", name: lib.plotlyText(s.name), x: tr.years, y: s.share,
+              line: {color: look.color, width: look.width, dash: look.dash},
+              marker: {size: 7, symbol: look.marker || "circle", color: look.color}, hovertemplate: "%{y:.1f}\u00a0%<extra>%{fullData.name}</extra>"};
     });
     (extra || []).forEach(function (trace) { data.push(trace); });
     const last = tr.years[tr.years.length - 1];

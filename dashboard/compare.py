@@ -283,7 +283,7 @@ def compare_view(ctx, result, a, b, mode: str, lang: str, name_a: str, name_b: s
     trend_b = ctx.views.trend(tuple(tuple(c.members) for c in b.clusters), state_a.age_group)
     return {
         "level": a.result.level, "index_level": ctx.pkg.manifest.index_level, "mode": mode,
-        "class": [int(c) for c in classes], "colours": DIFF_COLOURS, "legend": legend,
+        "class": [int(c) for c in classes], "colours": DIFF_COLOURS, "hatched": True, "legend": legend,
         "rank": [int(r) if r > 0 else 0 for r in areas["rank_b"]], "clusters": [], "labels": labels, "stroke": stroke,
         "top_n": result.top_n, "names": {"a": name_a, "b": name_b},
         "entering": rows(enter), "leaving": rows(leave),

@@ -43,7 +43,7 @@ def job(ctx, kind: str, d) -> dict:
     names = {c["id"]: cluster_name(c, lang) for c in vm["clusters"]}
     series = [(names.get(s["id"], t(lang, "all_clusters") if s["kind"] == "all_clusters" else
                next((label(r["labels"], lang) for r in ctx.pkg.manifest.raw.get("reference_areas", []) if r["code"] == s["id"]), s["id"])),
-               s["kind"], s["share"]) for s in trend["series"]]
+               s["kind"], s["share"], s["id"]) for s in trend["series"]]
     top = d.frame[d.frame["rank"].notna()].head(TOP_IN_REPORT)
     return {
         "kind": kind, "lang": lang, "generated": d.generated, "header": d.header,
@@ -100,11 +100,15 @@ def _draw_map(ax, job, label_size: float = 9, marker_size: float = 40) -> None:
                 vertices.append(xy)
                 codes.append([Path.MOVETO] + [Path.LINETO] * (len(xy) - 2) + [Path.CLOSEPOLY])
         patches.append(PathPatch(Path(np.concatenate(vertices), np.concatenate(codes))))
-    ax.add_collection(PatchCollection(patches, facecolor=job["colours"], edgecolor="#4d4d4d", linewidth=0.3))
+    from matplotlib import patheffects
+    from matplotlib.colors import to_rgba
+    faces = [to_rgba(c, palette.FILL_OPACITY) for c in job["colours"]]  # as on the web map, over white
+    ax.add_collection(PatchCollection(patches, facecolor=faces, edgecolor=palette.BORDER, linewidth=0.3))
+    casing = [patheffects.withStroke(linewidth=3.6, foreground=palette.CASING)]
     for line in job["outlines"]:
         for part in getattr(line, "geoms", [line]):
             xy = np.asarray(part.coords)
-            ax.plot(xy[:, 0], xy[:, 1], color=palette.OUTLINE, linewidth=2.2, linestyle=(0, (4, 2.5)))
+            ax.plot(xy[:, 0], xy[:, 1], color=palette.OUTLINE, linewidth=2.2, linestyle=(0, (4, 2.5)), path_effects=casing)
     for kind, (marker, colour) in PLACE_STYLE.items():
         pts = [(x, y) for k, x, y in job["places"] if k == kind]
         if pts:
@@ -158,59 +162,116 @@ def _map_png(job, plt) -> bytes:
     return buffer.getvalue()
 
 
-def _report_pdf(job, plt) -> bytes:
-    import textwrap
-    fig = plt.figure(figsize=(8.27, 11.69))  # A4
-    y = _header(fig, job, x=0.05, y=0.975, sizes=(15, 9.5, 6.5), width=125)
-    ax = fig.add_axes([0.03, 0.43, 0.56, y - 0.44])
-    _draw_map(ax, job, label_size=0, marker_size=14)  # the clusters are named in the list beside the map
-    _legend(ax, job, 5.5)
-    # top of the ranking
-    fig.text(0.62, y - 0.005, job["top_title"], fontsize=9, fontweight="bold", va="top")
-    row_y = y - 0.03
-    fig.text(0.62, row_y, job["col_rank"], fontsize=7, fontweight="bold")
-    fig.text(0.67, row_y, job["col_name"], fontsize=7, fontweight="bold")
-    fig.text(0.93, row_y, job["col_index"], fontsize=7, fontweight="bold", ha="right")
-    for rank, name, index in job["top"]:
-        row_y -= 0.0175
-        fig.text(0.62, row_y, str(rank), fontsize=7)
-        fig.text(0.67, row_y, textwrap.shorten(name, 34, placeholder="…"), fontsize=7)
-        fig.text(0.93, row_y, index, fontsize=7, ha="right")
-    # clusters
-    row_y -= 0.035
-    fig.text(0.62, row_y, textwrap.shorten(job["clusters_title"], 40, placeholder="…"), fontsize=9, fontweight="bold")
-    for name, members in job["clusters"]:
-        row_y -= 0.017
-        fig.text(0.62, row_y, textwrap.shorten(name, 40, placeholder="…"), fontsize=7, fontweight="bold")
-        for line in textwrap.wrap(members, 52)[:3]:
-            row_y -= 0.0125
-            fig.text(0.63, row_y, line, fontsize=6.3)
-    # UVAS chart
-    tr = job["trend"]
-    chart = fig.add_axes([0.08, 0.2, 0.5, 0.18])
-    palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
-    for i, (name, kind, share) in enumerate(tr["series"]):
-        style = {"cluster": {"color": palette[i % len(palette)], "linewidth": 1},
-                 "all_clusters": {"color": "#111111", "linewidth": 2.2}}.get(kind, {"color": "#2166ac", "linewidth": 1.6, "linestyle": "--"})
-        chart.plot(tr["years"], [np.nan if v is None else v for v in share], label=name, **style)
+def _chart(ax, tr, fontsize: float) -> None:
+    """The UVAS chart: each line told apart by colour, dash and marker (palette.SERIES)."""
+    k = 0
+    for name, kind, share, series_id in tr["series"]:
+        if kind == "cluster":
+            look, k = palette.series(k), k + 1
+        elif kind == "all_clusters":
+            look = palette.ALL_CLUSTERS
+        else:
+            look = palette.REFERENCE_LINES["SE" if series_id == "SE" else "MALMO"]
+        marker = palette.MPL_MARKERS.get(look["marker"], None)
+        ax.plot(tr["years"], [np.nan if v is None else v for v in share], label=name, color=look["colour"],
+                linewidth=look.get("width", 2) * 0.6, linestyle=palette.mpl_dash(look["dash"]), marker=marker, markersize=3.5)
     for year in tr["follow_up"]:
-        chart.axvline(year, color="#444444", linestyle="--", linewidth=0.8)
-        chart.text(year, chart.get_ylim()[1], tr["follow_up_label"].format(year=year), fontsize=5.5, ha="right", va="top")
-    chart.set_xlim(tr["years"][0] - 0.5, max(tr["follow_up"]) + 0.5)
-    chart.set_ylim(bottom=0)
-    chart.set_title(tr["title"], fontsize=8)
-    chart.set_ylabel(tr["axis"], fontsize=7)
-    chart.tick_params(labelsize=6)
-    chart.legend(fontsize=5, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
-    # the method in plain words, below the cluster list
-    text_y = min(0.385, row_y - 0.03)
-    fig.text(0.62, text_y, job["method_title"], fontsize=9, fontweight="bold", va="top")
-    text_y -= 0.023
-    for paragraph in job["method"]:
-        lines = textwrap.wrap(paragraph, 58)
-        fig.text(0.62, text_y, "\n".join(lines), fontsize=6, va="top", linespacing=1.3)
-        text_y -= 0.0105 * len(lines) + 0.006
+        ax.axvline(year, color="#444444", linestyle="--", linewidth=0.8)
+        ax.text(year, ax.get_ylim()[1], tr["follow_up_label"].format(year=year), fontsize=fontsize * 0.8, ha="right", va="top")
+    ax.set_xlim(tr["years"][0] - 0.5, max(tr["follow_up"]) + 0.5)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(tr["axis"], fontsize=fontsize)
+    ax.tick_params(labelsize=fontsize * 0.85)
+    ax.legend(fontsize=fontsize * 0.75, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
+
+
+def _png(fig, plt, dpi: int) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="pdf", metadata={"Title": job["title"], "Subject": " · ".join(job["header"])})
+    fig.savefig(buffer, format="png", dpi=dpi)
     plt.close(fig)
     return buffer.getvalue()
+
+
+REPORT_CSS = """
+@page { size: A4; margin: 14mm 14mm 16mm; @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }
+body { font-family: "DejaVu Sans", sans-serif; font-size: 8.5pt; color: #1d1d1f; line-height: 1.35; }
+h1 { font-size: 17pt; margin: 0 0 3pt; }
+h2 { font-size: 11.5pt; margin: 10pt 0 3pt; }
+.demo { font-weight: bold; color: #7a3e00; background: #fff1d6; border: 1.5pt solid #e0a040; padding: 3pt 6pt; margin: 4pt 0; }
+.header p { margin: 1pt 0; font-size: 8pt; }
+figure { margin: 6pt 0; }
+figure img { width: 100%; }
+.map img { width: 100%; }
+table { border-collapse: collapse; width: 100%; font-size: 8pt; margin: 3pt 0 6pt; }
+caption { text-align: left; font-weight: bold; font-size: 9pt; padding-bottom: 2pt; }
+th, td { border-bottom: 0.5pt solid #ccc; padding: 1.5pt 4pt; text-align: left; }
+td.num, th.num { text-align: right; }
+.method p { margin: 2pt 0 4pt; }
+.cluster-members { font-size: 8pt; }
+"""
+
+
+def _report_pdf(job, plt) -> bytes:
+    """The committee report: an HTML document printed by WeasyPrint as a tagged PDF (PDF/UA-1), so
+    headings, tables, reading order, the language and the pictures' text alternatives reach a screen
+    reader (EN 301 549 clause 10). The map and the chart are drawn by matplotlib as pictures with an
+    alternative text; the chart's values are also a table."""
+    import base64
+    from html import escape
+
+    import weasyprint
+
+    fig = plt.figure(figsize=(7.2, 5.3))
+    ax = fig.add_axes([0, 0, 1, 1])
+    _draw_map(ax, job, label_size=0, marker_size=18)
+    _legend(ax, job, 7)
+    map_png = _png(fig, plt, 200)
+    tr = job["trend"]
+    fig = plt.figure(figsize=(7.2, 2.7))
+    ax = fig.add_axes([0.08, 0.3, 0.9, 0.66])
+    _chart(ax, tr, 8)
+    chart_png = _png(fig, plt, 200)
+
+    def e(text) -> str:
+        return escape(str(text), quote=True)
+
+    def img(data: bytes, alt: str) -> str:
+        return f'<img src="data:image/png;base64,{base64.b64encode(data).decode()}" alt="{e(alt)}">'
+
+    top_names = ", ".join(f"{rank}. {name} ({index})" for rank, name, index in job["top"][:5])
+    map_alt = t(job["lang"], "report_map_alt", top=top_names, clusters="; ".join(n for n, _ in job["clusters"]) or "–")
+    header = "".join(f"<p>{e(line)}</p>" for line in job["header"][1 if job["generated"] else 0:])
+    top_rows = "".join(f'<tr><td class="num">{rank}</td><th scope="row">{e(name)}</th><td class="num">{e(index)}</td></tr>'
+                       for rank, name, index in job["top"])
+    clusters = "".join(f"<li><strong>{e(name)}</strong>: <span class=\"cluster-members\">{e(members)}</span></li>"
+                       for name, members in job["clusters"])
+    chart_head = "".join(f'<th scope="col" class="num">{year}</th>' for year in tr["years"])
+    chart_rows = "".join(
+        f'<tr><th scope="row">{e(name)}</th>' + "".join(
+            f'<td class="num">{"–" if v is None else e(fmt(v, job["lang"], 1))}</td>' for v in share) + "</tr>"
+        for name, _, share, _ in tr["series"])
+    method = "".join(f"<p>{e(p)}</p>" for p in job["method"])
+    document = f"""<!DOCTYPE html>
+<html lang="{e(job['lang'])}"><head><meta charset="utf-8"><title>{e(job['title'])}</title>
+<meta name="description" content="{e(' · '.join(job['header']))}"></head>
+<body><main>
+<h1>{e(job['title'])}</h1>
+{f'<p class="demo">{e(job["demo"])}</p>' if job["generated"] else ''}
+<div class="header">{header}</div>
+<figure class="map">{img(map_png, map_alt)}</figure>
+<table><caption>{e(job['top_title'])}</caption>
+<thead><tr><th scope="col" class="num">{e(job['col_rank'])}</th><th scope="col">{e(job['col_name'])}</th><th scope="col" class="num">{e(job['col_index'])}</th></tr></thead>
+<tbody>{top_rows}</tbody></table>
+<h2>{e(job['clusters_title'])}</h2>
+<ul>{clusters}</ul>
+<h2>{e(tr['title'])}</h2>
+<figure>{img(chart_png, t(job["lang"], "report_chart_alt", title=tr["title"]))}</figure>
+<table><caption>{e(t(job["lang"], "report_chart_table"))}</caption>
+<thead><tr><th scope="col">{e(t(job["lang"], "report_year"))}</th>{chart_head}</tr></thead><tbody>{chart_rows}</tbody></table>
+<section class="method"><h2>{e(job['method_title'])}</h2>{method}</section>
+</main></body></html>"""
+
+    # every picture is inline: the report reads no file and no network, whatever a text contains
+    inline_only = weasyprint.urls.URLFetcher(allowed_protocols={"data"}, allow_redirects=False, fail_on_errors=True)
+    return weasyprint.HTML(string=document, url_fetcher=inline_only).write_pdf(
+        stylesheets=[weasyprint.CSS(string=REPORT_CSS)], pdf_variant="pdf/ua-1", uncompressed_pdf=False)

@@ -44,7 +44,20 @@ def test_png_is_print_quality_and_shows_the_engines_map(client, expected, engine
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is installed by `make test`")
-def test_pdf_report_is_one_a4_page_with_the_ranking_and_the_demo_label(client, expected, tmp_path):
+def pdf_objects(data: bytes) -> bytes:
+    """The PDF's objects as text, its compressed streams opened (what a reader of the structure sees)."""
+    import re
+    import zlib
+    out = [data]
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            out.append(zlib.decompress(stream))
+        except zlib.error:
+            pass
+    return b"\n".join(out)
+
+
+def test_pdf_report_is_a4_tagged_with_the_ranking_and_the_demo_label(client, expected, tmp_path):
     response = client.get("/api/export.pdf" + QUERY)
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
     pdf = tmp_path / "report.pdf"
@@ -55,7 +68,16 @@ def test_pdf_report_is_one_a4_page_with_the_ranking_and_the_demo_label(client, e
         assert name in text, name
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     import re
-    assert re.search(r"^Pages:\s+1$", info, re.M) and "(A4)" in info
+    assert int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1)) <= 3 and "(A4)" in info
+    # tagged (EN 301 549 clause 10, PDF/UA-1): a structure tree, the language, text alternatives for the map and the chart
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    objects = pdf_objects(response.data)
+    assert b"/Lang (sv)" in objects and b"pdfuaid:part=\"1\"" in objects
+    alts = [bytes.fromhex(a.decode()).decode("utf-16") for a in re.findall(rb"/Alt\s*<([0-9A-Fa-f]+)>", objects)]
+    assert len(alts) == 2 and "Herrgården" in alts[0] and "UVAS" in alts[1], alts
+    structure = subprocess.run(["pdfinfo", "-struct", str(pdf)], capture_output=True, text=True, check=True).stdout
+    for tag in ("H1", "H2", "Table", "TH", "TD", "Figure", "L", "LI"):
+        assert re.search(rf"^\s*{tag}\b", structure, re.M), tag
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
     page = Image.open(tmp_path / "page.png")
     assert page.size[1] > page.size[0]  # portrait
@@ -66,6 +88,7 @@ def test_pdf_report_is_one_a4_page_with_the_ranking_and_the_demo_label(client, e
     (tmp_path / "en.pdf").write_bytes(english.data)
     text_en = subprocess.run(["pdftotext", str(tmp_path / "en.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     assert "DEMO DATA" in text_en and "The 15 highest areas" in text_en
+    assert b"/Lang (en)" in pdf_objects(english.data)
 
 
 def test_xlsx_has_numbers_the_method_sheet_and_the_demo_note(client, expected):
