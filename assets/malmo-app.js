@@ -3,6 +3,16 @@
    closing notices. Drawing is in malmo-map.js and malmo-panels.js; helpers in malmo-core.js. */
 (function () {
   "use strict";
+  // On a phone or a tablet the controls come first, as in the page's order, folded to one line so
+  // the map is in view; a tap unfolds them. Not on the wall, where the bar is the controls.
+  (function foldControls(tries) {
+    const fold = document.querySelector("#page .controls-fold");
+    if (!fold) {  // until the dashboard is drawn (other pages have no such fold: give up after a few seconds)
+      if (tries < 600 && !document.querySelector("#cmp-page, .embed")) window.requestAnimationFrame(function () { foldControls(tries + 1); });
+      return;
+    }
+    if (window.matchMedia("(max-width: 1100px)").matches && !document.querySelector("#page.present")) fold.open = false;
+  })(0);
   const lib = function () { return window.malmoLib; };
   const setProps = function (id, props) { window.dash_clientside.set_props(id, props); };
   let firstFocusDone = false;

@@ -216,8 +216,9 @@
         h("Th", {scope: "row"}, [texts.indicators[k], note ? h("Div", {className: "flag"}, note) : null]),
         h("Td", {}, fmt(info.values[k][i], lang, 1) + "\u00a0%"),
         h("Td", {}, fmt(vm.scaled[k][i], lang, 2)),
-        h("Td", {className: "bar-cell"}, h("Div", {className: "bar", title: fmt(contributions[j], lang, 3),
-          style: {width: Math.round(100 * contributions[j] / total) + "%"}}))
+        // the share of the index as text, the bar beside it only a picture of it (1.1.1)
+        h("Td", {className: "bar-cell"}, [h("Span", {className: "bar-value"}, fmt(100 * contributions[j] / total, lang, 0) + "\u00a0%"),
+          h("Div", {className: "bar", "aria-hidden": "true", style: {width: Math.round(100 * contributions[j] / total) + "%"}})])
       ]);
     });
     const uvas = (info.uvas[texts.default_age_group] || {})[code];
@@ -226,8 +227,10 @@
       const max = Math.max.apply(null, uvas.filter(function (v) { return v !== null; })) || 1;
       const years = info.uvas_years;
       spark = h("Div", {className: "sparkline-wrap"}, [
-        h("Span", {}, texts.t.uvas_sparkline + " " + years[0] + "–" + years[years.length - 1] + ": " + fmt(uvas[uvas.length - 1], lang, 1) + "\u00a0%"),
-        h("Div", {className: "sparkline", role: "img", "aria-label": texts.t.uvas_sparkline},
+        h("Span", {}, texts.t.uvas_sparkline + " " + years[years.length - 1] + ": " + fmt(uvas[uvas.length - 1], lang, 1) + "\u00a0%"),
+        // the bars as a picture whose name says every year's value (1.1.1)
+        h("Div", {className: "sparkline", role: "img", "aria-label": texts.t.uvas_sparkline + ": " + uvas.map(function (v, y) {
+          return years[y] + " " + (v === null ? "–" : fmt(v, lang, 1) + "\u00a0%"); }).join(", ")},
           uvas.map(function (v, y) { return h("Span", {title: years[y] + ": " + fmt(v, lang, 1) + "\u00a0%", style: {height: Math.round(100 * (v || 0) / max) + "%"}}); }))
       ]);
     }

@@ -253,6 +253,13 @@
         window.malmoTexts = window.malmoTexts || texts_;
         render();
         if (texts_ && texts_.present) {
+          // the bar wraps on a narrow wall or a phone: the map ends where the bar begins
+          const bar = document.getElementById("controls");
+          if (bar && window.ResizeObserver) {
+            new ResizeObserver(function () {
+              document.documentElement.style.setProperty("--present-bar-h", bar.offsetHeight + "px");
+            }).observe(bar);
+          }
           present.load().then(function (list) {
             let saved = null;
             try { saved = JSON.parse(window.sessionStorage.getItem("malmo.present") || "null"); } catch (e) { saved = null; }

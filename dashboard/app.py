@@ -186,7 +186,7 @@ def _register_routes(app, ctx: AppContext) -> None:
 
     @server.route(urls.route("/tillganglighet"))
     def accessibility_statement():
-        return Response(statement_page(urls), mimetype="text/html")
+        return Response(statement_page(urls, _lang()), mimetype="text/html")
 
     @server.before_request
     def publish_check():

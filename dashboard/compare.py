@@ -21,6 +21,7 @@ from layers.errors import EngineError
 from layers.scenarios import ScenarioError
 
 from .callbacks import known_lang
+from .layout import statement_link
 from .guard import text
 from .layout import _slider, client_texts
 from layers.view import check_number, parse_query, safe_name, skipped_text, spec_json, to_query, to_store, view_settings
@@ -147,6 +148,7 @@ def build_compare(ctx, parsed: dict, skipped: list) -> html.Div:
                 dcc.Graph(id="cmp-trend", config={"displayModeBar": False, "locale": lang, "responsive": True}, style={"height": "360px", "width": "100%"}),
             ]),
         ]),
+        html.Footer(className="footer", children=[statement_link(ctx, lang)]),
     ])
 
 

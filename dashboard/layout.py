@@ -225,7 +225,7 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
                     dcc.RadioItems(id="level-select", className="level-select", value=state.level,
                                    options=[{"label": label(lv.labels, lang), "value": lv.id} for lv in m.levels]),
                 ]),
-                *([present_bar(lang)] if state.mode == "present" else []),
+                *([present_bar(ctx, lang)] if state.mode == "present" else []),
                 html.H3(t(lang, "weights")),
                 html.P(t(lang, "weights_help"), className="help"),
                 _select("preset-select", "preset", presets, "equal" if len(set(state.weights.values())) == 1 else "custom", lang),
@@ -301,7 +301,7 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
             allocation_panel(ctx, lang),
         ]),
         html.Footer(className="footer", children=[
-            provenance.footer_credits(ctx, lang), " ", html.A(t(lang, "accessibility"), href=ctx.urls.page("tillganglighet"), lang="sv")]),
+            provenance.footer_credits(ctx, lang), " ", statement_link(ctx, lang)]),
     ])
 
 
@@ -380,13 +380,14 @@ def scenario_panel(lang: str) -> html.Details:
     ])
 
 
-def present_bar(lang: str) -> html.Div:
+def present_bar(ctx, lang: str) -> html.Div:
     """The wall's slim bar: step through the workshop's scenarios (← →), compare with the previous one (C)."""
     return html.Div(id="present-bar", className="present-bar", children=[
         html.Button("←", id="present-prev", className="button present-step", type="button", **{"aria-label": t(lang, "present_prev")}),
         html.Span(t(lang, "present_none"), id="present-name", className="present-name", **{"aria-live": "polite"}),
         html.Button("→", id="present-next", className="button present-step", type="button", **{"aria-label": t(lang, "present_next")}),
         html.Span(t(lang, "present_keys"), className="present-keys"),
+        statement_link(ctx, lang),
     ])
 
 
@@ -442,3 +443,8 @@ def place_markers(ctx, kind: str, lang: str) -> list:
             children=[dl.Tooltip(f["name"]), dl.Popup(html.Div(popup))]))
     return out
 
+
+def statement_link(ctx, lang: str):
+    """The accessibility statement, in the page's language: in every page's footer and presentation bar."""
+    return html.A(t(lang, "accessibility"), className="statement-link",
+                  href=ctx.urls.page("tillganglighet") + ("?lang=en" if lang == "en" else ""))

@@ -134,11 +134,14 @@ def test_phone_and_tablet_layout(browser, size):
             time.sleep(0.8)
             viewport = browser.execute_script("return window.innerWidth")
             assert browser.execute_script("return document.documentElement.scrollWidth") <= viewport
-            tops = browser.execute_script("return ['.map-area', '.controls', '.ranking'].map(s => document.querySelector(s).getBoundingClientRect().top)")
-            assert tops[0] < tops[1] < tops[2]  # the map first, the controls after it
+            tops = browser.execute_script("return ['.controls', '.map-area', '.ranking'].map(s => document.querySelector(s).getBoundingClientRect().top)")
+            # the order on screen is the order in the page (2.4.3, 1.3.2): the controls, folded to one line, then the map
+            assert tops[0] < tops[1] < tops[2]
+            assert browser.execute_script("return document.querySelector('.controls').getBoundingClientRect().height") < 90
+            assert not browser.execute_script("return document.querySelector('.controls-fold').open")
             assert browser.execute_script("return document.querySelector('.map-area').getBoundingClientRect().height") >= 300
-            browser.find_element(By.CSS_SELECTOR, ".controls-summary").click()  # the controls fold away
-            wait_for(browser, "return !document.querySelector('.controls-fold').open")
+            browser.find_element(By.CSS_SELECTOR, ".controls-summary").click()  # the controls unfold
+            wait_for(browser, "return document.querySelector('.controls-fold').open")
             table = browser.execute_script("const b = document.getElementById('ranking-table-container'); return [b.scrollWidth > b.clientWidth, b.getBoundingClientRect().right <= window.innerWidth]")
             assert table[1]  # the table scrolls inside its own box
             SCREENSHOTS.mkdir(exist_ok=True)
