@@ -91,6 +91,7 @@
                     layout: {margin: {l: 120, r: 10, t: 10, b: 80},
                              xaxis: {tickangle: -30, automargin: true}, yaxis: {automargin: true, autorange: "reversed"},
                              paper_bgcolor: "rgba(0,0,0,0)"}};
+    lib().chartTable("correlation-table", figure, texts);
     return [[h("Ul", {className: "drivers-list"}, rows), h("P", {className: "help"}, texts.t[differs ? "drivers_differ" : "drivers_same"]),
              h("P", {className: "drivers-corr-title"}, texts.t.drivers_corr)], figure];
   }

@@ -166,7 +166,10 @@
         }
         const shown = window.malmoAnalysis.mapView(vm, info, mode, analysis, allocation, texts);
         window.malmoMap.paint(shown ? shown.view : vm, info, selected, texts);
-        lib().afterPaint(function () { lib().nameControls(texts, ""); });  // not on the map's critical path
+        lib().afterPaint(function () {  // not on the map's critical path
+          lib().nameControls(texts, "");
+          lib().rankingStatus(vm.rank, info.codes, info.names, vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }); }), texts);
+        });
         window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
         return window.malmoPainted.at;
       },
@@ -312,6 +315,7 @@
       syncUrl: function (v, spec, texts) {
         const V = window.malmoFields, nu = lib().noUpdate;
         // A number the method form cannot use is refused with a notice (server side); the URL keeps the last good view.
+        if (v) V.markInvalid(spec, v, texts);
         if (!v || V.outOfRange(spec, v)) return [nu(), nu(), nu()];
         const here = V.query(spec, v);
         const kept = V.parts(spec, v, "scenario").join("&");

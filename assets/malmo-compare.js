@@ -75,7 +75,10 @@
         const t0 = performance.now();
         window.malmoMap.paint(vm, info, null, texts);
         window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
-        lib().afterPaint(function () { lib().nameControls(texts, "cmp-"); });
+        lib().afterPaint(function () {
+          lib().nameControls(texts, "cmp-");
+          lib().rankingStatus(vm.rank, info.codes, info.names, vm.groups_b, texts);
+        });
         const h = lib().h;
         const items = vm.legend.map(function (label, i) {
           return h("Li", {}, [h("Span", {className: "swatch", style: {background: lib().swatchFill(vm.colours, i)}}), label]);
@@ -119,7 +122,7 @@
                   line: {color: colour, width: enter || leave ? 3 : 1.5, dash: leave ? "dot" : "solid"}, marker: {size: 6, color: colour},
                   hovertemplate: "%{y}<extra>%{fullData.name}</extra>"};
         });
-        return {data: data, layout: {
+        const figure = {data: data, layout: {
           title: {text: L.plotlyText(say(texts, "compare_slope_title", {n: vm.top_n})) +
                         (vm.generated ? "<br><span style='font-size:12px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""), font: {size: 15}},
           margin: {l: 170, r: 170, t: 70, b: 30}, showlegend: false,
@@ -127,6 +130,8 @@
           yaxis: {autorange: false, range: [worst + 0.7, 0.3], showticklabels: false, showgrid: false, zeroline: false, fixedrange: true},
           shapes: [{type: "line", xref: "paper", x0: 0, x1: 1, y0: vm.top_n + 0.5, y1: vm.top_n + 0.5, line: {color: "#444", width: 1, dash: "dash"}}],
           paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff"}};
+        L.chartTable("cmp-slope-table", figure, texts);
+        return figure;
       },
 
       // UVAS for A's clusters (dashed) and B's (solid) together, with Malmö and Sweden.
@@ -148,7 +153,9 @@
           series.push({name: texts.references[s.id] || s.id, share: s.share,
                        line: L.look("series-reference-" + (s.id === "SE" ? "SE" : "MALMO"))});
         });
-        return window.malmoPanels.trendFigure(vm.trend_a, series, vm.generated, texts);
+        const figure = window.malmoPanels.trendFigure(vm.trend_a, series, vm.generated, texts);
+        L.chartTable("cmp-trend-table", figure, texts);
+        return figure;
       }
     }
   });

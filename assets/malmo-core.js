@@ -177,13 +177,46 @@
       return out;
     },
     // A number the spec's limits refuse (the server says why; the URL keeps the last good view).
-    outOfRange: function (spec, v) {
-      return spec.fields.some(function (f) {
+    // The number fields whose value the method cannot use (the spec's limits, as layers/view.py checks them).
+    invalid: function (spec, v) {
+      return spec.fields.filter(function (f) {
         if (f.kind !== "number" || !(f.key in v)) return false;
         const x = v[f.key];
         if (f.none !== null && f.none !== undefined && (x === null || x === undefined || x === "" || Number.isNaN(x))) return false;
         return !(typeof x === "number" && isFinite(x) && x >= f.low && x <= f.high && (!f.whole || x === Math.round(x)));
       });
+    },
+    outOfRange: function (spec, v) { return view.invalid(spec, v).length > 0; },
+    // Each refused number is told at its field (3.3.1): the field is marked invalid and described by
+    // a message that quotes what was typed and says the range; the first such field gets the focus.
+    markInvalid: function (spec, v, texts) {
+      const bad = view.invalid(spec, v).map(function (f) { return f.key; });
+      let first = null;
+      spec.fields.forEach(function (f) {
+        if (f.kind !== "number" || !f.control) return;
+        const input = document.getElementById(f.control[0]), box = document.getElementById(f.control[0] + "-error");
+        if (!input || !box) return;
+        const described = f.control[0] + "-hint " + f.control[0] + "-error";  // dcc.Input takes no aria props
+        if (input.getAttribute("aria-describedby") !== described) input.setAttribute("aria-describedby", described);
+        const wrong = bad.indexOf(f.key) >= 0;
+        const text = wrong ? say(texts, "field_error", {value: input.value === "" ? "–" : input.value, low: fmt(f.low, texts.lang),
+                                                        high: fmt(f.high, texts.lang)}) : "";
+        if (box.textContent !== text) box.textContent = text;
+        if (wrong) {  // focus once for each value refused
+          if (input.getAttribute("data-refused") !== input.value && !first) first = input;
+          input.setAttribute("aria-invalid", "true");
+          input.setAttribute("data-refused", input.value);
+        } else {
+          input.removeAttribute("aria-invalid");
+          input.removeAttribute("data-refused");
+        }
+      });
+      if (first) {
+        const panel = first.closest("details");
+        if (panel) panel.open = true;
+        // after the key or click that committed the value has moved the focus where it was going
+        window.setTimeout(function () { if (document.activeElement !== first) first.focus(); }, 0);
+      }
     }
   };
   window.malmoFields = view;
@@ -252,13 +285,65 @@
     const c = colours[k];
     return hatched(k) ? "repeating-linear-gradient(45deg," + c + " 0 4px,#ffffff 4px 5.8px)" : c;
   }
+  // One status for screen readers that says what a change did to the ranking, once per change: a
+  // second after the last move, the areas of the top ten that moved ("Örtagården upp till 3") and
+  // whether the clusters changed. The card, the legend and the lists are not live regions (4.1.3).
+  const announce = {last: null, timer: null};
+  function rankingStatus(ranks, codes, names, clusters, texts) {
+    const now = {rank: {}, clusters: JSON.stringify(clusters)};
+    codes.forEach(function (code, i) { now.rank[code] = ranks[i] || 0; });
+    const before = announce.last;
+    announce.last = now;
+    if (!before) return;  // the first view: nothing changed
+    window.clearTimeout(announce.timer);
+    const moved = codes.map(function (code, i) { return {name: names[i], was: before.rank[code] || 0, is: now.rank[code]}; })
+      .filter(function (m) { return m.was !== m.is && ((m.is > 0 && m.is <= 10) || (m.was > 0 && m.was <= 10)); })
+      .sort(function (a, b) { return (a.is || 1e9) - (b.is || 1e9); });
+    const parts = moved.slice(0, 4).map(function (m) {
+      if (!m.is) return say(texts, "status_out", {name: m.name});
+      return say(texts, m.is < m.was || !m.was ? "status_up" : "status_down", {name: m.name, rank: m.is});
+    });
+    if (moved.length > 4) parts.push(say(texts, "status_more", {n: moved.length - 4}));
+    const text = (parts.length ? parts.join(", ") : texts.t.status_top_same) + "; " +
+                 (before.clusters === now.clusters ? texts.t.status_clusters_same : texts.t.status_clusters_changed);
+    announce.timer = window.setTimeout(function () {
+      const box = document.getElementById("ranking-status");
+      if (box) { box.textContent = text; window.malmoAnnounced = (window.malmoAnnounced || 0) + 1; }
+    }, 1000);
+  }
+
+  // "Visa som tabell": a chart's values as a table, made from the figure itself (every named line
+  // with its x and y), so the table says exactly what the chart draws (1.1.1). Written as text.
+  function chartTable(id, figure, texts) {
+    const box = document.getElementById(id);
+    if (!box || !figure || !figure.data) return;
+    let lines = figure.data.filter(function (d) { return d.name && d.y && d.fill !== "toself" && d.hoverinfo !== "skip"; });
+    const heat = figure.data.find(function (d) { return d.type === "heatmap"; });
+    if (heat) lines = heat.y.map(function (name, k) { return {name: name, x: heat.x, y: heat.z[k]}; });  // a row per row of the map
+    if (!lines.length) { box.textContent = ""; return; }
+    const xs = [];
+    lines.forEach(function (d) { d.x.forEach(function (x) { if (xs.indexOf(x) < 0) xs.push(x); }); });
+    const title = (figure.layout && figure.layout.title && figure.layout.title.text || texts.t.show_table).split("<br>")[0];
+    // plotly's escaped text back to text (an inert document: nothing in it loads or runs)
+    const plain = function (s) { return new DOMParser().parseFromString(String(s), "text/html").body.textContent; };
+    const value = function (v) { return v === null || v === undefined ? "–" : typeof v === "number" ? fmt(v, texts.lang, Number.isInteger(v) ? 0 : heat ? 2 : 1) : String(v); };
+    box.innerHTML = "<table class='chart-values'><caption>" + escapeHtml(plain(title)) + "</caption><thead><tr><td></td>" +
+      xs.map(function (x) { return "<th scope='col'>" + escapeHtml(plain(x)) + "</th>"; }).join("") + "</tr></thead><tbody>" +
+      lines.map(function (d) {
+        return "<tr><th scope='row'>" + escapeHtml(plain(d.name)) + "</th>" + xs.map(function (x) {
+          const k = d.x.indexOf(x);
+          return "<td>" + escapeHtml(value(k >= 0 ? d.y[k] : null)) + "</td>";
+        }).join("") + "</tr>";
+      }).join("") + "</tbody></table>";
+  }
+
   function series(k) { return look("series-" + (k % Number(colour("series-count")))); }
 
   window.malmoLib = {
     h: h, fmt: fmt, say: say, textElement: textElement, escapeHtml: escapeHtml, plotlyText: plotlyText,
     clusterName: clusterName, shareTexts: shareTexts, outlinesUrl: outlinesUrl, nameControls: nameControls, noUpdate: noUpdate, afterPaint: afterPaint,
     collator: {sv: new Intl.Collator("sv"), en: new Intl.Collator("en")},
-    colour: colour, look: look, series: series, lineSample: lineSample, hatchPatterns: hatchPatterns, fillOf: fillOf, swatchFill: swatchFill
+    colour: colour, look: look, series: series, rankingStatus: rankingStatus, chartTable: chartTable, lineSample: lineSample, hatchPatterns: hatchPatterns, fillOf: fillOf, swatchFill: swatchFill
   };
   Object.defineProperty(window.malmoLib, "NO_DATA", {get: function () { return colour("no-data"); }});
   Object.defineProperty(window.malmoLib, "OUTLINE", {get: function () { return colour("outline"); }});

@@ -22,7 +22,7 @@
         return ready(vm, info) ? window.malmoPanels.table(vm, info, sortFrom(query), selected, texts) : nu();
       },
       trend: function (vm, info, selected, texts) {
-        return vm ? window.malmoPanels.trend(vm, info, selected, texts) : nu();
+        return vm ? window.malmoPanels.trend(vm, info, selected, texts, "embed-trend-table") : nu();
       },
       clusters: function (vm, info, selected, texts) {
         return vm ? window.malmoPanels.clusterList(vm, vm.level, texts) : nu();

@@ -169,15 +169,30 @@
         button.setAttribute("aria-label", texts.t[z[1]]);
       }
     });
-    if (el.getAttribute("aria-describedby") !== "map-keys" && document.getElementById("map-keys")) {
-      el.setAttribute("aria-label", (document.querySelector(".map-area") || el).getAttribute("aria-label") || "");
-      el.setAttribute("aria-describedby", "map-keys");
+    const described = ["map-keys", "map-summary"].filter(function (id) { return document.getElementById(id); }).join(" ");
+    if (described && el.getAttribute("aria-describedby") !== described) {
+      el.setAttribute("aria-label", (document.querySelector(".map-area, .embed-map") || el).getAttribute("aria-label") || "");
+      el.setAttribute("aria-describedby", described);
     }
   }
 
   // Recolour the drawn areas for a view model, label them, and follow the selection.
+  // The map's text alternative (1.1.1): the highest areas and the clusters, in words, read with the
+  // map's name; the same as the ranking and the cluster list say.
+  function summarise(vm, info, texts) {
+    const box = document.getElementById("map-summary");
+    if (!box) return;
+    const top = info.codes.map(function (code, i) { return [vm.rank[i] || 0, info.names[i], vm.index ? vm.index[i] : null]; })
+      .filter(function (r) { return r[0] > 0 && r[0] <= 5; }).sort(function (a, b) { return a[0] - b[0]; })
+      .map(function (r) { return r[0] + ". " + r[1] + (r[2] !== null && r[2] !== undefined ? " (" + lib().fmt(r[2], texts.lang, 2) + ")" : ""); });
+    const clusters = (vm.clusters || []).map(function (c) { return lib().clusterName(c, texts); });
+    const text = lib().say(texts, "map_summary", {top: top.join(", ") || "–", clusters: clusters.join(", ") || "–"});
+    if (box.textContent !== text) box.textContent = text;
+  }
+
   function paint(vm, info, selected, texts) {
     drawn = {vm: vm, info: info, texts: texts};
+    summarise(vm, info, texts);
     if (vm.hatched) lib().hatchPatterns(vm.colours);
     if (keyAt >= 0) keyStop();  // another view: the order the keys went through has changed
     const fill = {};
@@ -261,4 +276,20 @@
       window.malmoOutlines[feature.properties.id] = layer;
     }
   };
+  // Esc dismisses what hovering shows (1.4.13): an area's or a place's tooltip, a popup, a chart's hover.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    Object.keys(window.malmoLayers).forEach(function (code) {
+      const layer = window.malmoLayers[code];
+      if (!layer._malmoPermanent && layer.isTooltipOpen && layer.isTooltipOpen()) layer.closeTooltip();
+    });
+    const map = someMap();
+    if (map) {
+      map.closePopup();
+      map.eachLayer(function (layer) { if (layer.isTooltipOpen && layer.isTooltipOpen() && !(layer.getTooltip().options.permanent)) layer.closeTooltip(); });
+    }
+    if (window.Plotly && window.Plotly.Fx) {
+      document.querySelectorAll(".js-plotly-plot").forEach(function (plot) { window.Plotly.Fx.unhover(plot); });
+    }
+  });
 })();

@@ -55,7 +55,7 @@
   }
 
   let trendKey = null;
-  function trend(vm, info, selected, texts) {
+  function trend(vm, info, selected, texts, tableId) {
     const lib = L_(), tr = vm.trend;
     const i = selected && info ? info.codes.indexOf(selected) : -1;
     const own = i >= 0 && info.uvas[tr.age_group] ? info.uvas[tr.age_group][selected] : null;
@@ -79,7 +79,9 @@
     });
     if (own) series.push({name: lib.say(texts, "selected_line", {name: info.names[i]}), share: own, line: lib.look("series-selected")});
     // names are data: escaped for plotly, and not spliced into the hover template
-    return trendFigure(tr, series, vm.generated, texts, window.malmoAnalysis.projectionTraces(tr, named, texts));
+    const figure = trendFigure(tr, series, vm.generated, texts, window.malmoAnalysis.projectionTraces(tr, named, texts));
+    lib.chartTable(tableId || "trend-chart-table", figure, texts);
+    return figure;
   }
 
   // A UVAS chart: lines (name, share, line style) over the years, the follow-up years marked.
@@ -125,13 +127,16 @@
     const keys = Object.keys(texts.indicators);
     const withChange = info.level === texts.index_level;  // nothing was published for other levels
     const columns = JSON.parse(box.getAttribute("data-columns")).filter(function (c) {
-      return (withChange || c.id !== "change") && (analysis !== undefined || c.id !== "interval");  // embeds have no analysis
+      return (withChange || c.id !== "change") && (analysis !== undefined || ["interval", "sure", "hot"].indexOf(c.id) < 0);  // embeds have no analysis
     });
     const rows = info.codes.map(function (code, i) {
       const row = {code: code, rank: vm.rank[i] || null, name: info.names[i], geso: info.geso_names[i] || "",
                    index: vm.index[i], change: vm.rank[i] ? vm.rank_change[i] : null, flag_count: info.flag_count[i],
                    interval: sure && sure.rank_p05[i] ? sure.rank_p05[i] + sure.rank_p95[i] / 1e4 : null,
-                   p05: sure ? sure.rank_p05[i] : null, p95: sure ? sure.rank_p95[i] : null};
+                   p05: sure ? sure.rank_p05[i] : null, p95: sure ? sure.rank_p95[i] : null,
+                   // the map modes' classes as text too, for every area at once (1.4.1, 1.1.1)
+                   sure: sure && sure.p_top[i] !== null ? sure.p_top[i] : null,
+                   hot: sure && sure.hot && sure.hot[i] ? texts.t["hot_" + sure.hot[i]] : null};
       keys.forEach(function (k) { row["value_" + k] = info.values[k][i]; row["scaled_" + k] = vm.scaled[k][i]; });
       return row;
     });
@@ -155,7 +160,9 @@
       geso: function (r) { return esc(r.geso); },
       index: function (r) { return fmt(r.index, lang, 2); },
       interval: function (r) { return r.p05 ? r.p05 + "–" + r.p95 : (sure || !r.rank ? "" : "…"); },
-      flag_count: function (r) { return r.flag_count ? String(r.flag_count) : ""; }
+      flag_count: function (r) { return r.flag_count ? String(r.flag_count) : ""; },
+      sure: function (r) { return r.sure === null ? (sure || !r.rank ? "" : "…") : fmt(100 * r.sure, lang, 0) + "\u00a0%"; },
+      hot: function (r) { return r.hot ? esc(r.hot) : ""; }
     };
     keys.forEach(function (k) {
       cell["value_" + k] = function (r) { return fmt(r["value_" + k], lang, 1); };

@@ -21,7 +21,7 @@ from layers.errors import EngineError
 from layers.scenarios import ScenarioError
 
 from .callbacks import known_lang
-from .layout import statement_link
+from .layout import chart, statement_link
 from .guard import text
 from .layout import _slider, client_texts
 from layers.view import check_number, parse_query, safe_name, skipped_text, spec_json, to_query, to_store, view_settings
@@ -141,11 +141,12 @@ def build_compare(ctx, parsed: dict, skipped: list) -> html.Div:
             html.Div(id="cmp-legend", className="legend"),
             html.Section(className="side", children=[
                 html.H2(t(lang, "compare_moves", n=parsed["n"])),
-                html.Div(id="cmp-lists", **{"aria-live": "polite"}),
+                html.Div(id="cmp-lists"),
+                html.P(id="ranking-status", className="visually-hidden", role="status"),  # what B's change did, once per change
             ]),
             html.Section(className="trend compare-charts", children=[
-                dcc.Graph(id="cmp-slope", config={"displayModeBar": False, "locale": lang, "responsive": True}, style={"height": "520px", "width": "100%"}),
-                dcc.Graph(id="cmp-trend", config={"displayModeBar": False, "locale": lang, "responsive": True}, style={"height": "360px", "width": "100%"}),
+                *chart("cmp-slope", lang, {"height": "520px", "width": "100%"}),
+                *chart("cmp-trend", lang, {"height": "360px", "width": "100%"}),
             ]),
         ]),
         html.Footer(className="footer", children=[statement_link(ctx, lang)]),

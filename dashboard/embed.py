@@ -14,7 +14,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html
 import dash_leaflet as dl
 
 from .guard import text
-from .layout import _table_columns, client_texts, place_markers
+from .layout import _table_columns, chart, client_texts, place_markers
 from layers.view import parse_query, to_query, view_settings
 from layers.texts import t
 
@@ -34,7 +34,8 @@ def build_embed(ctx, view: str, state, skipped) -> html.Div:
     title = {"map": "map_label", "ranking": "ranking", "trend": "trend_title", "clusters": "clusters", "card": "card_title"}[view]
     if view == "map":
         kinds = [k["id"] for k in m.raw.get("facility_kinds", []) if k["id"] in state.layers]
-        body = [html.Div(className="embed-map", role="region", **{"aria-label": t(lang, "map_label")}, children=[
+        body = [html.P(id="map-summary", className="visually-hidden"),
+                html.Div(className="embed-map", role="region", **{"aria-label": t(lang, "map_label")}, children=[
                     dl.Map(id="embed-map", center=ctx.center, zoom=11, minZoom=9, maxZoom=17, zoomSnap=0.25,
                            preferCanvas=ctx.prefer_canvas, style={"height": "100%", "width": "100%"},
                            eventHandlers={"zoomend": {"variable": "malmo.onZoom"}}, children=[
@@ -46,12 +47,11 @@ def build_embed(ctx, view: str, state, skipped) -> html.Div:
                         *[dl.LayerGroup(id=f"embed-places-{k}", children=place_markers(ctx, k, lang)) for k in kinds]])]),
                 html.Div(id="embed-legend", className="legend embed-legend")]
     elif view == "ranking":
-        body = [html.Div(id="ranking-table-container", className="table-wrap embed-table", tabIndex="0",
+        body = [html.Div(id="ranking-table-container", className="table-wrap embed-table", tabIndex="0", role="region",
                          **{"data-columns": json.dumps(_table_columns(ctx, lang), ensure_ascii=False), "aria-label": t(lang, "ranking")}),
                 html.Div(id="ranking-notes")]
     elif view == "trend":
-        body = [dcc.Graph(id="embed-trend", className="embed-graph", config={"displayModeBar": False, "locale": lang, "responsive": True},
-                          style={"height": "100%"})]
+        body = chart("embed-trend", lang, {"height": "100%"}, class_name="embed-graph")
     elif view == "clusters":
         body = [html.Div(id="embed-clusters", className="embed-scroll", tabIndex="0")]
     else:

@@ -87,6 +87,8 @@ def _table_columns(ctx, lang: str) -> list[dict]:
         {"id": "geso", "name": t(lang, "col_geso")},
         {"id": "index", "name": t(lang, "col_index")},
         {"id": "interval", "name": t(lang, "col_interval")},
+        {"id": "sure", "name": t(lang, "col_sure")},
+        {"id": "hot", "name": t(lang, "col_hot")},
         {"id": "flag_count", "name": t(lang, "col_flags")},
     ]
     for ind in ctx.pkg.manifest.indicators:
@@ -123,8 +125,9 @@ def _number_field(id_, label, param, step, value, lang):
     _, low, high, _ = LIMITS[param]
     return html.Div(className="field number-field", children=[
         html.Label(t(lang, label), htmlFor=id_),
-        dcc.Input(id=id_, type="number", step=step, value=value, debounce=True),
-        html.Span(t(lang, "range_hint", low=f"{low:g}", high=f"{high:g}"), className="range-hint"),
+        dcc.Input(id=id_, type="number", step=step, value=value, debounce=True),  # described by its hint and error (markInvalid)
+        html.Span(t(lang, "range_hint", low=f"{low:g}", high=f"{high:g}"), id=f"{id_}-hint", className="range-hint"),
+        html.P(id=f"{id_}-error", className="field-error"),  # what was wrong with what was typed (malmo-core.js markInvalid)
     ])
 
 
@@ -256,7 +259,9 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
             ])),
             html.Section(className="map-area", **{"aria-label": t(lang, "map_label")}, children=[
                 html.P(t(lang, "map_keys"), id="map-keys", className="visually-hidden"),
+                html.P(id="map-summary", className="visually-hidden"),  # the map in words (malmo-map.js summarise)
                 html.P(id="map-status", className="visually-hidden", role="status"),  # the area the keys are on
+                html.P(id="ranking-status", className="visually-hidden", role="status"),  # what a change did to the ranking
                 dl.Map(id="map", center=ctx.center, zoom=11.5, eventHandlers={"zoomend": {"variable": "malmo.onZoom"}}, minZoom=9, maxZoom=17, preferCanvas=ctx.prefer_canvas, zoomSnap=0.25,
                        style={"height": "100%", "width": "100%"}, children=basemap + [
                     dl.GeoJSON(id="areas", url=ctx.geometry_url(state.level),
@@ -286,15 +291,15 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
                     dcc.RadioItems(id="uvas-age", className="age-select", value=state.age_group, inline=True,
                                    options=[{"label": age_label[g], "value": g} for g in ctx.options.age_groups]),
                 ]),
-                dcc.Graph(id="trend-chart", config={"displayModeBar": False, "locale": lang, "responsive": True}, style={"height": "360px", "width": "100%"}),
-                html.P(id="trend-gap", className="trend-gap", **{"aria-live": "polite"}),
+                *chart("trend-chart", lang, {"height": "360px", "width": "100%"}),
+                html.P(id="trend-gap", className="trend-gap"),
             ]),
             html.Section(className="ranking", children=[
                 html.H2(t(lang, "ranking")),
                 html.P(t(lang, "ranking_help"), className="help"),
                 dcc.Store(id="table-sort", data={"column": state.sort[0], "direction": state.sort[1]}),
                 dcc.Store(id="table-drawn"),
-                html.Div(id="ranking-table-container", className="table-wrap", tabIndex="0",
+                html.Div(id="ranking-table-container", className="table-wrap", tabIndex="0", role="region",
                          **{"data-columns": json.dumps(_table_columns(ctx, lang), ensure_ascii=False), "aria-label": t(lang, "ranking")}),
                 html.Div(id="ranking-notes"),
             ]),
@@ -327,7 +332,7 @@ def drivers_panel(lang: str) -> html.Details:
         dcc.Store(id="drivers-open"),  # set when the panel is opened: it is drawn only when seen
         html.P(t(lang, "drivers_help"), className="help"),
         html.Div(id="drivers", **{"aria-live": "polite"}),
-        dcc.Graph(id="correlation", config={"displayModeBar": False, "locale": lang, "responsive": True}, style={"height": "260px", "width": "100%"}),
+        *chart("correlation", lang, {"height": "260px", "width": "100%"}),
     ])
 
 
@@ -361,7 +366,7 @@ def scenario_panel(lang: str) -> html.Details:
         dcc.Store(id="scenarios-ready"),
         html.P(t(lang, "scenarios_help"), className="help"),
         html.Label(t(lang, "scenario_name"), htmlFor="scenario-name"),
-        dcc.Input(id="scenario-name", type="text", maxLength=80, autoComplete="off"),
+        dcc.Input(id="scenario-name", type="text", maxLength=80, autoComplete="off", required=True),
         html.Label(t(lang, "scenario_note"), htmlFor="scenario-note"),
         dcc.Textarea(id="scenario-note", maxLength=2000, className="scenario-note"),
         html.Button(t(lang, "scenario_save"), id="scenario-save", className="button", n_clicks=0, type="button"),
@@ -442,6 +447,15 @@ def place_markers(ctx, kind: str, lang: str) -> list:
                          "iconAnchor": [-6, 30] if approximate else [12, 12]},
             children=[dl.Tooltip(f["name"]), dl.Popup(html.Div(popup))]))
     return out
+
+
+def chart(id_: str, lang: str, style: dict, class_name: str | None = None) -> list:
+    """A chart and, under it, "Visa som tabell": its values as a table (1.1.1), written by the
+    browser from the same figure (malmoLib.chartTable, into `<id>-table`)."""
+    return [dcc.Graph(id=id_, config={"displayModeBar": False, "locale": lang, "responsive": True}, style=style,
+                      **({"className": class_name} if class_name else {})),
+            html.Details(className="chart-table", children=[html.Summary(t(lang, "show_table")),
+                                                             html.Div(id=f"{id_}-table", className="table-wrap")])]
 
 
 def statement_link(ctx, lang: str):
