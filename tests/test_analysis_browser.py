@@ -8,16 +8,17 @@ import time
 import pytest
 from selenium.webdriver.common.by import By
 
+from layers import palette
 from browser_support import BUSY, RECORD_ANALYSIS as RECORD, REPAINT, SCREENSHOTS, wait_for
 
 pytestmark = pytest.mark.browser
 WINDOW = (1500, 1300)
 PAINTED = "return window.malmoPainted && document.querySelectorAll('#ranking-table tbody tr').length > 100"
 ANALYSED = "return [...document.querySelectorAll('#ranking-table td.col-interval')].some(td => /^\\d+–\\d+$/.test(td.textContent))"
-PALETTES = {
-    "certainty": {"#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"},
-    "hotspots": {"#b2182b", "#ef8a62", "#67a9cf", "#2166ac", "#f7f7f7", "#bdbdbd"},
-    "allocation": {"#f0f0f0", "#c7e9c0", "#74c476", "#31a354", "#006d2c"},
+PALETTES = {  # layers/palette.py, which the browser reads through CSS custom properties
+    "certainty": set(palette.CERTAINTY),
+    "hotspots": set(palette.HOT.values()),
+    "allocation": {palette.NOTHING, *palette.MONEY},
 }
 MODES = ["index", "certainty", "hotspots", "allocation"]
 TITLES = {"certainty": "Hur säkert", "hotspots": "Local Moran", "allocation": "Fördelning av"}
