@@ -34,8 +34,7 @@ def build_embed(ctx, view: str, state, skipped) -> html.Div:
     title = {"map": "map_label", "ranking": "ranking", "trend": "trend_title", "clusters": "clusters", "card": "card_title"}[view]
     if view == "map":
         kinds = [k["id"] for k in m.raw.get("facility_kinds", []) if k["id"] in state.layers]
-        body = [html.P(id="map-summary", className="visually-hidden"),
-                html.Div(className="embed-map", role="region", **{"aria-label": t(lang, "map_label")}, children=[
+        body = [html.Div(className="embed-map", role="region", **{"aria-label": t(lang, "map_label")}, children=[
                     dl.Map(id="embed-map", center=ctx.center, zoom=11, minZoom=9, maxZoom=17, zoomSnap=0.25,
                            preferCanvas=ctx.prefer_canvas, style={"height": "100%", "width": "100%"},
                            eventHandlers={"zoomend": {"variable": "malmo.onZoom"}}, children=[
@@ -45,6 +44,7 @@ def build_embed(ctx, view: str, state, skipped) -> html.Div:
                             dl.GeoJSON(id="embed-outlines", style={"variable": "malmo.outlineStyle"}, interactive=False,
                                        pane="outlines", onEachFeature={"variable": "malmo.outlineFeature"})]),
                         *[dl.LayerGroup(id=f"embed-places-{k}", children=place_markers(ctx, k, lang)) for k in kinds]])]),
+                html.P(id="map-summary", className="visually-hidden"),  # the map in words (malmo-map.js summarise)
                 html.Div(id="embed-legend", className="legend embed-legend")]
     elif view == "ranking":
         body = [html.Div(id="ranking-table-container", className="table-wrap embed-table", tabIndex="0", role="region",

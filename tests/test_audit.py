@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from browser_support import settled, wait_for
-from test_accessibility import AXE, PAGES, TAGS
+from test_accessibility import AXE, TAGS
 
 pytestmark = pytest.mark.browser
 WINDOW = (1366, 900)
@@ -226,3 +226,21 @@ def test_the_sliders_rail_track_and_handle_stand_out_at_3_to_1(server, browser):
         return [int(x) for x in css[css.index("(") + 1:css.index(")")].split(",")[:3]]
     rail, track, handle, background = (rgb(c) for c in colours)
     assert contrast(rail, background) >= 3 and contrast(track, background) >= 3 and contrast(handle, background) >= 3, colours
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is installed by `make test` (npm ci)")
+@pytest.mark.parametrize("path", ["/?area=48208", "/compare", "/?mode=present"])
+def test_axe_finds_nothing_at_the_phones_width(server, browser, path):
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        browser.get(server + path)
+        wait_for(browser, "return window.malmoPainted", timeout=40)
+        settled(browser)
+        browser.execute_script(AXE.read_text(encoding="utf-8"))
+        result = browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(TAGS)}}}, resultTypes: ['violations']}})"
+            ".then(r => done(r.violations.map(v => ({id: v.id, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))))")
+        assert result == [], result
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -62,7 +62,7 @@ def test_an_area_is_chosen_from_the_keyboard(server, browser):
     open_page(browser, server + "/")
     browser.execute_script("document.getElementById('map').focus()")
     named = browser.execute_script("const m = document.getElementById('map'); return [m.getAttribute('aria-label'), "
-                                   "document.getElementById(m.getAttribute('aria-describedby')).textContent]")
+                                   "m.getAttribute('aria-describedby').split(' ').map(id => document.getElementById(id).textContent).join(' ')]")
     assert named[0] and "pil" in named[1].lower()
     first = browser.execute_script("return document.querySelector('#ranking-table tbody tr').getAttribute('data-code')")
     name = browser.execute_script("return document.querySelector('#ranking-table tbody tr .col-name').innerText")
