@@ -35,6 +35,16 @@ PAGES = {
 }
 
 
+def axe_violations(browser) -> list[dict]:
+    """axe-core's WCAG 2.0/2.1 A and AA violations on the page as it stands."""
+    browser.execute_script(AXE.read_text(encoding="utf-8"))
+    return browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(TAGS)}}}, resultTypes: ['violations']}})"
+        ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})))).catch(e => done([{id: 'axe-error', help: String(e)}]));")
+
+
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is installed by `make test` (npm ci)")
 @pytest.mark.parametrize("name", list(PAGES))
 def test_axe_finds_no_violations(server, browser, name):
@@ -42,10 +52,5 @@ def test_axe_finds_no_violations(server, browser, name):
     browser.get(server + path)
     wait_for(browser, ready, timeout=40)
     time.sleep(1.0)
-    browser.execute_script(AXE.read_text(encoding="utf-8"))
-    result = browser.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(TAGS)}}}, resultTypes: ['violations']}})"
-        ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
-        " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})))).catch(e => done([{id: 'axe-error', help: String(e)}]));")
+    result = axe_violations(browser)
     assert result == [], json.dumps(result, ensure_ascii=False, indent=1)

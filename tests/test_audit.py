@@ -6,7 +6,6 @@ for what hovering shows, and the statement's DIGG parts."""
 from __future__ import annotations
 
 import io
-import json
 import time
 
 import pytest
@@ -15,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from browser_support import settled, wait_for
-from test_accessibility import AXE, TAGS
+from test_accessibility import AXE, axe_violations
 
 pytestmark = pytest.mark.browser
 WINDOW = (1366, 900)
@@ -104,11 +103,7 @@ def test_axe_finds_nothing_while_the_server_never_answers(server, browser, path)
         wait_for(browser, "return document.querySelectorAll('.rc-slider-handle').length === 4")
         time.sleep(1.5)
         assert not browser.execute_script("return window.malmoLastView || window.malmoPainted")
-        browser.execute_script(AXE.read_text(encoding="utf-8"))
-        result = browser.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(TAGS)}}}, resultTypes: ['violations']}})"
-            ".then(r => done(r.violations.map(v => ({id: v.id, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))))")
+        result = axe_violations(browser)
         assert result == [], result
     finally:
         browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": hold["identifier"]})
@@ -236,11 +231,7 @@ def test_axe_finds_nothing_at_the_phones_width(server, browser, path):
         browser.get(server + path)
         wait_for(browser, "return window.malmoPainted", timeout=40)
         settled(browser)
-        browser.execute_script(AXE.read_text(encoding="utf-8"))
-        result = browser.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            f"axe.run(document, {{runOnly: {{type: 'tag', values: {json.dumps(TAGS)}}}, resultTypes: ['violations']}})"
-            ".then(r => done(r.violations.map(v => ({id: v.id, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))))")
+        result = axe_violations(browser)
         assert result == [], result
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
