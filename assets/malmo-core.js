@@ -254,7 +254,11 @@
   }
   // A hatched fill for a class (palette.DIFF_HATCH): an SVG pattern for the map, a gradient for a swatch.
   function hatched(k) { return colour("diff-hatch-" + k) === "1"; }
+  let patternsFor = null;
   function hatchPatterns(colours) {
+    const key = colours.join(",");
+    if (key === patternsFor && document.getElementById("malmo-patterns")) return;  // drawn already: not again on every move
+    patternsFor = key;
     let svg = document.getElementById("malmo-patterns");
     if (!svg) {
       svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");

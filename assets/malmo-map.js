@@ -192,7 +192,7 @@
 
   function paint(vm, info, selected, texts) {
     drawn = {vm: vm, info: info, texts: texts};
-    summarise(vm, info, texts);
+    lib().afterPaint(function () { summarise(vm, info, texts); });  // words for the map: not on the colours' path
     if (vm.hatched) lib().hatchPatterns(vm.colours);
     if (keyAt >= 0) keyStop();  // another view: the order the keys went through has changed
     const fill = {};

@@ -77,8 +77,8 @@ TEXT = {
         "tested_h": "Hur vi har testat verktyget",
         "tested": "Vi har gjort en självskattning (intern testning) av verktyget, senast den {date}. Varje version testas "
                   "automatiskt i webbläsaren Chromium: axe-core (reglerna för WCAG 2.0 och 2.1, nivå A och AA) på alla "
-                  "sidor och lägen, även när serverns svar dröjer; att allt går att nå och använda med enbart tangentbord "
-                  "och att fokus syns (3:1) och inte tappas; sidornas titlar på båda språken; att ingen sida blir bredare "
+                  "sidor och lägen, även när serverns svar dröjer; att kartan, rangordningen, sökningen, reglagen och "
+                  "presentationsläget går att använda med enbart tangentbord, att fokus syns (3:1) och inte tappas; sidornas titlar på båda språken; att ingen sida blir bredare "
                   "än 320 px; kontrasten i kartans gränser, linjer och reglage (3:1); att diagram och kartlägen har en "
                   "tabellvy; att PDF-rapporten är taggad och har språk; och att rangordningens förändring sägs en gång "
                   "per ändring. Kartans och diagrammens färger skiljer sig också i ljushet, linjemönster och markörer.",
@@ -113,8 +113,8 @@ TEXT = {
         "tested_h": "How we tested the tool",
         "tested": "We made a self-assessment (internal testing) of the tool, last on {date}. Every version is tested "
                   "automatically in the Chromium browser: axe-core (the WCAG 2.0 and 2.1 rules, levels A and AA) on "
-                  "every page and mode, also while the server's answer is late; that everything can be reached and used "
-                  "from the keyboard alone, with focus visible (3:1) and never lost; the pages' titles in both languages; "
+                  "every page and mode, also while the server's answer is late; that the map, the ranking, the search, "
+                  "the sliders and presentation mode work from the keyboard alone, with focus visible (3:1) and never lost; the pages' titles in both languages; "
                   "that no page is wider than 320 px; the contrast of the map's borders, lines and sliders (3:1); that "
                   "the charts and map modes have a table view; that the PDF report is tagged and has a language; and "
                   "that the ranking's change is announced once per change. The map's and the charts' colours also differ "

@@ -67,21 +67,21 @@ def test_out_of_range_method_inputs_give_a_notice_and_never_nan(server, browser)
     open_page(browser, server + "/")
     browser.execute_script("document.querySelector('details.method').open = true")
     wait_for(browser, "return location.search.indexOf('top=11') >= 0")
-    top = browser.find_element(By.ID, "top-n-input")
-    top.send_keys(Keys.CONTROL, "a")
-    top.send_keys("500", Keys.ENTER)
-    wait_for(browser, "return document.getElementById('method-notice').innerText.indexOf('1 till 200') >= 0")
-    settled(browser)
-    assert "NaN" not in browser.current_url and "top=11" in browser.current_url
+
+    def refuse(field_id, typed, message):  # type a number out of range: a notice, the address unchanged, no NaN
+        field = browser.find_element(By.ID, field_id)
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(typed, Keys.ENTER)
+        wait_for(browser, f"return document.getElementById('method-notice').innerText.indexOf({message!r}) >= 0")
+        settled(browser)
+        assert "NaN" not in browser.current_url
+        return field
+    top = refuse("top-n-input", "500", "1 till 200")
+    assert "top=11" in browser.current_url
     top.send_keys(Keys.CONTROL, "a")
     top.send_keys("11", Keys.ENTER)
     wait_for(browser, "return document.getElementById('method-notice').innerText === ''")
-    ext = browser.find_element(By.ID, "extend-input")
-    ext.send_keys(Keys.CONTROL, "a")
-    ext.send_keys("-5", Keys.ENTER)
-    wait_for(browser, "return document.getElementById('method-notice').innerText.indexOf('0 till 10') >= 0")
-    settled(browser)
-    assert "NaN" not in browser.current_url
+    ext = refuse("extend-input", "-5", "0 till 10")
     ext.send_keys(Keys.CONTROL, "a")
     ext.send_keys(Keys.BACKSPACE, Keys.ENTER)  # empty: no extension, as the label says
     wait_for(browser, "return location.search.indexOf('ext=none') >= 0")
