@@ -127,6 +127,7 @@
       }
       out.push({type: "scatter", mode: "lines", x: [lastYear].concat(p.years), y: [last].concat(p.share),
                 line: {color: line.color, width: 2, dash: "dash"}, name: lib().plotlyText(texts.t.projection), legendgroup: "projection",
+                meta: {table: line.name + " – " + texts.t.projection},  // its row in "Visa som tabell"
                 showlegend: legend, hovertemplate: "%{y:.1f}\u00a0%<extra>" + lib().plotlyText(texts.t.projection) + "</extra>"});
       legend = false;
     });

@@ -330,11 +330,15 @@
     const title = (figure.layout && figure.layout.title && figure.layout.title.text || texts.t.show_table).split("<br>")[0];
     // plotly's escaped text back to text (an inert document: nothing in it loads or runs)
     const plain = function (s) { return new DOMParser().parseFromString(String(s), "text/html").body.textContent; };
-    const value = function (v) { return v === null || v === undefined ? "–" : typeof v === "number" ? fmt(v, texts.lang, Number.isInteger(v) ? 0 : heat ? 2 : 1) : String(v); };
+    // one number of decimals for the whole table: none for ranks, two for correlations, one for shares
+    const whole = lines.every(function (d) { return d.y.every(function (v) { return v === null || Number.isInteger(v); }); });
+    const decimals = whole ? 0 : heat ? 2 : 1;
+    const value = function (v) { return v === null || v === undefined ? "–" : typeof v === "number" ? fmt(v, texts.lang, decimals) : String(v); };
     box.innerHTML = "<table class='chart-values'><caption>" + escapeHtml(plain(title)) + "</caption><thead><tr><td></td>" +
       xs.map(function (x) { return "<th scope='col'>" + escapeHtml(plain(x)) + "</th>"; }).join("") + "</tr></thead><tbody>" +
       lines.map(function (d) {
-        return "<tr><th scope='row'>" + escapeHtml(plain(d.name)) + "</th>" + xs.map(function (x) {
+        const name = d.meta && d.meta.table ? d.meta.table : plain(d.name);  // meta.table: already text, not plotly's
+        return "<tr><th scope='row'>" + escapeHtml(name) + "</th>" + xs.map(function (x) {
           const k = d.x.indexOf(x);
           return "<td>" + escapeHtml(value(k >= 0 ? d.y[k] : null)) + "</td>";
         }).join("") + "</tr>";
