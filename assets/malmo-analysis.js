@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   const lib = function () { return window.malmoLib; };
-  // colours: layers/palette.py, as CSS custom properties
+  // colours: layers/output/palette.py, as CSS custom properties
   const c = function (name) { return lib().colour(name); };
   const CERTAINTY = function () { return [0, 1, 2, 3, 4].map(function (k) { return c("certainty-" + k); }); };
   const MONEY = function () { return [0, 1, 2, 3].map(function (k) { return c("money-" + k); }); };

@@ -6,7 +6,7 @@
   const lib = function () { return window.malmoLib; };
 
   // A's clusters dashed, B's dash-dotted, on the light casing: told apart by pattern, not colour
-  // (layers/palette.py COMPARE_LINES).
+  // (layers/output/palette.py COMPARE_LINES).
   function outline(side) {
     const l = lib().look("compare-" + side);
     return {color: l.color, weight: l.width, opacity: 1, fill: false, dashArray: l.dash.replace(/px/g, "").replace(/,/g, " "),

@@ -49,7 +49,7 @@
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
-  // A cluster's name in the page's language, as the server named it (layers/clusters.py cluster_name).
+  // A cluster's name in the page's language, as the server named it (layers/index/clusters.py cluster_name).
   function clusterName(cluster, texts) {
     return (cluster.names && cluster.names[texts.lang]) || cluster.lead;
   }
@@ -221,7 +221,7 @@
   };
   window.malmoFields = view;
 
-  // The palette (layers/palette.py), as the page's CSS custom properties: one source for the
+  // The palette (layers/output/palette.py), as the page's CSS custom properties: one source for the
   // pictures, the stylesheet and this code.
   const colours = {};
   function colour(name) {

@@ -13,7 +13,7 @@
   let highlighted = null;  // cluster id shown with a heavier outline
 
   // Selection: solid black line. Clusters: dashed navy line on a light casing (told apart by style,
-  // not only colour). Colours and opacity: layers/palette.py.
+  // not only colour). Colours and opacity: layers/output/palette.py.
   function areaStyle(code) {
     const view = window.malmoView, L = lib();
     const selected = view.selected === code;

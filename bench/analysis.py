@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser_support import BUSY, RECORD_ANALYSIS, REPAINT, chromium, running_app, wait_for  # noqa: E402
 from layers.analysis.hotspots import HotspotSettings, hotspots  # noqa: E402
 from layers.analysis.robustness import RobustnessSettings, draw_weights, robustness  # noqa: E402
-from layers.clusters import ClusterSettings, find_clusters  # noqa: E402
+from layers.index.clusters import ClusterSettings, find_clusters  # noqa: E402
 from layers.data.synthetic import synthetic_package  # noqa: E402
-from layers.engine import Engine  # noqa: E402
+from layers.index.engine import Engine  # noqa: E402
 from layers.data.package import load_package  # noqa: E402
 
 

@@ -15,9 +15,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from layers.clusters import find_clusters  # noqa: E402
+from layers.index.clusters import find_clusters  # noqa: E402
 from layers.data.synthetic import synthetic_package  # noqa: E402
-from layers.engine import Engine  # noqa: E402
+from layers.index.engine import Engine  # noqa: E402
 from layers.data.package import load_package  # noqa: E402
 
 REPEATS = 200

@@ -20,7 +20,7 @@ from pathlib import Path
 root = sys.argv[1]; sys.path.insert(0, root); os.chdir(root)
 os.environ["SCENARIO_DB"] = tempfile.mkdtemp() + "/s.sqlite3"
 from dashboard.context import AppContext, PackageVersion
-from layers.viewmodel import ViewSettings
+from layers.output.viewmodel import ViewSettings
 
 def rss():
     return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS")) / 1024

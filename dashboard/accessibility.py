@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from html import escape
 
-from layers.texts import t
+from layers.output.texts import t
 
 ASSESSED = "2026-12-01"  # the last self-assessment
 DIGG_COMPLAINT = "https://www.digg.se/tdosanmalan"  # DIGG's form for reporting a lack of accessibility

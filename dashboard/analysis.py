@@ -14,18 +14,18 @@ from dash import Input, Output, State, html, no_update
 from flask import Response, request
 
 from layers.analysis.allocation import check_terms, map_classes
-from layers import export
+from layers.output import export
 from layers.analysis.drivers import method_report
 from layers.analysis.hotspots import HotspotSettings, hot_clusters, hotspots
 from layers.analysis.robustness import RobustnessSettings, certainty_class, robustness
-from layers.clusters import find_clusters
+from layers.index.clusters import find_clusters
 from layers.errors import EngineError
-from layers.viewmodel import ViewSettings, _round, settings_key
+from layers.output.viewmodel import ViewSettings, _round, settings_key
 
 from . import guard
 from .callbacks import known_lang, settings_from_view
 from layers.view import State as State_, parse_query, to_query, view_settings
-from layers.texts import number, t
+from layers.output.texts import number, t
 from .workers import Admission, Busy, TooSlow, Worker
 
 LARGE = 1500  # areas: above this, fewer robustness draws keep the answer within seconds
@@ -43,9 +43,9 @@ _worker: dict = {}
 def in_worker(package_path: str, settings: ViewSettings) -> dict:
     """The analysis in the worker process; it loads (and keeps) the package on first use."""
     if _worker.get("path") != package_path:
-        from layers.engine import Engine
+        from layers.index.engine import Engine
         from layers.data.package import load_package
-        from layers.viewmodel import ViewModels
+        from layers.output.viewmodel import ViewModels
         engine = Engine(load_package(package_path))
         _worker.update(path=package_path, ctx=SimpleNamespace(engine=engine, views=ViewModels(engine)))
     return analysis_model(_worker["ctx"], settings)

@@ -26,15 +26,15 @@ from .cache import cache_settings
 from .accessibility import statement_page
 from .guard import text
 from .callbacks import register_callbacks
-from layers.export import FORMATS, export_data, filename
+from layers.output.export import FORMATS, export_data, filename
 from .context import AppContext
 from .analysis import register_analysis_callbacks
 from .compare import build_compare, parse_compare, register_compare_callbacks
 from .embed import build_embed, register_embed_callbacks
 from .layout import build_layout
 from layers.view import parse_query
-from layers import palette
-from layers.texts import DEFAULT_LANGUAGE, LANGUAGES, t
+from layers.output import palette
+from layers.output.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 from .urls import EMBED_VIEWS
 from .workers import ADMISSIONS, Busy, TooSlow
 from . import pictures  # noqa: F401 - loaded with the app, so its admission is on /healthz from the start
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 class _Dash(dash.Dash):
     def interpolate_index(self, **kwargs):
         """The page's HTML, with <html lang> from the page's own URL (assistive technology reads it)."""
-        kwargs["css"] = f"<style>{palette.css()}</style>" + kwargs.get("css", "")  # the colours, from layers/palette.py
+        kwargs["css"] = f"<style>{palette.css()}</style>" + kwargs.get("css", "")  # the colours, from layers/output/palette.py
         if has_request_context():  # a title of its own for every route, in its language (2.4.2)
             kwargs["title"] = html_escape(page_title(request.path, _lang(), request.args.get("mode", "")))
         html_page = super().interpolate_index(**kwargs)
@@ -231,7 +231,7 @@ def _register_routes(app, ctx: AppContext) -> None:
 
     @server.route(urls.route("/api/export.<fmt>"))
     def export(fmt: str):
-        """Every export from one registry (layers/export.py, as the CLI's); the state is read by the one parser."""
+        """Every export from one registry (layers/output/export.py, as the CLI's); the state is read by the one parser."""
         if fmt not in FORMATS:
             abort(404)
         lang = _lang()

@@ -6,12 +6,12 @@ import time
 from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update, set_props
 
 from layers.errors import EngineError
-from layers.normalise import check_method
-from layers.viewmodel import ViewSettings
+from layers.index.normalise import check_method
+from layers.output.viewmodel import ViewSettings
 
 from .layout import place_markers
 from layers.view import from_store, skipped_text, spec_json, view_settings
-from layers.texts import DEFAULT_LANGUAGE, LANGUAGES, t, label
+from layers.output.texts import DEFAULT_LANGUAGE, LANGUAGES, t, label
 
 
 def settings_from_view(options, store) -> tuple[ViewSettings | None, list[tuple[str, dict]]]:

@@ -25,8 +25,8 @@ from .layout import chart, statement_link
 from .guard import text
 from .layout import _slider, client_texts
 from layers.view import check_number, parse_query, safe_name, skipped_text, spec_json, to_query, to_store, view_settings
-from layers import palette
-from layers.texts import label, number, t
+from layers.output import palette
+from layers.output.texts import label, number, t
 
 DIFF_COLOURS = palette.DIFF
 MODES = ("rank", "index")

@@ -24,11 +24,11 @@ from pathlib import Path
 from flask import g, has_request_context
 
 from layers.data.package import DataPackage
-from layers.engine import Engine
+from layers.index.engine import Engine
 from layers.errors import PackageError, Problem
 from layers.scenarios import ScenarioError, ScenarioStore, database_url
 from layers.release import Release
-from layers.viewmodel import ViewModels
+from layers.output.viewmodel import ViewModels
 
 from layers.view import Options
 from .urls import Urls

@@ -16,7 +16,7 @@ import dash_leaflet as dl
 from .guard import text
 from .layout import _table_columns, chart, client_texts, place_markers
 from layers.view import parse_query, to_query, view_settings
-from layers.texts import t
+from layers.output.texts import t
 
 
 def build_embed(ctx, view: str, state, skipped) -> html.Div:

@@ -98,7 +98,7 @@ def error_response(status: int, message: str, headers: dict | None = None) -> Re
     """The one shape of every error answer (after datasette's handle_exception): JSON
     {"ok": false, "status", "error", "request_id"} under /api and Dash's routes, else the friendly page
     in the page's language with the request id. `message` is for the client (never a traceback)."""
-    from layers.texts import DEFAULT_LANGUAGE, LANGUAGES, t
+    from layers.output.texts import DEFAULT_LANGUAGE, LANGUAGES, t
     headers = {"X-Request-Id": request_id(), "Cache-Control": "no-store", **(headers or {})}
     if for_machines():
         body = {"ok": False, "status": status, "error": message, "request_id": request_id()}

@@ -10,13 +10,13 @@ from dataclasses import replace
 from dash import dcc, html
 import dash_leaflet as dl
 
-from layers.facilities import drawable
+from layers.index.facilities import drawable
 
-from layers import palette, provenance
+from layers.output import palette, provenance
 from .presets import presets_for
 from layers.view import spec_json, to_controls, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from layers.reading import fold
-from layers.texts import TEXTS, t, label
+from layers.output.texts import TEXTS, t, label
 from .urls import EMBED_VIEWS
 
 KIND_SYMBOL = {kind: p["symbol"] for kind, p in palette.PLACES.items()}

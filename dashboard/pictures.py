@@ -1,4 +1,4 @@
-"""The app's pictures (PNG map, PDF report): drawn by layers/pictures.py in a separate process so that
+"""The app's pictures (PNG map, PDF report): drawn by layers/output/pictures.py in a separate process so that
 drawing does not hold up other users, admitted (at most one drawing and one waiting per app
 process, 503 beyond), bounded by a deadline, and kept once finished for the next person asking.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from layers.pictures import draw, job
+from layers.output.pictures import draw, job
 from layers.view import to_query
 
 from .workers import Admission, Worker
@@ -42,7 +42,7 @@ class _Finished:
 FINISHED = _Finished(CACHE_ITEMS)
 
 
-def render(ctx, kind: str, d) -> bytes:  # the app's path for layers.export's heavy formats
+def render(ctx, kind: str, d) -> bytes:  # the app's path for layers.output.export's heavy formats
     """The picture for `d`: from the cache of finished pictures, else drawn in the drawing process if
     there is room (workers.Busy otherwise) within the deadline (workers.TooSlow otherwise)."""
     key = (ctx.version, kind, d.lang, to_query(d.state), tuple(d.header))

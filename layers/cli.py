@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
-from .cells import neutralise_frame
-from .engine import Engine
-from .errors import EngineError, PackageError, SourceError
-from .data.package import load_package
-from .data.provenance import generated_areas
-from .trends import trend_table
-from .weights import parse_weights
+from layers.index.clusters import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
+from layers.output.cells import neutralise_frame
+from layers.index.engine import Engine
+from layers.errors import EngineError, PackageError, SourceError
+from layers.data.package import load_package
+from layers.data.provenance import generated_areas
+from layers.index.trends import trend_table
+from layers.index.weights import parse_weights
 
 DEFAULT_PACKAGE = Path(__file__).resolve().parents[1] / "data" / "malmo"
 
@@ -78,7 +78,7 @@ def cmd_trend(args) -> int:
         groups = {",".join(codes): codes}
     table = trend_table(engine.pkg, groups, args.age_group)
     if args.project:
-        from .trends import with_projection
+        from layers.index.trends import with_projection
         table = with_projection(table, args.project)
     table.to_csv(sys.stdout, index=False, float_format="%.2f", lineterminator="\n")
     return 0
@@ -86,7 +86,7 @@ def cmd_trend(args) -> int:
 
 def cmd_compare(args) -> int:
     """Per area: ranks, index and cluster ids under weightings A and B, and who enters and leaves the top N."""
-    from .analysis.compare import compare, side
+    from layers.analysis.compare import compare, side
     engine = Engine(load_package(args.package))
     settings = _cluster_settings(args)
     sides = [side(engine, parse_weights(w, engine.keys) if w else None, args.level, args.normalisation, args.aggregation, settings)
@@ -109,7 +109,7 @@ def _print_frame(frame: pd.DataFrame, fmt: str, extra: dict | None = None) -> No
 
 
 def cmd_robustness(args) -> int:
-    from .analysis.robustness import RobustnessSettings, robustness
+    from layers.analysis.robustness import RobustnessSettings, robustness
     engine, weights = _engine_and_weights(args)
     vary = tuple(v.strip() for v in args.vary.split(",") if v.strip())
     settings = RobustnessSettings(draws=args.draws, concentration=args.concentration, vary=vary, top_n=args.top_n, seed=args.seed)
@@ -119,7 +119,7 @@ def cmd_robustness(args) -> int:
 
 
 def cmd_hotspots(args) -> int:
-    from .analysis.hotspots import HotspotSettings, hotspots
+    from layers.analysis.hotspots import HotspotSettings, hotspots
     engine, weights = _engine_and_weights(args)
     settings = HotspotSettings(statistic=args.statistic, permutations=args.permutations, alpha=args.alpha, fdr=args.fdr,
                                seed=args.seed, min_shared_m=args.min_shared_m)
@@ -129,7 +129,7 @@ def cmd_hotspots(args) -> int:
 
 
 def cmd_flags(args) -> int:
-    from .analysis.flags import flags
+    from layers.analysis.flags import flags
     engine = Engine(load_package(args.package))
     frame = flags(engine, args.level, args.percentile)
     _print_frame(frame, args.format, {**frame.attrs, "generated": bool(engine.pkg.is_generated())})
@@ -137,14 +137,14 @@ def cmd_flags(args) -> int:
 
 
 def cmd_method_report(args) -> int:
-    from .analysis.drivers import method_report
+    from layers.analysis.drivers import method_report
     engine, weights = _engine_and_weights(args)
     print(json.dumps(method_report(engine, weights, args.level, args.normalisation, args.aggregation), ensure_ascii=False, indent=1))
     return 0
 
 
 def cmd_allocate(args) -> int:
-    from .analysis.allocation import allocate
+    from layers.analysis.allocation import allocate
     engine, weights = _engine_and_weights(args)
     frame = allocate(engine, args.budget, args.unit, args.rule, args.floor, weights, args.normalisation, args.aggregation,
                      _cluster_settings(args))
@@ -153,7 +153,7 @@ def cmd_allocate(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from .data.importer import ImportError_, IndicatorColumns, import_table
+    from layers.data.importer import ImportError_, IndicatorColumns, import_table
     try:
         report = import_table(args.file, args.into, args.base, args.level, args.code_column, args.name_column,
                               [IndicatorColumns.parse(i) for i in args.indicator], args.year, args.source, args.licence,
@@ -167,7 +167,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_fetch(args) -> int:
-    from .data import connectors as c
+    from layers.data import connectors as c
     client = c.Client(args.base_url or {"scb": c.SCB_URL, "ckan": c.CKAN_URL, "kolada": c.KOLADA_URL}[args.service],
                       cache_dir=args.cache or c.DEFAULT_CACHE, offline=args.offline)
     if args.service == "scb":
@@ -199,18 +199,18 @@ def cmd_disclosure(args) -> int:
 
 
 def cmd_demo_build(args) -> int:
-    from .demo_promises import build_and_check
+    from layers.index.demo_promises import build_and_check
     build_and_check(args.package)
     return 0
 
 
 def cmd_export(args) -> int:
-    """Every export of the app, for one view, through the same registry (layers/export.py)."""
-    from .analysis.allocation import check_terms
-    from .export import FORMATS, allocation_csv, allocation_filename, allocation_frame, export_data, filename
-    from .release import Release
-    from .texts import t
-    from .view import parse_query, query_from_cli, skipped_text, view_settings
+    """Every export of the app, for one view, through the same registry (layers/output/export.py)."""
+    from layers.analysis.allocation import check_terms
+    from layers.output.export import FORMATS, allocation_csv, allocation_filename, allocation_frame, export_data, filename
+    from layers.release import Release
+    from layers.output.texts import t
+    from layers.view import parse_query, query_from_cli, skipped_text, view_settings
     release = Release.load(args.package)
     state, skipped = parse_query(query_from_cli(args), release.options)
     if skipped:  # as the page's notice says it; the files' headers say it too
@@ -395,8 +395,8 @@ def parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", help="the app's exports (CSV, XLSX, GeoJSON, PNG, PDF) for a view, e.g. "
                                        "python -m layers export --format xlsx '?w=inte_behorig:2&level=geso'")
-    from .export import FORMATS
-    from .view import add_cli_options
+    from layers.output.export import FORMATS
+    from layers.view import add_cli_options
     add_cli_options(ex)
     ex.add_argument("--format", choices=[*FORMATS, "all"], default="csv", help="for the ranking (the allocation is CSV)")
     ex.add_argument("--product", choices=["ranking", "allocation"], default="ranking",

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data.package import DataPackage, load_package
-from .engine import Engine
-from .trends import DEFAULT_AGE_GROUP
-from .view import Options, SORT_COLUMNS, default_settings
-from .viewmodel import ViewModels
+from layers.data.package import DataPackage, load_package
+from layers.index.engine import Engine
+from layers.index.trends import DEFAULT_AGE_GROUP
+from layers.view import Options, SORT_COLUMNS, default_settings
+from layers.output.viewmodel import ViewModels
 
 
 def options_of(pkg: DataPackage) -> Options:

@@ -13,7 +13,7 @@ key), and its command line option. From the list:
 - `spec_json`: the list for the browser (defaults and limits filled in from the data package);
 - `add_cli_options` / `query_from_cli`: the command line's view options.
 
-Adding a view parameter is one `Field` here and one text key (`param_<key>` in layers/texts.py).
+Adding a view parameter is one `Field` here and one text key (`param_<key>` in layers/output/texts.py).
 
 ?w=inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1&level=delomrade
  &layers=library,familjecentral&area=48208&lang=sv&norm=minmax&agg=arithmetic&classes=quantiles
@@ -25,13 +25,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from .analysis.allocation import RULES as ALLOCATION_RULES
-from .classify import METHODS as CLASSIFICATIONS
-from .normalise import AGGREGATIONS, METHODS as NORMALISATIONS
-from .reading import parse_decimal as parse_number
-from .texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS, number, t
-from .trends import DEFAULT_AGE_GROUP
-from .viewmodel import Method, ViewSettings
+from layers.analysis.allocation import RULES as ALLOCATION_RULES
+from layers.index.classify import METHODS as CLASSIFICATIONS
+from layers.index.normalise import AGGREGATIONS, METHODS as NORMALISATIONS
+from layers.reading import parse_decimal as parse_number
+from layers.output.texts import DEFAULT_LANGUAGE, LANGUAGES, TEXTS, number, t
+from layers.index.trends import DEFAULT_AGE_GROUP
+from layers.output.viewmodel import Method, ViewSettings
 
 DEFAULT_SLIDER = 50
 SLIDER_MAX = 100

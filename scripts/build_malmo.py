@@ -2,7 +2,7 @@
 
 Real parts: GeSO and delområde boundaries (Malmö stad, CC0), GeSO membership, the places,
 and the published index table. Then the demonstration data is generated
-(`layers.data.demo.build`, checked by `layers.demo_promises`; also `python -m layers demo build`).
+(`layers.data.demo.build`, checked by `layers.index.demo_promises`; also `python -m layers demo build`).
 
 Usage: python scripts/build_malmo.py [--shared ../shared/data] [--out data/malmo]
 """
@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from layers.data import demo  # noqa: E402
-from layers.demo_promises import build_and_check  # noqa: E402
-from layers.geography import max_displacement_m, simplify_coverage, to_feature_collection  # noqa: E402
+from layers.index.demo_promises import build_and_check  # noqa: E402
+from layers.data.geography import max_displacement_m, simplify_coverage, to_feature_collection  # noqa: E402
 
 SIMPLIFY_TOLERANCE_M = 4.0
 FACILITY_POSITION = {"coordinates": "coordinates", "delomrade": "area", "unknown": "unknown"}

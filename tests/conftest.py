@@ -9,7 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from layers.engine import Engine  # noqa: E402
+from layers.index.engine import Engine  # noqa: E402
 from layers.data.package import load_package  # noqa: E402
 
 PACKAGE = ROOT / "data" / "malmo"

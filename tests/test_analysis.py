@@ -17,8 +17,8 @@ from layers.analysis.flags import flag_matrix, flags
 from layers.analysis.hotspots import HotspotSettings, benjamini_hochberg, hotspots
 from layers.analysis.projection import project
 from layers.analysis.robustness import RobustnessSettings, draw_weights, robustness
-from layers.clusters import ClusterSettings, find_clusters
-from layers.engine import Engine
+from layers.index.clusters import ClusterSettings, find_clusters
+from layers.index.engine import Engine
 from layers.errors import EngineError
 from layers.data.package import load_package
 

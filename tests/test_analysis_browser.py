@@ -8,14 +8,14 @@ import time
 import pytest
 from selenium.webdriver.common.by import By
 
-from layers import palette
+from layers.output import palette
 from browser_support import BUSY, RECORD_ANALYSIS as RECORD, REPAINT, SCREENSHOTS, wait_for
 
 pytestmark = pytest.mark.browser
 WINDOW = (1500, 1300)
 PAINTED = "return window.malmoPainted && document.querySelectorAll('#ranking-table tbody tr').length > 100"
 ANALYSED = "return [...document.querySelectorAll('#ranking-table td.col-interval')].some(td => /^\\d+–\\d+$/.test(td.textContent))"
-PALETTES = {  # layers/palette.py, which the browser reads through CSS custom properties
+PALETTES = {  # layers/output/palette.py, which the browser reads through CSS custom properties
     "certainty": set(palette.CERTAINTY),
     "hotspots": set(palette.HOT.values()),
     "allocation": {palette.NOTHING, *palette.MONEY},

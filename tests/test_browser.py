@@ -8,8 +8,8 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from layers.classify import class_breaks, classes_of
-from layers.viewmodel import COLOURS
+from layers.index.classify import class_breaks, classes_of
+from layers.output.viewmodel import COLOURS
 from browser_support import SCREENSHOTS, settled, wait_for
 
 pytestmark = pytest.mark.browser

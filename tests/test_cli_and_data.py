@@ -10,8 +10,8 @@ import pytest
 
 from cli_support import run_cli
 
-from layers import trends
-from layers.facilities import area_of_facilities, distance_matrix, drawable, nearest_by_kind
+from layers.index import trends
+from layers.index.facilities import area_of_facilities, distance_matrix, drawable, nearest_by_kind
 from conftest import PACKAGE, ROOT, SHARED
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from layers.disclosure import COUNT_BASE
-from layers.engine import raw_values
+from layers.index.disclosure import COUNT_BASE
+from layers.index.engine import raw_values
 
 LEVELS = ["geso", "delomrade", "nyko"]
 
@@ -145,7 +145,7 @@ def _allocation_rows(client, query):
 def test_allocation_gives_back_only_the_shown_children(client, engine):
     """The review's attack: 10^12 kr split by children, divided by its total, gave back every NYKO
     area's exact count (410 of 410; shown 690, true 693). Now it gives back the shown counts."""
-    from layers.engine import population_at
+    from layers.index.engine import population_at
     _, rows = _allocation_rows(client, "budget=1000000000000&rule=children&unit=level&level=nyko")
     amounts = {r[0]: int(r[4]) for r in rows}
     shown = pd.Series(engine.level("nyko").children, index=engine.level("nyko").codes).dropna()
@@ -182,7 +182,7 @@ def test_no_export_carries_more_precision_than_the_table(client, level):
     """GeoJSON carried full doubles: rational reconstruction gave back the exact protected denominators
     of 27 of 56 GeSO cells. Every number of every export is at the decimals shown."""
     import json
-    from layers.disclosure import DECIMALS
+    from layers.index.disclosure import DECIMALS
     geo = json.loads(client.get(f"/api/export.geojson?level={level}").data)
     checked = 0
     for f in geo["features"]:

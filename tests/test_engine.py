@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from layers import demo_promises
+from layers.index import demo_promises
 from layers.data import demo
-from layers.clusters import ClusterSettings, find_clusters
-from layers.engine import Engine, raw_values
+from layers.index.clusters import ClusterSettings, find_clusters
+from layers.index.engine import Engine, raw_values
 from layers.errors import EngineError
-from layers.weights import parse_weights
+from layers.index.weights import parse_weights
 from conftest import PACKAGE
 
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
@@ -158,7 +158,7 @@ def test_disclosure_flags(pkg, engine):
 
 
 def test_ranking_ties_are_broken_by_code():
-    from layers.engine import rank_desc
+    from layers.index.engine import rank_desc
     ranks = rank_desc(np.array([0.5, 0.7, 0.5, np.nan]), np.array(["b", "c", "a", "d"]))
     assert list(ranks) == [3, 1, 2, 0]
 
@@ -185,8 +185,8 @@ def test_a_retired_package_version_is_freed(pkg):
     +5–7 MiB per publication). The caches belong to the version now."""
     import gc
     import weakref
-    from layers.engine import Engine
-    from layers.viewmodel import ViewModels, ViewSettings
+    from layers.index.engine import Engine
+    from layers.output.viewmodel import ViewModels, ViewSettings
     views = ViewModels(Engine(pkg))
     vm = views.view_model(ViewSettings(tuple((k, 1.0) for k in pkg.manifest.indicator_keys), "delomrade"))
     groups = tuple(tuple(m["code"] for m in c["members"]) for c in vm["clusters"])
@@ -202,9 +202,9 @@ def test_a_retired_package_version_is_freed(pkg):
 def test_the_single_index_is_draw_0_of_a_batch(engine, normalisation, aggregation):
     """One kernel: the engine's index, ranking and cluster selection are draw 0 of the batch the
     robustness analysis computes (normalise, aggregate, rank_desc, select_columns), ties included."""
-    from layers.clusters import ClusterSettings, select, select_columns
-    from layers.engine import rank_desc
-    from layers.normalise import aggregate, normalise
+    from layers.index.clusters import ClusterSettings, select, select_columns
+    from layers.index.engine import rank_desc
+    from layers.index.normalise import aggregate, normalise
     weights = {"inte_behorig": 2.0, "trangboddhet": 1.0, "ekonomiskt_bistand": 1.0, "lag_inkomststandard": 0.5}
     nominal = engine.index(weights, "delomrade", normalisation, aggregation)
     w = np.array([nominal.weights[k] for k in engine.keys])
@@ -223,7 +223,7 @@ def test_the_single_index_is_draw_0_of_a_batch(engine, normalisation, aggregatio
 
 
 def test_rank_normalisation_shares_ties_in_a_batch_as_alone():
-    from layers.normalise import rank
+    from layers.index.normalise import rank
     x = np.array([[1.0, 5.0], [1.0, np.nan], [3.0, 5.0], [2.0, 4.0]])
     alone = rank(x)
     assert alone[0, 0] == alone[1, 0] == pytest.approx(1 / 6) and np.isnan(alone[1, 1])

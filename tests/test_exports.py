@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from hostile import AREA_NAMES, build_hostile_package
-from layers.classify import class_breaks, classes_of
-from layers.viewmodel import COLOURS
+from layers.index.classify import class_breaks, classes_of
+from layers.output.viewmodel import COLOURS
 
 WEIGHTS = {"inte_behorig": 3, "trangboddhet": 1, "ekonomiskt_bistand": 1, "lag_inkomststandard": 1}
 QUERY = "?w=" + ",".join(f"{k}:{v}" for k, v in WEIGHTS.items())

@@ -16,7 +16,7 @@ from cli_support import run_cli
 from layers.data.importer import ImportError_, IndicatorColumns, import_table, name_key, parse_number
 from layers.data.package import load_package
 from layers.data.provenance import generated_parts, indicator_sources
-from layers.engine import Engine
+from layers.index.engine import Engine
 from conftest import PACKAGE, SHARED
 
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]

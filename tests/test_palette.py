@@ -1,8 +1,8 @@
 """The palette's non-text contrast (WCAG 1.4.11) and that its classes stay apart without hue (1.4.1),
-measured from layers/palette.py, which every drawing reads."""
+measured from layers/output/palette.py, which every drawing reads."""
 from __future__ import annotations
 
-from layers import palette
+from layers.output import palette
 
 
 def luminance(hex_colour: str) -> float:

@@ -71,7 +71,7 @@ def test_a_real_package_has_no_demo_notice_and_shows_its_sources(real_package, b
 
 def test_a_mixed_package_names_what_is_generated(tmp_path, pkg):
     from dashboard.context import AppContext
-    from layers.provenance import notice
+    from layers.output.provenance import notice
 
     path = tmp_path / "t.csv"
     city_table(pkg).iloc[:-1].to_csv(path, sep=";", index=False)

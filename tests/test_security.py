@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hostile import AREA_NAMES, GESO_NAMES, LONG, PLACE, build_hostile_package
-from layers.cells import neutralise, neutralise_frame
+from layers.output.cells import neutralise, neutralise_frame
 from layers.data.package import load_package
 
 FORMULA = re.compile(r"^[=+\-@\t\r]")

@@ -85,7 +85,7 @@ def test_one_reader_of_typed_numbers_and_names():
 
 def test_every_field_has_its_name_in_both_languages():
     """A field's one text key: the notice names a skipped part by it (param_<key>)."""
-    from layers.texts import TEXTS
+    from layers.output.texts import TEXTS
     for lang in ("sv", "en"):
         assert [f.key for f in FIELDS if f"param_{f.key}" not in TEXTS[lang]] == [], lang
 

@@ -2,7 +2,7 @@
 from urllib.parse import parse_qsl, urlsplit
 
 from layers.view import Options, parse_query, slider_positions, to_query, visible_positions
-from layers.viewmodel import Method
+from layers.output.viewmodel import Method
 
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
 OPTIONS = Options(keys=KEYS, levels=["geso", "delomrade", "nyko"], default_level="delomrade",

@@ -15,7 +15,7 @@ from selenium.webdriver.common.keys import Keys
 
 from browser_support import running_app, wait_for
 from conftest import WORKSHOP_KEY
-from layers.texts import t
+from layers.output.texts import t
 
 pytestmark = pytest.mark.browser
 PREFIX = "/kraftsamling/"
@@ -162,7 +162,7 @@ def test_a_new_view_parameter_travels_without_code_of_its_own(server, browser):
 
 def test_the_browser_writes_numbers_as_the_server_does(server, browser):
     """lib.fmt (Intl.NumberFormat) and layers/texts.number are the same rule in two languages."""
-    from layers.texts import number
+    from layers.output.texts import number
     values = [0, 0.5, 1234.5, -0.25, 1e6, 12.345, -9876.5]
     browser.get(server + "/")
     wait_for(browser, SETTLED, timeout=40)

@@ -20,11 +20,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..clusters import ClusterSettings, find_clusters
-from ..disclosure import DECIMALS, round_counts
-from ..engine import Engine
-from ..errors import EngineError
-from ..reading import parse_decimal
+from layers.index.clusters import ClusterSettings, find_clusters
+from layers.index.disclosure import DECIMALS, round_counts
+from layers.index.engine import Engine
+from layers.errors import EngineError
+from layers.reading import parse_decimal
 
 RULES = ("need", "children", "need_children")
 STEP = 1000  # kronor: amounts are whole thousands

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..clusters import DEFAULT_TOP_N, Cluster, ClusterSettings, find_clusters  # noqa: F401 (DEFAULT_TOP_N: for the compare page)
-from ..engine import Engine, IndexResult
-from ..errors import EngineError
+from layers.index.clusters import DEFAULT_TOP_N, Cluster, ClusterSettings, find_clusters  # noqa: F401 (DEFAULT_TOP_N: for the compare page)
+from layers.index.engine import Engine, IndexResult
+from layers.errors import EngineError
 
 SLOPE_TOP = 20  # the slope chart shows the union of both top-20 lists
 

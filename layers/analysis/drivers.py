@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine import Engine
+from layers.index.engine import Engine
 
 DEGREE = 3
 NOTABLE = 0.05  # an effective weight 5 points or more from the nominal one is said in words

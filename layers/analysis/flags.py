@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine import Engine
-from ..errors import EngineError
+from layers.index.engine import Engine
+from layers.errors import EngineError
 
 DEFAULT_PERCENTILE = 90.0
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..clusters import DEFAULT_MIN_SHARED_M
-from ..engine import Engine
-from ..errors import EngineError
+from layers.index.clusters import DEFAULT_MIN_SHARED_M
+from layers.index.engine import Engine
+from layers.errors import EngineError
 
 STATISTICS = ("lisa", "gi")
 CATEGORIES = ("HH", "LL", "HL", "LH", "ns", "island")

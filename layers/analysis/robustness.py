@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from ..clusters import DEFAULT_TOP_N, ClusterSettings, select_columns
-from ..engine import Engine, rank_desc
-from ..errors import EngineError
-from ..normalise import GEOMETRIC_METHODS, METHODS, aggregate, normalise
-from ..weights import check_weights, normalise_weights
+from layers.index.clusters import DEFAULT_TOP_N, ClusterSettings, select_columns
+from layers.index.engine import Engine, rank_desc
+from layers.errors import EngineError
+from layers.index.normalise import GEOMETRIC_METHODS, METHODS, aggregate, normalise
+from layers.index.weights import check_weights, normalise_weights
 
 VARY = ("weights", "normalisation", "values")
 CERTAINTY_EDGES = (0.1, 0.5, 0.9)  # "Hur säkert?": p_top = 0, below 10 %, 10–50 %, 50–90 %, 90 % and more

@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import requests
 
-from ..errors import SourceError
+from layers.errors import SourceError
 
 SCB_URL = "https://statistikdatabasen.scb.se/api/v2"
 CKAN_URL = "https://ckan-malmo.dataplatform.se"

@@ -16,8 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..defaults import DEFAULT_MIN_SHARED_M
-from ..geography import METRIC_CRS, shared_border_lengths, split_polygon, to_feature_collection
+from layers.index.defaults import DEFAULT_MIN_SHARED_M
+from layers.data.geography import METRIC_CRS, shared_border_lengths, split_polygon, to_feature_collection
 
 SEED = 2024
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
@@ -251,4 +251,4 @@ def build(package: str | Path) -> None:
     _write_csv(pd.concat([pop_rows, nyko_pop]), root / "population.csv")
     _write_csv(uvas, root / "uvas.csv")
     print(f"demo data written to {root}: {len(ind_rows)} delområde and {len(nyko_ind)} NYKO indicator rows, "
-          f"{len(nyko)} NYKO parts, {len(uvas)} UVAS rows; checked by layers/demo_promises.py")
+          f"{len(nyko)} NYKO parts, {len(uvas)} UVAS rows; checked by layers/index/demo_promises.py")

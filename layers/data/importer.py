@@ -30,10 +30,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import EngineError, PackageError
-from ..reading import fold, not_finite, parse_decimal
-from .manifest import MANIFEST
-from .package import load_package
+from layers.errors import EngineError, PackageError
+from layers.reading import fold, not_finite, parse_decimal
+from layers.data.manifest import MANIFEST
+from layers.data.package import load_package
 
 SUPPRESSED = ("..", "…", "–", "—", "-", "x", "X", ".")
 # Abbreviations a table may use for parts of an area's name (matched on the lower-cased name, as

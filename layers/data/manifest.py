@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..errors import Problem
+from layers.errors import Problem
 
 MANIFEST = "datapackage.json"
 NORMALISATIONS = ("minmax", "zscore", "rank", "ratio")

@@ -9,9 +9,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ..errors import PackageError, Problem
-from .manifest import MANIFEST, Manifest, parse_manifest
-from .schemas import TABLES, read_table
+from layers.errors import PackageError, Problem
+from layers.data.manifest import MANIFEST, Manifest, parse_manifest
+from layers.data.schemas import TABLES, read_table
 
 # How much of a child area may lie outside its parent before it does not nest (share of its area).
 NESTING_TOLERANCE = 0.01
@@ -44,7 +44,7 @@ class DataPackage:
         """True when any table or level holds generated (demonstration) values (cached: a loaded
         package is not changed; asked on every slider move)."""
         if self._generated is None:
-            from .provenance import generated_parts  # the one list of what is generated
+            from layers.data.provenance import generated_parts  # the one list of what is generated
             self._generated = bool(generated_parts(self))
         return self._generated
 

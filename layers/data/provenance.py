@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..geography import ancestors
-from .package import DataPackage
+from layers.data.geography import ancestors
+from layers.data.package import DataPackage
 
 
 @dataclass(frozen=True)

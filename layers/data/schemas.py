@@ -7,7 +7,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from ..errors import Problem
+from layers.errors import Problem
 
 TRUE_WORDS = {"true", "1", "yes", "ja", "sant"}
 FALSE_WORDS = {"false", "0", "no", "nej", "falskt"}

@@ -8,8 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..geography import METRIC_CRS, split_polygon, to_feature_collection
-from .demo import INDICATOR_YEAR, KEYS, MAX_RAW, _write_csv
+from layers.data.geography import METRIC_CRS, split_polygon, to_feature_collection
+from layers.data.demo import INDICATOR_YEAR, KEYS, MAX_RAW, _write_csv
 
 
 def synthetic_package(source: str | Path, dest: str | Path, parts_per_area: int = 44, seed: int = 7) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import rankdata
 
-from .errors import EngineError
+from layers.errors import EngineError
 
 AREAS = -2  # the axis along which a column is scaled
 

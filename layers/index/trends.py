@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .geography import ancestors
-from .data.package import DataPackage
+from layers.data.geography import ancestors
+from layers.data.package import DataPackage
 
 FOLLOW_UP_YEARS = (2030, 2035)
 DEFAULT_AGE_GROUP = "16-29"
@@ -107,7 +107,7 @@ class UvasCube:
 def with_projection(table: pd.DataFrame, until: int) -> pd.DataFrame:
     """The trend table with each series' projected years (layers/analysis/projection.py) up to `until`:
     rows marked projected=True with share and its 95 % prediction interval (lower, upper)."""
-    from .analysis.projection import project
+    from layers.analysis.projection import project
     parts = []
     for (name, age), rows in table.groupby(["series", "age_group"], sort=False):
         observed = rows[rows["share"].notna()]

@@ -12,13 +12,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .disclosure import (AGGREGATE, apply_disclosure, disclosure_report, numerators, own_checks, protected_counts, round_counts,
+from layers.index.disclosure import (AGGREGATE, apply_disclosure, disclosure_report, numerators, own_checks, protected_counts, round_counts,
                          share, shown_values)
-from .errors import EngineError
-from .geography import ancestors, shared_border_lengths
-from .normalise import aggregate, check_method, normalise
-from .data.package import DataPackage
-from .weights import check_weights, normalise_weights
+from layers.errors import EngineError
+from layers.data.geography import ancestors, shared_border_lengths
+from layers.index.normalise import aggregate, check_method, normalise
+from layers.data.package import DataPackage
+from layers.index.weights import check_weights, normalise_weights
 
 DEFAULT_NORMALISATION = "minmax"
 DEFAULT_AGGREGATION = "arithmetic"

@@ -10,11 +10,11 @@ import io
 import numpy as np
 import shapely
 
-from . import palette
-from .facilities import drawable
-from .geography import METRIC_CRS
-from .viewmodel import NO_DATA_COLOUR
-from .texts import label, number, t
+from layers.output import palette
+from layers.index.facilities import drawable
+from layers.data.geography import METRIC_CRS
+from layers.output.viewmodel import NO_DATA_COLOUR
+from layers.output.texts import label, number, t
 
 PLACE_STYLE = {kind: (p["marker"], p["colour"]) for kind, p in palette.PLACES.items()}
 TOP_IN_REPORT = 15
@@ -26,7 +26,7 @@ def render(ctx, kind: str, d) -> bytes:
 
 
 def job(ctx, kind: str, d) -> dict:
-    from .export import cluster_name
+    from layers.output.export import cluster_name
     lang, vm = d.lang, d.vm
     areas = ctx.pkg.boundaries[d.state.level].to_crs(METRIC_CRS)
     colours = [vm["colours"][c] if c >= 0 else NO_DATA_COLOUR for c in vm["class"]]

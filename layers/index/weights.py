@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 
-from .errors import EngineError
-from .reading import not_finite, parse_decimal
+from layers.errors import EngineError
+from layers.reading import not_finite, parse_decimal
 
 
 def parse_weights(text: str, keys: list[str]) -> dict[str, float]:

@@ -17,11 +17,11 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .disclosure import round_counts
-from .engine import Engine, IndexResult
-from .errors import EngineError
+from layers.index.disclosure import round_counts
+from layers.index.engine import Engine, IndexResult
+from layers.errors import EngineError
 
-from .defaults import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N  # noqa: F401 (the rule's defaults, also from here)
+from layers.index.defaults import DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N  # noqa: F401 (the rule's defaults, also from here)
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Cluster:
 
     def as_dict(self) -> dict:
         """As shown and exported: counts rounded (disclosure.round_counts)."""
-        from .texts import LANGUAGES
+        from layers.output.texts import LANGUAGES
         return {"id": self.id, "name": self.name, "lead": self.member_names[0],
                 "names": {lang: cluster_name(self.member_names[0], len(self.members), lang) for lang in LANGUAGES},
                 "mean_index": round(self.mean_index, 4),
@@ -131,5 +131,5 @@ def cluster_id(codes) -> str:
 def cluster_name(lead: str, members: int, lang: str = "sv") -> str:
     """A cluster's name in a language: its highest member's, "… m.fl." / "… and others" when there are
     several (the text is the catalogue's `cluster_name`; the browser composes it from the same text)."""
-    from .texts import t
+    from layers.output.texts import t
     return t(lang, "cluster_name", name=lead) if members > 1 else lead

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .clusters import DEFAULT_MIN_SHARED_M
-from .data.demo import KEYS, PUBLISHED_GROUPS, build
-from .data.package import load_package
+from layers.index.clusters import DEFAULT_MIN_SHARED_M
+from layers.data.demo import KEYS, PUBLISHED_GROUPS, build
+from layers.data.package import load_package
 
 
 def build_and_check(root: str | Path) -> None:
@@ -23,8 +23,8 @@ def build_and_check(root: str | Path) -> None:
 
 def check(pkg) -> list[str]:
     """Every promise of the demo data that does not hold, in words (empty list = all hold)."""
-    from .clusters import find_clusters
-    from .engine import Engine, population_at
+    from layers.index.clusters import find_clusters
+    from layers.index.engine import Engine, population_at
 
     problems = []
     engine = Engine(pkg)

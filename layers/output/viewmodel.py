@@ -13,17 +13,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import palette
-from .classify import class_breaks, classes_of
-from .clusters import cluster_id, DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
-from .engine import Engine
-from .disclosure import DECIMALS, round_counts
-from .facilities import NearestPlaces, area_of_facilities, distance_matrix
-from .data.provenance import generated_areas
-from .geography import ancestors
-from .trends import DEFAULT_AGE_GROUP, FOLLOW_UP_YEARS, UvasCube
-from .analysis.flags import DEFAULT_PERCENTILE, flag_matrix
-from .analysis.projection import gaps, project
+from layers.output import palette
+from layers.index.classify import class_breaks, classes_of
+from layers.index.clusters import cluster_id, DEFAULT_EXTEND_THRESHOLD, DEFAULT_MIN_SHARED_M, DEFAULT_TOP_N, ClusterSettings, find_clusters
+from layers.index.engine import Engine
+from layers.index.disclosure import DECIMALS, round_counts
+from layers.index.facilities import NearestPlaces, area_of_facilities, distance_matrix
+from layers.data.provenance import generated_areas
+from layers.data.geography import ancestors
+from layers.index.trends import DEFAULT_AGE_GROUP, FOLLOW_UP_YEARS, UvasCube
+from layers.analysis.flags import DEFAULT_PERCENTILE, flag_matrix
+from layers.analysis.projection import gaps, project
 
 COLOURS = palette.INDEX
 NO_DATA_COLOUR = palette.NO_DATA
@@ -91,7 +91,7 @@ class ViewModels:
         self.side = lru_cache(maxsize=64)(self._side)  # compare's fixed side A, computed once while B moves
 
     def _side(self, settings: "ViewSettings"):
-        from .analysis.compare import side
+        from layers.analysis.compare import side
         m = settings.method
         return side(self.engine, dict(settings.weights), settings.level, m.normalisation, m.aggregation, m.cluster_settings)
 

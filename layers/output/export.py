@@ -5,7 +5,7 @@ model, and one shared header: demo label, skipped link parts, weights and method
 and returns bytes. The app's route `/api/export.<format>` and the command line's
 `python -m layers export` look the format up here, so their files agree. `ctx` is anything with
 the package, its engine and its view models (`Release` here; the app's context). Text from data is
-neutralised against spreadsheet formulas in CSV and XLSX (layers/cells.py).
+neutralised against spreadsheet formulas in CSV and XLSX (layers/output/cells.py).
 """
 from __future__ import annotations
 
@@ -20,14 +20,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .analysis.allocation import allocate
-from .cells import comment_line, neutralise, neutralise_frame, one_line
-from .weights import check_weights, normalise_weights
-from .disclosure import DECIMALS
-from .data.provenance import credits
-from . import clusters, provenance
-from .view import State, skipped_text, view_settings
-from .texts import label, number, t
+from layers.analysis.allocation import allocate
+from layers.output.cells import comment_line, neutralise, neutralise_frame, one_line
+from layers.index.weights import check_weights, normalise_weights
+from layers.index.disclosure import DECIMALS
+from layers.data.provenance import credits
+from layers.index import clusters
+from layers.output import provenance
+from layers.view import State, skipped_text, view_settings
+from layers.output.texts import label, number, t
 
 
 
@@ -94,7 +95,7 @@ def export_header(ctx, state: State, skipped: list | None, weights: dict[str, fl
 
 
 def shown_precision(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every number at the decimals shown (layers.disclosure.DECIMALS), once, for every format: no export
+    """Every number at the decimals shown (layers.index.disclosure.DECIMALS), once, for every format: no export
     carries more precision than the table."""
     for column in frame.columns:
         kind = "index" if column == "index" else column.split("_", 1)[0]
@@ -136,7 +137,7 @@ def render_csv(d: ExportData) -> bytes:
     out.columns = [neutralise(c) for c in out.columns]
     buffer = io.StringIO()
     sep = ";" if d.lang == "sv" else ","
-    for line in d.header:  # one cell in a spreadsheet, starting with '#' (layers/cells.py)
+    for line in d.header:  # one cell in a spreadsheet, starting with '#' (layers/output/cells.py)
         buffer.write(comment_line(line, sep))
     out.to_csv(buffer, index=False, sep=sep, lineterminator="\n")
     return buffer.getvalue().encode("utf-8-sig")
@@ -212,7 +213,7 @@ class Format:
 
 def _pictures(kind: str):
     def render(ctx, d):
-        from . import pictures
+        from layers.output import pictures
         return pictures.render(ctx, kind, d)  # here and now; the app draws heavy formats in its drawing process
     return render
 

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .geography import METRIC_CRS, ancestors
-from .data.package import DataPackage
+from layers.data.geography import METRIC_CRS, ancestors
+from layers.data.package import DataPackage
 
 
 def drawable(pkg: DataPackage) -> gpd.GeoDataFrame:

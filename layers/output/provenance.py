@@ -3,9 +3,9 @@ each indicator's source line (method panel, area card, exports) and the footer's
 the package's manifest and its `generated` marks (layers/data/provenance.py)."""
 from __future__ import annotations
 
-from .data.provenance import credits, generated_parts, indicator_sources
+from layers.data.provenance import credits, generated_parts, indicator_sources
 
-from .texts import label, t
+from layers.output.texts import label, t
 
 
 
