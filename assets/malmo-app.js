@@ -65,6 +65,23 @@
     if (el.closest("#copy-snippet")) copyText((document.getElementById("embed-snippet") || {}).value || "", "copy-snippet-status");
   });
 
+  // Enter in the search box chooses the first result, as a search box does.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !event.target || event.target.id !== "area-search") return;
+    const first = document.querySelector("#area-search-results button.search-hit");
+    if (first) { event.preventDefault(); chooseArea(first.getAttribute("data-area"), first.textContent); }
+  });
+
+  // Once the area card shows `name`, do `then` with its heading (the card is drawn a moment later).
+  function onCard(name, then) {
+    const until = Date.now() + 5000;
+    (function look() {
+      const heading = document.querySelector("#area-card h2.card-title");
+      if (heading && name.indexOf(heading.textContent) === 0) { then(heading); return; }
+      if (Date.now() < until) setTimeout(look, 50);
+    })();
+  }
+
   function copyText(text, statusId) {
     const texts = window.malmoTexts;
     const say = function (key) { const s = document.getElementById(statusId); if (s) s.textContent = texts ? texts.t[key] : ""; };
@@ -102,13 +119,7 @@
     setProps("selected-area", {data: code});
     setProps("area-search", {value: ""});
     // focus goes to the chosen area's card, once it shows that area (2.4.3): the search box empties
-    const name = label || "";
-    const until = Date.now() + 5000;
-    (function toCard() {
-      const heading = document.querySelector("#area-card h2.card-title");
-      if (heading && name.indexOf(heading.textContent) === 0) { heading.focus(); return; }
-      if (Date.now() < until) setTimeout(toCard, 50);
-    })();
+    onCard(label || "", function (heading) { heading.focus(); });
   }
 
   // The URL is the state. The first write after the page opens replaces the history entry (a
@@ -166,6 +177,8 @@
         }
         const shown = window.malmoAnalysis.mapView(vm, info, mode, analysis, allocation, texts);
         window.malmoMap.paint(shown ? shown.view : vm, info, selected, texts);
+        const words = document.getElementById("data-notice-words");  // what is generated at this level
+        if (words && texts.notices && texts.notices[info.level] && words.textContent !== texts.notices[info.level]) words.textContent = texts.notices[info.level];
         lib().afterPaint(function () {  // not on the map's critical path
           lib().nameControls(texts, "");
           lib().rankingStatus(vm.rank, info.codes, info.names, vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }); }), texts);
@@ -262,6 +275,10 @@
         const trigger = (window.dash_clientside.callback_context.triggered || [])[0] || {};
         if (trigger.prop_id === "areas.clickData" && click && click.properties) {
           window.malmoPanels.scrollToSelectedRow();  // the map chose: bring the table's row into view
+          if (window.matchMedia("(max-width: 1100px)").matches) {  // one column: the card is below the map, out of sight
+            const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+            onCard(click.properties.name || "", function (heading) { heading.scrollIntoView({block: "start", behavior: still ? "auto" : "smooth"}); });
+          }
           return click.properties.code;
         }
         if (trigger.prop_id === "level-info.data" && info && current && info.codes.indexOf(current) < 0) return null;
@@ -291,9 +308,9 @@
           if (at === 0 || o[2].indexOf(" " + q) >= 0) starts.push(o); else if (at > 0) contains.push(o);
         });
         const hits = starts.concat(contains);
-        const items = hits.slice(0, 8).map(function (o) {
+        const items = hits.length ? hits.slice(0, 8).map(function (o) {
           return h("Li", {}, h("Button", {type: "button", className: "search-hit", "data-area": o[1]}, o[0]));
-        });
+        }) : [h("Li", {className: "search-none"}, texts.t.search_none)];  // said where the results would be, not only to a screen reader
         return [items, hits.length ? lib_.say(texts, "search_count", {n: hits.length}) : texts.t.search_none];
       },
 

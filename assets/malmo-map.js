@@ -177,6 +177,13 @@
   }
 
   // Recolour the drawn areas for a view model, label them, and follow the selection.
+  function hoverText(code, name) {
+    const vm = drawn.vm, info = drawn.info, texts = drawn.texts, i = info.codes.indexOf(code);
+    const n = vm.rank.filter(function (r) { return r > 0; }).length;
+    if (i < 0 || !vm.rank[i] || !vm.index) return lib().say(texts, "hover_no_index", {name: name});
+    return lib().say(texts, "hover_area", {name: name, rank: vm.rank[i], n: n, index: lib().fmt(vm.index[i], texts.lang, 2)});
+  }
+
   // The map's text alternative (1.1.1): the highest areas and the clusters, in words, read with the
   // map's name; the same as the ranking and the cluster list say.
   function summarise(vm, info, texts) {
@@ -243,6 +250,10 @@
       layer._malmoName = p.name;
       bindLabel(layer, p.name, window.malmoView.labels[p.code] || (window.malmoView.allLabels ? p.name : null));
       window.malmoLayers[p.code] = layer;
+      layer.on("tooltipopen", function (event) {  // on hover: the name with its rank and index, as drawn now
+        if (event.tooltip.options.permanent || !drawn) return;  // a permanent label stays the name
+        event.tooltip.setContent(lib().textElement(hoverText(p.code, p.name)));
+      });
       layer.on("add", function () {  // out of the Tab order: the map's keys choose the areas
         const el = layer.getElement && layer.getElement();
         if (el) { el.setAttribute("tabindex", "-1"); el.setAttribute("focusable", "false"); }

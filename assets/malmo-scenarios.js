@@ -112,6 +112,9 @@
     api("POST", "scenarios", {name: name, note: note, state: currentState()}).then(function (s) {
       keep(mine().concat([{id: s.id, token: s.edit_token, name: s.name}]));
       status(say("scenario_saved", {name: s.name, id: s.id}));
+      // the form empties: the next scenario does not take this one's name and note by mistake
+      window.dash_clientside.set_props("scenario-name", {value: ""});
+      window.dash_clientside.set_props("scenario-note", {value: ""});
       render();
     }, function (err) { status(say("scenario_failed", {reason: err.message})); });
   }
@@ -269,6 +272,10 @@
               present.at = at; present.current = list[at]; present.previous = id;
               const name = document.getElementById("present-name");
               if (name) name.textContent = say("present_position", {n: at + 1, count: list.length, name: list[at].name});
+            } else if (list.length) {  // no scenario named: the workshop's first, not "Inget scenario valt"
+              (function first(tries) {  // once the page has read its view spec (the first readView), which apply uses
+                if (window.malmoViewSpec) present.step(1); else if (tries < 200) setTimeout(function () { first(tries + 1); }, 50);
+              })(0);
             }
           });
         }

@@ -35,7 +35,7 @@ from .layout import build_layout
 from layers.view import parse_query
 from layers.output import palette
 from layers.output.texts import DEFAULT_LANGUAGE, LANGUAGES, t
-from .urls import EMBED_VIEWS
+from .urls import EMBED_VIEWS, frame_ancestors
 from .workers import ADMISSIONS, Busy, TooSlow
 from . import pictures  # noqa: F401 - loaded with the app, so its admission is on /healthz from the start
 
@@ -121,11 +121,6 @@ def _skeleton(component):
     elif children is not None and hasattr(children, "to_plotly_json"):
         _skeleton(children)
     return component
-
-
-def frame_ancestors() -> list[str]:
-    """Who may show the app in a frame: FRAME_ANCESTORS (space-separated origins; the intranet's), default 'self'."""
-    return os.environ.get("FRAME_ANCESTORS", "").split() or ["'self'"]
 
 
 def _secure(app, ctx: AppContext) -> None:

@@ -15,8 +15,10 @@ import dash_leaflet as dl
 
 from .guard import text
 from .layout import _table_columns, chart, client_texts, place_markers
+from layers.index.weights import normalise_weights
+from layers.output.export import weights_line
 from layers.view import parse_query, to_query, view_settings
-from layers.output.texts import t
+from layers.output.texts import label, t
 
 
 def build_embed(ctx, view: str, state, skipped) -> html.Div:
@@ -25,6 +27,10 @@ def build_embed(ctx, view: str, state, skipped) -> html.Div:
         return html.Div(className="embed embed-missing", lang=lang, children=[html.H1(t(lang, "error_title")), html.P(t(lang, "not_found"))])
     m = ctx.pkg.manifest
     head = [html.A(t(lang, "open_in_tool"), href=ctx.urls.page(to_query(state)), target="_blank", rel="noopener", className="embed-open")]
+    shares = normalise_weights(state.weights)
+    if len(set(round(w, 6) for w in shares.values())) > 1:  # not the published equal weights: say which, or it looks like the default
+        head.insert(0, html.Span(weights_line({i.key: label(i.labels, lang) for i in m.indicators}, shares, lang),
+                                 className="embed-weights"))
     if ctx.pkg.is_generated():
         head.insert(0, html.Span(t(lang, "demo_label"), className="embed-demo", role="status"))
     stores = [dcc.Store(id="embed-texts", data=client_texts(lang, ctx)),

@@ -17,7 +17,7 @@ from .presets import presets_for
 from layers.view import spec_json, to_controls, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from layers.reading import fold
 from layers.output.texts import TEXTS, t, label
-from .urls import EMBED_VIEWS
+from .urls import EMBED_VIEWS, frame_ancestors
 
 KIND_SYMBOL = {kind: p["symbol"] for kind, p in palette.PLACES.items()}
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -45,6 +45,7 @@ def client_texts(lang: str, ctx) -> dict:
     return {
         "lang": lang,
         "t": {k: TEXTS[lang][k] for k in BROWSER_TEXT_KEYS},
+        "notices": {lv.id: provenance.notice(ctx, lang, lv.id) for lv in m.levels},  # the demo notice says what is generated at the level shown
         "indicators": {i.key: label(i.labels, lang) for i in m.indicators},
         "suppress": {i.key: i.suppress_below for i in m.indicators},
         "kinds": {k["id"]: label(k["labels"], lang) for k in m.raw.get("facility_kinds", [])},
@@ -166,10 +167,10 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
     presets = [("equal", "preset_equal"), ("school", "preset_school"), ("economy", "preset_economy"),
                ("housing", "preset_housing"), ("custom", "preset_custom")]
     notices = []
-    demo_words = provenance.notice(ctx, lang)  # None when every shown value is real
+    demo_words = provenance.notice(ctx, lang, state.level)  # None when every shown value is real
     if demo_words:
         notices.append(html.Div(id="data-notice", className="notice demo", role="status", children=[t(lang, "demo_label")] if state.mode else [
-            demo_words, " ", html.A(t(lang, "how_link"), href="#how-it-works", className="how-link")]))
+            html.Span(demo_words, id="data-notice-words"), " ", html.A(t(lang, "how_link"), href="#how-it-works", className="how-link")]))
     notices.append(html.P(id="data-updated", className="notice updated", role="status"))  # filled when a new version arrives
     if skipped:
         items = skipped_text(lang, skipped, {i.key: label(i.labels, lang) for i in m.indicators})
@@ -422,7 +423,14 @@ def embed_dialog(ctx, lang: str) -> html.Details:
         dcc.Textarea(id="embed-snippet", readOnly=True, className="embed-snippet", value=""),
         html.Button(t(lang, "embed_copy"), id="copy-snippet", className="button", n_clicks=0),
         html.Span(id="copy-snippet-status", className="copy-status", role="status"),
+        # an intranet page shows the view only if the administrator allows its address (FRAME_ANCESTORS)
+        html.P(t(lang, "embed_allowed", sites=", ".join(allowed_frames(lang))), id="embed-allowed", className="help"),
     ])
+
+
+def allowed_frames(lang: str) -> list[str]:
+    """The sites that may show an embed, in words: the setting FRAME_ANCESTORS, or only this site."""
+    return [t(lang, "embed_self") if site == "'self'" else site for site in frame_ancestors()]
 
 
 def place_markers(ctx, kind: str, lang: str) -> list:

@@ -52,3 +52,8 @@ class Urls:
             return None
         view = rest[len("embed/"):].strip("/")
         return view if view in EMBED_VIEWS else ""
+
+
+def frame_ancestors() -> list[str]:
+    """Who may show the app in a frame: FRAME_ANCESTORS (space-separated origins; the intranet's), default 'self'."""
+    return os.environ.get("FRAME_ANCESTORS", "").split() or ["'self'"]

@@ -85,13 +85,17 @@ def export_header(ctx, state: State, skipped: list | None, weights: dict[str, fl
         header.append(t(lang, "demo_label"))
     if skipped:
         header.append(t(lang, "url_notice", items=skipped_text(lang, skipped, labels)))
-    shares = ", ".join(f"{labels[k]} {round(100 * w)} %" for k, w in weights.items())
     level_label = next(label(lv.labels, lang) for lv in m.levels if lv.id == state.level)
-    header.append(f"{t(lang, 'weights')}: {shares} · {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)} · "
+    header.append(f"{weights_line(labels, weights, lang)} · {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)} · "
                   f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)} · {t(lang, 'level')}: {level_label}")
     header.append(f"{t(lang, 'export_date')}: {date.today().isoformat()}")
     header.append(f"{t(lang, 'export_sources')}: " + "; ".join(credits(ctx.pkg)))
     return [one_line(line) for line in header + provenance.source_lines(ctx, lang)]
+
+
+def weights_line(labels: dict[str, str], weights: dict[str, float], lang: str) -> str:
+    """'Vikter: Trångboddhet 50 %, …': the weighting in words, as every export and embed says it."""
+    return f"{t(lang, 'weights')}: " + ", ".join(f"{labels[k]} {round(100 * w)} %" for k, w in weights.items())
 
 
 def shown_precision(frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,16 +14,17 @@ def _parts(pkg) -> tuple:
     return tuple(generated_parts(pkg))
 
 
-def notice(ctx, lang: str) -> str | None:
+def notice(ctx, lang: str, level: str | None = None) -> str | None:
     """The demo notice: None when every shown value is real; the default package's own text when
-    every indicator is generated at the index level, as shipped; else the generated parts by name."""
+    every indicator is generated at the index level, as shipped (at a `level` whose areas are
+    generated too, it says so); else the generated parts by name."""
     parts = _parts(ctx.pkg)
     if not parts:
         return None
     m = ctx.pkg.manifest
-    if m.name == "malmo" and sum(1 for p in parts if p[0] == "indicator" and m.index_level in p[2:]) == len(m.indicators):
-        return t(lang, "demo_notice")
     levels = {lv.id: label(lv.labels, lang) for lv in m.levels}
+    if m.name == "malmo" and sum(1 for p in parts if p[0] == "indicator" and m.index_level in p[2:]) == len(m.indicators):
+        return t(lang, "demo_notice_level", level=levels[level]) if ("level", level) in parts else t(lang, "demo_notice")
     indicators = {i.key: label(i.labels, lang) for i in m.indicators}
     words = []
     for part in parts:
