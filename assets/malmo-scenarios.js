@@ -171,6 +171,11 @@
   }, true);
 
   // --- presentation mode ----------------------------------------------------------------------
+  // True when the address names no view of its own (only the mode and the language): a link with
+  // weights, or the way back from the compare wall, keeps what it says.
+  function noViewInAddress() {
+    return Array.from(new URLSearchParams(window.location.search).keys()).every(function (k) { return k === "mode" || k === "lang"; });
+  }
   const present = {
     list: null, at: -1,
     load: function () {
@@ -272,7 +277,7 @@
               present.at = at; present.current = list[at]; present.previous = id;
               const name = document.getElementById("present-name");
               if (name) name.textContent = say("present_position", {n: at + 1, count: list.length, name: list[at].name});
-            } else if (list.length) {  // no scenario named: the workshop's first, not "Inget scenario valt"
+            } else if (list.length && noViewInAddress()) {  // no scenario and no view in the address: the workshop's first, not "Inget scenario valt"
               (function first(tries) {  // once the page has read its view spec (the first readView), which apply uses
                 if (window.malmoViewSpec) present.step(1); else if (tries < 200) setTimeout(function () { first(tries + 1); }, 50);
               })(0);
