@@ -55,7 +55,7 @@ def register_callbacks(app, ctx, cache) -> None:
 
     # "data-update" is set with set_props, not as an Output: as an Output it would close a circle in
     # Dash's graph (data-update → level-info → selected-area → view → view-engine → here).
-    @app.callback(Output("view-model", "data"), Output("method-notice", "children"),
+    @app.callback(Output("view-model", "data"), Output("method-notice", "children"), Output("map-stale", "children"),
                   Input("view-engine", "data"), Input("catch-up", "data"), State("page", "lang"), State("level-digest", "data"))
     def update_view_model(view, _catch_up, lang, digest):
         lang = known_lang(lang)
@@ -64,8 +64,10 @@ def register_callbacks(app, ctx, cache) -> None:
             current = ctx.views.level_info(settings.level)["digest"]
             if digest.get("digest") != current:  # another package version's areas: the page reloads its level data first
                 set_props("data-update", {"data": f"{current}:{time.time()}"})
-                return no_update, no_update
-        return view_model_answer(settings, problems, lang)
+                return no_update, no_update, no_update
+        vm, notice = view_model_answer(settings, problems, lang)
+        # a view that cannot be computed leaves the last map up: it says so on the map itself
+        return vm, notice, t(lang, "map_stale") if vm is no_update else ""
 
     def view_model_answer(settings, problems, lang):
         if any(key == "url_all_zero" for key, _ in problems):

@@ -76,7 +76,11 @@ def _places_legend(ctx, state: State, lang: str) -> html.Div:
                       options=[{"label": html.Span([html.Span(KIND_SYMBOL.get(k["id"], "•"), className=f"place-icon place-{k['id']} legend-icon"),
                                                     " " + label(k["labels"], lang)]), "value": k["id"]}],
                       value=[k["id"]] if k["id"] in state.layers else [])
-        for k in kinds])
+        for k in kinds] + [
+        # what the dashed ring means, where the symbols are explained (not only in a marker's popup)
+        html.P([html.Span("B", className="place-icon place-library legend-icon approximate", **{"aria-hidden": "true"}), " ",
+                t(lang, "approximate")], className="help places-approximate")
+        for _ in ([1] if (drawable(ctx.pkg)["position"] == "area").any() else [])])
 
 
 def _table_columns(ctx, lang: str) -> list[dict]:
@@ -261,6 +265,7 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
             html.Section(className="map-area", **{"aria-label": t(lang, "map_label")}, children=[
                 html.P(t(lang, "map_keys"), id="map-keys", className="visually-hidden"),
                 html.P(id="map-summary", className="visually-hidden"),  # the map in words (malmo-map.js summarise)
+                html.P(id="map-stale", className="map-stale", role="status"),  # the view could not be computed: the map is the last one
                 html.P(id="map-status", className="visually-hidden", role="status"),  # the area the keys are on
                 html.P(id="ranking-status", className="visually-hidden", role="status"),  # what a change did to the ranking
                 dl.Map(id="map", center=ctx.center, zoom=11.5, eventHandlers={"zoomend": {"variable": "malmo.onZoom"}}, minZoom=9, maxZoom=17, preferCanvas=ctx.prefer_canvas, zoomSnap=0.25,

@@ -32,10 +32,10 @@ def test_map_modes_card_clusters_drivers_gap_and_allocation_render(server, brows
     wait_for(browser, PAINTED, timeout=40)
     wait_for(browser, ANALYSED, timeout=40)
     card = browser.find_element(By.ID, "area-card").text
-    assert "Bland de 11 högsta i 100 % av 10 000 varianter" in card and "Flaggad på 4 av 4" in card
+    assert "bland de 11 högsta i 100 % av dem" in card and "10 000 olika rimliga sätt" in card and "Högt på 4 av 4 indikatorer" in card
     assert "hot spot" in card
     clusters = browser.find_element(By.ID, "cluster-list").text
-    assert "Statistiskt säkerställd hot spot: 5 av 5 områden" in clusters
+    assert "Ett tydligt mönster: 5 av 5 områden har högt index" in clusters
     gap = browser.find_element(By.ID, "trend-gap").text
     assert "procentenheter över Sverige 2030" in gap and "2035" in gap and "Projektion" in gap
     assert browser.execute_script("return document.querySelectorAll('#trend-chart .scatterlayer .trace').length") > 10

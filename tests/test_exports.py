@@ -98,7 +98,11 @@ def test_xlsx_has_numbers_the_method_sheet_and_the_demo_note(client, expected):
     book = load_workbook(io.BytesIO(response.content if hasattr(response, "content") else response.data))
     ranking, method = book.worksheets
     rows = list(ranking.iter_rows(values_only=True))
+    assert rows[0][0].startswith("EXEMPELDATA")  # the demo note above the numbers, on the ranking's own sheet
+    rows = rows[1:]
     header = rows[0]
+    assert ranking.auto_filter.ref.startswith("A2:") and ranking.freeze_panes == "A3"
+    assert ranking.column_dimensions["C"].width >= max(len(str(r[2])) for r in rows)  # the names are not cut
     assert header[:3] == ("Rang", "kod", "Område") and header[-1] == "Exempeldata"
     index_col = header.index("Index")
     assert [r[1] for r in rows[1:12]] == list(expected["code"].head(11))
@@ -124,7 +128,7 @@ def test_xlsx_neutralises_formulas_from_the_data(tmp_path):
     from dashboard.app import create_app
     client = create_app(str(build_hostile_package(tmp_path / "pkg"))).server.test_client()
     book = load_workbook(io.BytesIO(client.get("/api/export.xlsx").data))
-    names = [r[2] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    names = [r[2] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)]  # row 1 the header (a real package: no demo note)
     assert "'" + AREA_NAMES["48205"] in names and "'" + AREA_NAMES["11319"] in names and AREA_NAMES["48208"] in names
     cells = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]

@@ -99,3 +99,17 @@ def test_the_scenario_form_empties_after_saving(server, browser):
     browser.find_element(By.ID, "scenario-save").click()
     wait_for(browser, "return document.getElementById('scenario-status').textContent.indexOf('Sparat') === 0")
     wait_for(browser, "return document.getElementById('scenario-name').value === '' && document.getElementById('scenario-note').value === ''")
+
+
+def test_with_every_weight_at_zero_the_map_says_it_shows_the_previous_weighting(server, browser):
+    open_page(browser, server + "/")
+    for handle in browser.find_elements(By.CSS_SELECTOR, "#page .weight .rc-slider-handle"):
+        browser.execute_script("arguments[0].focus()", handle)
+        ActionChains(browser).send_keys(Keys.HOME).perform()
+    stale = wait_for(browser, """const s = document.getElementById('map-stale'); const r = s.getBoundingClientRect();
+        const m = document.querySelector('.map-area').getBoundingClientRect();
+        return s.textContent && r.top >= m.top && r.bottom <= m.bottom && s.textContent""", timeout=10)
+    assert "förra viktningen" in stale
+    browser.execute_script("arguments[0].focus()", browser.find_element(By.CSS_SELECTOR, "#weight-trangboddhet .rc-slider-handle"))
+    ActionChains(browser).send_keys(Keys.END).perform()
+    wait_for(browser, "return document.getElementById('map-stale').textContent === ''", timeout=10)

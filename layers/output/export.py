@@ -148,7 +148,9 @@ def render_csv(d: ExportData) -> bytes:
 
 
 def render_xlsx(d: ExportData) -> bytes:
-    """The ranking on one sheet (numbers as numbers), the method, weights, sources and demo note on another."""
+    """The ranking on one sheet (numbers as numbers; the demo note above it, when values are generated;
+    a filter on the header row, columns as wide as what they hold), the method, weights, sources and
+    demo note on another."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
@@ -160,8 +162,12 @@ def render_xlsx(d: ExportData) -> bytes:
     sheet = book.active
     sheet.title = d.column("ranking")[:31]
     columns = table_columns(d)
+    if d.generated:  # said where the numbers are, not only in a column and on the other sheet
+        sheet.append([cell_text(d.header[0])])
+        sheet["A1"].font = Font(bold=True, color="7A3E00")
+    head_row = sheet.max_row + 1 if d.generated else 1
     sheet.append([cell_text(h) for _, h, _ in columns] + [d.column("col_demo")])
-    for cell in sheet[1]:
+    for cell in sheet[head_row]:
         cell.font = Font(bold=True)
     for row in d.frame.itertuples(index=False):
         values = []
@@ -179,9 +185,14 @@ def render_xlsx(d: ExportData) -> bytes:
         sheet.append(values)
     for column, (_, _, digits) in enumerate(columns, start=1):
         if digits:
-            for cells in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            for cells in sheet.iter_rows(min_row=head_row + 1, min_col=column, max_col=column):
                 cells[0].number_format = "0." + "0" * digits
-    sheet.freeze_panes = "A2"
+    from openpyxl.utils import get_column_letter
+    for column, cells in enumerate(sheet.iter_cols(min_row=head_row), start=1):  # wide enough for the header and the longest value
+        longest = max(len(str(c.value)) for c in cells if c.value is not None)
+        sheet.column_dimensions[get_column_letter(column)].width = min(45, max(8, longest + 2))
+    sheet.auto_filter.ref = f"A{head_row}:{get_column_letter(len(columns) + 1)}{sheet.max_row}"
+    sheet.freeze_panes = f"A{head_row + 1}"
     about = book.create_sheet(d.column("method")[:31])
     for line in d.header:
         about.append([cell_text(line)])
