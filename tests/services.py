@@ -27,8 +27,9 @@ def slider_body(weights, level: str = "delomrade", digest=None) -> dict:
     view's engine part is layers/view.py's fields with `engine`)."""
     view = {"w": dict(zip(KEYS, weights)), "level": level, "norm": "minmax", "agg": "arithmetic", "classes": "quantiles",
             "top": 11, "ext": 0.55, "minb": 25, "age": "16-29"}
-    return {"output": "..view-model.data...method-notice.children..",
-            "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"}],
+    return {"output": "..view-model.data...method-notice.children...map-stale.children..",
+            "outputs": [{"id": "view-model", "property": "data"}, {"id": "method-notice", "property": "children"},
+                        {"id": "map-stale", "property": "children"}],
             "inputs": [{"id": "view-engine", "property": "data", "value": view}, {"id": "catch-up", "property": "data", "value": None}],
             "changedPropIds": ["view-engine.data"],
             "state": [{"id": "page", "property": "lang", "value": "sv"}, {"id": "level-digest", "property": "data", "value": digest}]}
