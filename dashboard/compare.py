@@ -167,7 +167,7 @@ def _slider_ids(ctx):
 
 
 def weight_sentences(changes: list[dict], labels: dict, lang: str, a_name: str, b_name: str) -> list[str]:
-    """The weight differences in words: 'B väger skolresultat dubbelt (40 % mot 25 %)'."""
+    """The weight differences in words, with the shares: 'B ger skolresultat mer vikt än A: 40 % mot 25 %'."""
     out = []
     for c in changes:
         label = labels[c["key"]].lower() if lang == "sv" else labels[c["key"]]
@@ -177,14 +177,8 @@ def weight_sentences(changes: list[dict], labels: dict, lang: str, a_name: str, 
         if c["kind"] in ("off", "on"):
             out.append(t(lang, f"weights_{c['kind']}", **shares))
             continue
-        f = c["factor"]
-        for target, key in ((2, "weights_double"), (3, "weights_triple"), (0.5, "weights_half")):
-            if abs(f - target) <= 0.05 * target:
-                out.append(t(lang, key, **shares))
-                break
-        else:
-            factor = number(f, lang, 1)
-            out.append(t(lang, "weights_more" if f > 1 else "weights_less", factor=factor, **shares))
+        # the shares plainly, not a factor: 'dubbelt' beside '40 % mot 25 %' read as a contradiction
+        out.append(t(lang, "weights_more" if c["kind"] == "more" else "weights_less", **shares))
     if not out:
         out.append(t(lang, "weights_same", A=a_name, B=b_name))
     return out

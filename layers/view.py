@@ -68,6 +68,7 @@ class Options:
     default_level: str
     kinds: list[str]
     area_codes: set[str] = field(default_factory=set)
+    level_of: dict[str, str] = field(default_factory=dict)  # area code -> its level (empty: not checked)
     age_groups: list[str] = field(default_factory=lambda: [DEFAULT_AGE_GROUP])
     sort_columns: set[str] = field(default_factory=lambda: set(SORT_COLUMNS))
 
@@ -317,6 +318,10 @@ def parse_query(args, options: Options, scenario=None) -> tuple[State, list[tupl
             usable, value = _decode(f, args[f.key], options, skipped)
             if usable:
                 values[f.key] = value
+    area = values.get("area")
+    if area and options.level_of and options.level_of.get(area) != values.get("level", options.default_level):
+        values.pop("area")  # an area of another level than the link's: said, not dropped in silence
+        skipped.append(("url_area_level", {}))
     lang = values.pop("lang", DEFAULT_LANGUAGE)
     return replace(_set(options.default(lang), values), scenario_id=opened), skipped
 

@@ -215,7 +215,7 @@ def test_weight_changes_say_it_as_a_facilitator_would():
     assert weight_changes({"a": 0, "b": 1, "c": 1, "d": 1}, equal)[0]["kind"] == "on"
     from dashboard.compare import weight_sentences
     words = weight_sentences(weight_changes(equal, {"a": 2, "b": 1, "c": 1, "d": 1}), {k: k.upper() for k in equal}, "sv", "A", "B")
-    assert words == ["B väger a dubbelt så mycket som A (40\u00a0% mot 25\u00a0%)."]
+    assert words == ["B ger a mer vikt än A: 40\u00a0% av helheten mot 25\u00a0%."]  # the shares, not a factor they contradict
 
 
 def test_cli_compare_json_and_csv():

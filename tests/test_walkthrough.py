@@ -113,3 +113,12 @@ def test_with_every_weight_at_zero_the_map_says_it_shows_the_previous_weighting(
     browser.execute_script("arguments[0].focus()", browser.find_element(By.CSS_SELECTOR, "#weight-trangboddhet .rc-slider-handle"))
     ActionChains(browser).send_keys(Keys.END).perform()
     wait_for(browser, "return document.getElementById('map-stale').textContent === ''", timeout=10)
+
+
+def test_an_area_of_another_level_than_the_links_gets_a_notice(server, browser):
+    page = requests.get(server + "/?area=48208&level=geso", timeout=10)
+    assert page.status_code == 200
+    open_page(browser, server + "/?area=48208&level=geso", DRAWN.replace(">= 5", "=== 14"))
+    notice = browser.execute_script("const n = document.querySelector('.notice.url'); return n && n.textContent")
+    assert notice and "finns inte på den nivå som länken visar" in notice, notice
+    assert "area=" not in browser.current_url
