@@ -162,6 +162,7 @@
   function mapStop(map) {
     const el = map.getContainer();
     const texts = window.malmoTexts || window.malmoCompareTexts;
+    twoFingers(map, texts);
     [["in", "zoom_in"], ["out", "zoom_out"]].forEach(function (z) {  // Leaflet's own words are English (3.1.2)
       const button = texts && el.querySelector(".leaflet-control-zoom-" + z[0]);
       if (button && button.getAttribute("title") !== texts.t[z[1]]) {
@@ -174,6 +175,28 @@
       el.setAttribute("aria-label", (document.querySelector(".map-area, .embed-map") || el).getAttribute("aria-label") || "");
       el.setAttribute("aria-describedby", described);
     }
+  }
+
+  // On a touch screen one finger scrolls the page, as on any phone page, and two fingers move and
+  // zoom the map (Leaflet's pinch pans as well); a one-finger swipe over the map says so in words.
+  // Without Leaflet's one-finger drag the map's touch-action is pan-x pan-y: the browser scrolls.
+  function twoFingers(map, texts) {
+    if (map._malmoTouch || !window.matchMedia("(hover: none) and (pointer: coarse)").matches) return;
+    map._malmoTouch = true;
+    map.dragging.disable();
+    const el = map.getContainer();
+    const hint = document.createElement("div");
+    hint.className = "map-touch-hint";
+    hint.setAttribute("aria-hidden", "true");  // the map's own description says how it is used
+    hint.textContent = (texts && texts.t.two_fingers) || "";
+    el.appendChild(hint);
+    let timer = null;
+    el.addEventListener("touchmove", function (event) {
+      if (event.touches.length !== 1) { hint.classList.remove("shown"); return; }
+      hint.classList.add("shown");
+      clearTimeout(timer);
+      timer = setTimeout(function () { hint.classList.remove("shown"); }, 1500);
+    }, {passive: true});
   }
 
   // Recolour the drawn areas for a view model, label them, and follow the selection.

@@ -98,19 +98,34 @@
     const shapes = tr.follow_up.map(function (year) {
       return {type: "line", x0: year, x1: year, yref: "paper", y0: 0, y1: 1, line: {color: "#444", width: 1.5, dash: "dash"}};
     });
+    // On a phone (or a narrow embed) the title wraps, the follow-up years are marked by year alone,
+    // the years on the axis lie flat every fourth year and the legend sits under them.
+    const narrow = window.innerWidth < 600;
     const annotations = tr.follow_up.map(function (year) {
       return {x: year, yref: "paper", y: 0.98, yanchor: "top", xanchor: "right", showarrow: false,
-              text: lib.say(texts, "follow_up", {year: year}), font: {size: 12}, bgcolor: "#ffffff"};
+              text: narrow ? String(year) : lib.say(texts, "follow_up", {year: year}), font: {size: 12}, bgcolor: "#ffffff"};
     });
-    const title = lib.say(texts, "trend_title_age", {ages: tr.age_group.replace("-", "–")});
+    const title = lib.plotlyText(lib.say(texts, "trend_title_age", {ages: tr.age_group.replace("-", "–")}));
     return {data: data, layout: {
-      title: {text: lib.plotlyText(title) + (generated ? "<br><span style='font-size:12px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""), font: {size: 15}},
+      title: {text: (narrow ? wrapTitle(title, 34) : title) + (generated ? "<br><span style='font-size:12px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""),
+              font: {size: narrow ? 14 : 15}},
       separators: texts.lang === "sv" ? ",\u00a0" : ".,",
-      margin: {l: 50, r: 15, t: 70, b: 40}, hovermode: "x unified",
-      xaxis: {range: [tr.years[0] - 0.5, Math.max(last, tr.follow_up[tr.follow_up.length - 1]) + 0.8], dtick: 2},
+      margin: {l: narrow ? 42 : 50, r: narrow ? 8 : 15, t: narrow ? 92 : 70, b: narrow ? 40 + 29 * Math.ceil(data.filter(function (d) { return d.showlegend !== false; }).length / 2) : 40}, hovermode: "x unified",
+      xaxis: {range: [tr.years[0] - 0.5, Math.max(last, tr.follow_up[tr.follow_up.length - 1]) + 0.8], dtick: narrow ? 4 : 2, tickangle: 0},
       yaxis: {title: {text: texts.t.trend_axis}, rangemode: "tozero"},
-      legend: {orientation: "h", y: -0.15}, shapes: shapes, annotations: annotations,
+      legend: narrow ? {orientation: "h", yref: "container", y: 0, yanchor: "bottom"} : {orientation: "h", y: -0.15}, shapes: shapes, annotations: annotations,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#ffffff"}};
+  }
+
+  // A plotly title broken at spaces into lines of at most `width` characters (plotly does not wrap).
+  function wrapTitle(text, width) {
+    const lines = [];
+    text.split(" ").forEach(function (word) {
+      const last = lines.length - 1;
+      if (last >= 0 && (lines[last] + " " + word).length <= width) lines[last] += " " + word;
+      else lines.push(word);
+    });
+    return lines.join("<br>");
   }
 
   const MAX_ROWS = 400;  // more rows than this are not read by anyone and only slow the page

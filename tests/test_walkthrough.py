@@ -3,6 +3,7 @@ the intranet editor ran into, each tried as they would."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -52,6 +53,109 @@ def test_the_demo_notice_says_what_is_generated_at_the_level_shown(server, brows
     assert "gränser genererade" in words and "gränser och platser är verkliga" not in words, words
     browser.find_element(By.XPATH, "//div[@id='level-select']//label[normalize-space(.)='Delområde']/input").click()
     wait_for(browser, "return document.getElementById('data-notice-words').textContent.indexOf('gränser och platser är verkliga') >= 0")
+
+
+@contextmanager
+def phone(browser):
+    """The browser as a 390 × 844 touch phone (its pointer coarse, no hover), for the length of a block."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    try:
+        yield
+    finally:
+        browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def touch_move(browser, starts, ends, steps=10):
+    """Fingers put down at `starts` ([(x, y), ...]), moved to `ends` and lifted: real touch input."""
+    browser.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y} for x, y in starts]})
+    for i in range(1, steps + 1):
+        points = [{"x": x0 + (x1 - x0) * i / steps, "y": y0 + (y1 - y0) * i / steps} for (x0, y0), (x1, y1) in zip(starts, ends)]
+        browser.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": points})
+        time.sleep(0.016)
+    browser.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+MAP = "Object.values(window.malmoLayers).find(l => l._map)._map"
+
+
+def test_on_a_phone_one_finger_scrolls_the_page_over_the_map_and_two_move_the_map(server, browser):
+    with phone(browser):
+        open_page(browser, server + "/")
+        browser.execute_script("window.scrollTo(0, document.querySelector('.map-area').getBoundingClientRect().top + scrollY - 100)")
+        time.sleep(0.3)
+        top, height = browser.execute_script("const r = document.getElementById('map').getBoundingClientRect(); return [r.top, r.height]")
+        before = browser.execute_script(f"return [scrollY, {MAP}.getCenter().lat]")
+        touch_move(browser, [(190, top + 0.7 * height)], [(190, top + 0.3 * height)])
+        after = wait_for(browser, f"return scrollY > {before[0] + 50} && [scrollY, {MAP}.getCenter().lat]", timeout=5)
+        assert after[1] == before[1], "one finger moved the map"
+        assert browser.execute_script("return document.querySelector('.map-touch-hint').textContent") == "Använd två fingrar för att flytta kartan"
+        top, height = browser.execute_script("const r = document.getElementById('map').getBoundingClientRect(); return [r.top, r.height]")
+        y = top + 0.6 * height
+        touch_move(browser, [(150, y), (240, y)], [(150, y - 120), (240, y - 120)])
+        moved = wait_for(browser, f"return {MAP}.getCenter().lat !== {after[1]} && [scrollY, {MAP}.getCenter().lat]", timeout=5)
+        assert moved[1] < after[1], "two fingers moving up should show what is south"  # the map followed the fingers
+        assert abs(moved[0] - after[0]) < 5, "two fingers scrolled the page"
+
+
+def test_on_a_phone_every_control_is_a_fingers_size(server, browser):
+    """2.5.5: each thing a finger taps is at least 44 × 44 px (a radio button's or checkbox's target is
+    its label; a slider's handle has an invisible margin that takes the touch)."""
+    with phone(browser):
+        open_page(browser, server + "/")
+        browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
+        time.sleep(0.3)
+        small = browser.execute_script("""
+            const out = [];
+            const targets = document.querySelectorAll('a[href], button, summary, select, input:not([type=radio]):not([type=checkbox]):not([type=hidden]), ' +
+                                                      'label:has(> input[type=radio]), label:has(> input[type=checkbox])');
+            for (const el of targets) {
+              const r = el.getBoundingClientRect();
+              if (!r.width || !r.height || el.closest('.visually-hidden, .skip-links') || el.closest('p')) continue;  // hidden, or a link in running text
+              if (Math.round(r.height) < 44 || Math.round(r.width) < 44) out.push(el.tagName + ' ' + (el.id || el.className) + ' "' + el.textContent.trim().slice(0, 30) + '" ' + Math.round(r.width) + '×' + Math.round(r.height));
+            }
+            for (const h of document.querySelectorAll('.rc-slider-handle')) {  // the finger lands up to 21 px from its centre (a 44 px target)
+              h.scrollIntoView({block: 'center'});
+              const r = h.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+              for (const [dx, dy] of [[0, -21], [0, 21], [-21, 0], [21, 0]]) {
+                const hit = document.elementFromPoint(x + dx, y + dy);
+                if (hit !== h) out.push('slider handle ' + h.getAttribute('aria-label') + ' at ' + dx + ',' + dy + ': ' + (hit && hit.className));
+              }
+            }
+            return out;""")
+        assert small == [], small
+
+
+def test_on_a_phone_the_ranking_shows_name_index_and_change_without_scrolling_sideways(server, browser):
+    with phone(browser):
+        open_page(browser, server + "/")
+        shown = browser.execute_script("""const t = document.getElementById('ranking-table'), box = document.getElementById('ranking-table-container');
+            return [[...t.querySelectorAll('thead th')].filter(th => th.getBoundingClientRect().width > 0).map(th => th.className),
+                    box.scrollWidth - box.clientWidth]""")
+        assert shown[0] == ["col-rank", "col-change", "col-name", "col-index"], shown
+        assert shown[1] <= 1, f"the ranking scrolls sideways by {shown[1]} px"
+
+
+def test_on_a_phone_the_trend_charts_texts_are_whole_and_apart(server, browser):
+    """The title, the follow-up labels, the axis years and the legend: each inside the chart, none on another."""
+    with phone(browser):
+        open_page(browser, server + "/")
+        boxes = wait_for(browser, """const g = document.getElementById('trend-chart'); const svg = g && g.querySelector('.main-svg');
+            if (!svg || !g.querySelector('.legendtext')) return null;
+            const frame = g.getBoundingClientRect();
+            const pick = (sel, kind) => [...g.querySelectorAll(sel)].map(e => { const r = e.getBoundingClientRect();
+              return {kind: kind, text: e.textContent, l: r.left, r: r.right, t: r.top, b: r.bottom}; }).filter(x => x.r > x.l);
+            return {frame: {l: frame.left, r: frame.right, t: frame.top, b: frame.bottom},
+                    items: [].concat(pick('.gtitle', 'title'), pick('.annotation-text', 'follow-up'), pick('.xtick text', 'year'),
+                                     pick('.legend .traces', 'legend'))};""")
+        frame, items = boxes["frame"], boxes["items"]
+        for it in items:
+            assert it["l"] >= frame["l"] - 0.5 and it["r"] <= frame["r"] + 0.5 and it["t"] >= frame["t"] - 0.5 and it["b"] <= frame["b"] + 0.5, f"cut: {it}"
+        clashes = [(a["text"], b["text"]) for i, a in enumerate(items) for b in items[i + 1:]
+                   if a["kind"] != b["kind"] or a["kind"] in ("follow-up", "legend", "year")
+                   if min(a["r"], b["r"]) - max(a["l"], b["l"]) > 1 and min(a["b"], b["b"]) - max(a["t"], b["t"]) > 1]
+        assert clashes == [], clashes
 
 
 def test_on_a_phone_a_tapped_area_brings_its_card_into_view(server, browser):
