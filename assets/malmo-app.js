@@ -182,6 +182,7 @@
         lib().afterPaint(function () {  // not on the map's critical path
           lib().nameControls(texts, "");
           lib().rankingStatus(vm.rank, info.codes, info.names, vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }); }), texts);
+          if (texts.present) window.malmoPanels.presentTop(vm, info, texts);
         });
         window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
         return window.malmoPainted.at;

@@ -112,20 +112,24 @@
         const L = lib();
         const x = [vm.names.a, vm.names.b].map(L.plotlyText);
         const worst = Math.max.apply(null, vm.slope.map(function (r) { return Math.max(r[1], r[2]); }).concat([20]));
+        const wall = !!document.querySelector(".compare-page.present");  // read from the back of the room
         const data = vm.slope.map(function (r) {
           const enter = r[4] && !r[3], leave = r[3] && !r[4];
           const colour = enter ? L.colour("diff-6") : leave ? L.colour("diff-0") : "#767676";
-          return {type: "scatter", mode: "lines+markers+text", x: x, y: [r[1], r[2]], name: L.plotlyText(r[0]), showlegend: false,
+          // uid: plotly.react matches a trace to the same area's with the same sides labelled, not to
+          // whichever area had its place before (plotly then left new labels undrawn after a live move)
+          return {type: "scatter", mode: "lines+markers+text", uid: "area-" + r[0] + (r[1] <= 20 ? "-a" : "") + (r[2] <= 20 ? "-b" : ""), x: x, y: [r[1], r[2]], name: L.plotlyText(r[0]), showlegend: false,
                   text: [r[1] <= 20 ? L.plotlyText(r[0]) + "  " + r[1] : "", r[2] <= 20 ? r[2] + "  " + L.plotlyText(r[0]) : ""],
                   textposition: ["middle left", "middle right"], cliponaxis: false,
-                  textfont: {size: 11, color: enter || leave ? "#111" : "#555"},
+                  textfont: {size: wall ? 22 : 11, color: enter || leave ? "#111" : "#555"},
                   line: {color: colour, width: enter || leave ? 3 : 1.5, dash: leave ? "dot" : "solid"}, marker: {size: 6, color: colour},
                   hovertemplate: "%{y}<extra>%{fullData.name}</extra>"};
         });
         const figure = {data: data, layout: {
           title: {text: L.plotlyText(say(texts, "compare_slope_title", {n: vm.top_n})) +
-                        (vm.generated ? "<br><span style='font-size:12px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""), font: {size: 15}},
-          margin: {l: 170, r: 170, t: 70, b: 30}, showlegend: false,
+                        (vm.generated ? "<br><span style='font-size:" + (wall ? 22 : 12) + "px;color:#7a3e00'>" + texts.t.demo_label + "</span>" : ""),
+                 font: {size: wall ? 28 : 15}},
+          font: {size: wall ? 22 : 12}, margin: {l: wall ? 340 : 170, r: wall ? 340 : 170, t: wall ? 110 : 70, b: 30}, showlegend: false,
           xaxis: {type: "category", fixedrange: true},
           yaxis: {autorange: false, range: [worst + 0.7, 0.3], showticklabels: false, showgrid: false, zeroline: false, fixedrange: true},
           shapes: [{type: "line", xref: "paper", x0: 0, x1: 1, y0: vm.top_n + 0.5, y1: vm.top_n + 0.5, line: {color: "#444", width: 1, dash: "dash"}}],

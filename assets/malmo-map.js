@@ -44,24 +44,47 @@
     return layer ? layer._map : null;
   }
 
-  // Labels that would overlap another, more important label are hidden (they show on hover
-  // as tooltips, and reappear when zooming in makes room). Importance: rank, then cluster order.
+  // What lies over the map on the wall (the legend, the top list, the demo label): fixed boxes.
+  function overlays(frame) {
+    if (!frame || !document.querySelector("#page.present")) return [];
+    return ["#map-legend", "#present-top", "#data-notice"].map(function (sel) { return document.querySelector(sel); })
+      .filter(function (el) { return el && getComputedStyle(el).position === "fixed" && el.getBoundingClientRect().width > 0; })
+      .map(function (el) { return el.getBoundingClientRect(); });
+  }
+  function overlap(a, b, gap) {
+    return a.left < b.right + gap && a.right > b.left - gap && a.top < b.bottom + gap / 2 && a.bottom > b.top - gap / 2;
+  }
+
+  // Labels in order of importance (cluster names, then rank) each take the first free place of:
+  // on their area, just above, below, to the right, to the left, the corners, further up or down (CSS translate, beside Leaflet's
+  // own transform). One that finds no place inside the map, clear of the others and of what lies
+  // over the map, is hidden (it shows on hover, and comes back when zooming in makes room).
+  const SPOTS = [[0, 0], [0, -1], [0, 1], [1, 0], [-1, 0], [1, -1], [-1, -1], [1, 1], [-1, 1], [0, -2], [0, 2]];
   function declutter() {
-    const shown = [];
+    const map = someMap();
+    const frame = map ? map.getContainer().getBoundingClientRect() : null;
+    const shown = overlays(frame);
+    const blocked = shown.length;
     const items = Object.keys(window.malmoLayers).map(function (code) {
       const layer = window.malmoLayers[code];
       const tip = layer._map && layer._malmoPermanent && layer.getTooltip && layer.getTooltip();
       return tip && tip._container ? {el: tip._container, rank: window.malmoView.priority[code] || 1e9} : null;
     }).filter(Boolean).sort(function (a, b) { return a.rank - b.rank; });
-    items.forEach(function (item) { item.el.classList.remove("label-hidden"); });
+    items.forEach(function (item) { item.el.classList.remove("label-hidden"); item.el.style.translate = ""; });
     items.forEach(function (item) {
       const r = item.el.getBoundingClientRect();
-      const clash = shown.some(function (s) {
-        return r.left < s.right + 2 && r.right > s.left - 2 && r.top < s.bottom + 1 && r.bottom > s.top - 1;
+      const spot = SPOTS.map(function (s) {
+        const dx = s[0] * (r.width / 2 + 6), dy = s[1] * (r.height * 0.75);
+        return {dx: dx, dy: dy, box: {left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy}};
+      }).find(function (c) {
+        const inside = !frame || (c.box.left >= frame.left && c.box.right <= frame.right && c.box.top >= frame.top && c.box.bottom <= frame.bottom);
+        return inside && !shown.some(function (s) { return overlap(c.box, s, 2); });
       });
-      if (clash) item.el.classList.add("label-hidden"); else shown.push(r);
+      if (!spot) { item.el.classList.add("label-hidden"); return; }
+      if (spot.dx || spot.dy) item.el.style.translate = Math.round(spot.dx) + "px " + Math.round(spot.dy) + "px";
+      shown.push(spot.box);
     });
-    return items.length - shown.length;
+    return items.length - (shown.length - blocked);
   }
   let declutterQueued = false;
   function queueDeclutter() {
@@ -84,7 +107,26 @@
   let pendingFocus = null;
   let fitted = false;
   let focusQueued = false;
+  let autoFitted = false;  // the map shows the whole city as it was fitted, not where someone took it
   function focus(codes, how) { pendingFocus = {codes: codes, how: how}; applyFocus(); }
+  // Room the fitted city leaves for what lies over the map's sides (on the wall: legend, top list).
+  function fitPadding(map) {
+    const frame = map.getContainer().getBoundingClientRect(), mid = (frame.left + frame.right) / 2;
+    let left = 8, right = 8;
+    overlays(frame).forEach(function (r) {
+      if ((r.left + r.right) / 2 < mid) left = Math.max(left, r.right - frame.left + 8);
+      else right = Math.max(right, frame.right - r.left + 8);
+    });
+    return {paddingTopLeft: [left, 8], paddingBottomRight: [right, 8]};
+  }
+  // The map's box changed (the wall's bar wrapped, its legend was drawn): the city fitted again, unless moved.
+  function refit() {
+    const map = someMap();
+    if (!map) return;
+    map.invalidateSize({pan: false});
+    if (autoFitted) { pendingFocus = {codes: Object.keys(window.malmoLayers), how: "fit"}; applyFocus(); }
+    queueDeclutter();
+  }
   function applyFocus() {
     const map = someMap();
     if (!map) return false;
@@ -93,9 +135,15 @@
     const bounds = boundsOf(pendingFocus.codes);
     if (!bounds || !bounds.isValid()) return false;
     if (pendingFocus.how === "pan") map.panTo(bounds.getCenter(), {animate: true});
-    else if (pendingFocus.how === "fit") map.fitBounds(bounds, {padding: [8, 8], animate: false});
+    else if (pendingFocus.how === "fit") {  // the city as large as it fits, not the zoom step below that
+      const snap = map.options.zoomSnap;
+      map.options.zoomSnap = 0;
+      map.fitBounds(bounds, Object.assign({animate: false}, fitPadding(map)));
+      map.options.zoomSnap = snap;
+    }
     else map.fitBounds(bounds, {padding: [40, 40], maxZoom: 14, animate: true});
     fitted = true;
+    autoFitted = pendingFocus.how === "fit";
     pendingFocus = null;
     return true;
   }
@@ -181,6 +229,7 @@
   // zoom the map (Leaflet's pinch pans as well); a one-finger swipe over the map says so in words.
   // Without Leaflet's one-finger drag the map's touch-action is pan-x pan-y: the browser scrolls.
   function twoFingers(map, texts) {
+    if (!map._malmoMoved) { map._malmoMoved = true; map.on("dragstart", function () { autoFitted = false; }); }
     if (map._malmoTouch || !window.matchMedia("(hover: none) and (pointer: coarse)").matches) return;
     map._malmoTouch = true;
     map.dragging.disable();
@@ -262,7 +311,7 @@
     queueDeclutter();
   }
 
-  window.malmoMap = {paint: paint, focus: focus, highlightCluster: highlightCluster, declutter: declutter, map: someMap};
+  window.malmoMap = {paint: paint, focus: focus, refit: refit, highlightCluster: highlightCluster, declutter: declutter, map: someMap};
 
   window.malmo = {
     areaStyle: function (feature) {

@@ -25,6 +25,20 @@
             h("Small", {}, lib.say(texts, "legend_method", {method: texts.t["class_" + method] || method}))];
   }
 
+  // On the wall: the highest areas by name, rank and index, large, beside the map (the map names
+  // what it has room for; this list names them all, whatever the map had to leave out).
+  function presentTop(vm, info, texts) {
+    const lib = L_(), list = document.getElementById("present-top-list");
+    if (!list) return;
+    const top = info.codes.map(function (code, i) { return [vm.rank[i] || 0, info.names[i], vm.index[i]]; })
+      .filter(function (r) { return r[0] > 0 && r[0] <= Math.min(vm.top_n || 10, 10); }).sort(function (a, b) { return a[0] - b[0]; });
+    const html = top.map(function (r) {
+      return "<li value='" + r[0] + "'><span class='present-top-name'>" + lib.escapeHtml(r[1]) + "</span> <span class='present-top-index'>" +
+        lib.escapeHtml(lib.fmt(r[2], texts.lang, 2)) + "</span></li>";
+    }).join("");
+    if (list._drawn !== html) { list.innerHTML = html; list._drawn = html; }
+  }
+
   function clusterList(vm, level, texts, info, analysis) {
     const lib = L_(), lang = texts.lang, h = lib.h, say = lib.say, fmt = lib.fmt;
     const out = [];
@@ -286,7 +300,7 @@
     ]);
   }
 
-  window.malmoPanels = {
+  window.malmoPanels = {presentTop: presentTop, 
     legend: legend, clusterList: clusterList, trend: trend, trendFigure: trendFigure, table: table, card: card,
     scrollToSelectedRow: function () { scrollToSelected = true; }
   };

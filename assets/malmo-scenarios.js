@@ -262,11 +262,19 @@
         render();
         if (texts_ && texts_.present) {
           // the bar wraps on a narrow wall or a phone: the map ends where the bar begins
+          // and the city is fitted again into what the bar, the legend and the top list leave of the map
           const bar = document.getElementById("controls");
           if (bar && window.ResizeObserver) {
-            new ResizeObserver(function () {
+            let queued = null;
+            const observer = new ResizeObserver(function () {
               document.documentElement.style.setProperty("--present-bar-h", bar.offsetHeight + "px");
-            }).observe(bar);
+              clearTimeout(queued);
+              queued = setTimeout(function () { if (window.malmoMap) window.malmoMap.refit(); }, 100);
+            });
+            ["controls", "map-legend", "present-top", "data-notice"].forEach(function (id) {
+              const el = document.getElementById(id);
+              if (el) observer.observe(el);
+            });
           }
           present.load().then(function (list) {
             let saved = null;

@@ -278,6 +278,8 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
                     *[dl.LayerGroup(id=f"places-{k['id']}") for k in m.raw.get("facility_kinds", [])],
                 ]),
             ]),
+            *([html.Section(id="present-top", className="present-top", **{"aria-labelledby": "present-top-title"}, children=[
+                html.H2(t(lang, "present_top"), id="present-top-title"), html.Ol(id="present-top-list")])] if state.mode == "present" else []),
             html.Div(className="legend map-legend-area", children=[
                 html.Fieldset(className="map-modes", children=[
                     html.Legend(t(lang, "map_mode")),

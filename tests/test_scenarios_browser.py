@@ -188,7 +188,7 @@ def test_presentation_mode_fills_the_wall_and_steps_through_the_workshop(server,
                     hidden: [...document.querySelectorAll('.ranking, .trend, .side, .method')].map(e => e.offsetParent === null),
                     sliders: document.querySelectorAll('.weight .rc-slider').length, scroll: document.documentElement.scrollHeight};
         """)
-        assert facts["width"] >= 1900 and facts["height"] >= 0.8 * 1080, facts
+        assert facts["width"] >= 1900 and facts["height"] >= 0.72 * 1080, facts  # the rest: the title and the bar, its weights at 28 px
         assert facts["title"] >= 40 and min(facts["labels"]) >= 28 and len(facts["labels"]) >= 3, facts
         assert "Herrgården m.fl." in facts["names"], facts
         assert all(facts["demo"]) and all(facts["hidden"]) and facts["sliders"] == 4 and facts["scroll"] <= 1080, facts

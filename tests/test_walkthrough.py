@@ -226,3 +226,94 @@ def test_an_area_of_another_level_than_the_links_gets_a_notice(server, browser):
     notice = browser.execute_script("const n = document.querySelector('.notice.url'); return n && n.textContent")
     assert notice and "finns inte på den nivå som länken visar" in notice, notice
     assert "area=" not in browser.current_url
+
+
+WALL = {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False}
+
+
+def pin(server, name, weights):
+    from conftest import WORKSHOP_KEY
+    s = requests.post(server + "/api/scenarios", json={"name": name, "state": "?w=" + weights}, timeout=10).json()
+    assert requests.put(server + f"/api/workshop/{s['id']}", headers={"X-Workshop-Key": WORKSHOP_KEY}, timeout=10).status_code == 200
+    return s
+
+
+def test_on_the_wall_every_cluster_and_top_area_is_named_large_and_the_city_fills_the_map(server, browser):
+    pin(server, "Skolfokus – behörighet väger mest", "inte_behorig:2,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1")  # 32 characters
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", WALL)
+    try:
+        open_page(browser, server + "/?mode=present", ready="return window.malmoPainted && document.querySelectorAll('#present-top-list li').length >= 5")
+        wait_for(browser, "return document.getElementById('present-name').textContent.indexOf('1/') === 0")
+        settled(browser)
+        time.sleep(0.5)  # the refit after the bar, legend and list were measured (100 ms), and its declutter
+        facts = browser.execute_script("""
+            const box = e => { const r = e.getBoundingClientRect(); return {l: r.left, r: r.right, t: r.top, b: r.bottom}; };
+            const vm = window.malmoLastView;
+            const clusterNames = vm.clusters.map(c => window.malmoLib.clusterName(c, window.malmoTexts));
+            const labels = [...document.querySelectorAll('.area-label')].filter(e => !e.classList.contains('label-hidden'))
+              .map(e => ({text: e.textContent, size: parseFloat(getComputedStyle(e).fontSize), box: box(e)}));
+            const list = [...document.querySelectorAll('#present-top-list li')].map(e => ({text: e.querySelector('.present-top-name').textContent,
+                                                                                         size: parseFloat(getComputedStyle(e).fontSize)}));
+            const layers = Object.values(window.malmoLayers).filter(l => l._map);
+            const map = layers[0]._map;
+            let city = null;
+            layers.forEach(l => { city = city ? city.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast()); });
+            const nw = map.latLngToContainerPoint(city.getNorthWest()), se = map.latLngToContainerPoint(city.getSouthEast());
+            const frame = map.getContainer().getBoundingClientRect();
+            const over = ['#map-legend', '#present-top', '#data-notice', '#controls'].map(s => ({id: s, box: box(document.querySelector(s))}));
+            const top = Math.min(vm.top_n, 10);
+            return {clusters: clusterNames, labels: labels, list: list, top: top,
+                    city: {w: se.x - nw.x, h: se.y - nw.y}, frame: {w: frame.width, h: frame.height}, over: over,
+                    legend: [...document.querySelectorAll('#map-legend li')].map(e => parseFloat(getComputedStyle(e).fontSize)),
+                    weights: [...document.querySelectorAll('#controls .weight')].map(box), viewport: [innerWidth, innerHeight]};""")
+        drawn = {lab["text"]: lab for lab in facts["labels"]}
+        assert len(facts["clusters"]) >= 3 and all(name in drawn for name in facts["clusters"]), (facts["clusters"], list(drawn))
+        assert all(lab["size"] >= 28 for lab in facts["labels"]), facts["labels"]
+        assert len(facts["list"]) == facts["top"] and all(item["size"] >= 28 for item in facts["list"]), facts["list"]
+        assert min(facts["legend"]) >= 28, facts["legend"]
+
+        def clash(a, b):
+            return min(a["r"], b["r"]) - max(a["l"], b["l"]) > 0.5 and min(a["b"], b["b"]) - max(a["t"], b["t"]) > 0.5
+        boxes = [(lab["text"], lab["box"]) for lab in facts["labels"]] + [(o["id"], o["box"]) for o in facts["over"]]
+        clashes = [(a, b) for i, (a, x) in enumerate(boxes) for b, y in boxes[i + 1:] if clash(x, y)]
+        assert clashes == [], clashes
+        # the city fills the map's height (it is taller than wide on a 16:9 wall), clear of the legend and the list
+        assert facts["city"]["h"] >= 0.9 * facts["frame"]["h"], facts
+        # the four weights side by side, all on the screen, with a long scenario name in the bar
+        one_row = max(w["t"] for w in facts["weights"]) < min(w["b"] for w in facts["weights"])
+        assert len(facts["weights"]) == 4 and one_row and all(w["r"] <= facts["viewport"][0] and w["b"] <= facts["viewport"][1] for w in facts["weights"]), facts["weights"]
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_on_the_compare_wall_the_body_text_is_read_from_the_back(server, browser):
+    a, b = pin(server, "Boende", "inte_behorig:1,trangboddhet:3,ekonomiskt_bistand:1,lag_inkomststandard:1"), pin(server, "Ekonomi", "inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:3,lag_inkomststandard:1")
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", WALL)
+    try:
+        open_page(browser, server + f"/compare?a={a['id']}&b={b['id']}&mode=present",
+                  ready="return window.malmoPainted && document.querySelectorAll('#cmp-lists h3').length === 4 && document.querySelector('#cmp-slope .textpoint')")
+        sizes = browser.execute_script("""
+            const size = sel => [...document.querySelectorAll(sel)].filter(e => e.getBoundingClientRect().width > 0 && e.textContent.trim())
+              .map(e => [sel, e.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(e).fontSize)]);
+            return [].concat(size('#cmp-lists li, #cmp-lists p'), size('.controls p, .controls li'), size('#cmp-legend li'), size('#cmp-slope .textpoint text'));""")
+        assert sizes and len({s[0] for s in sizes}) >= 3, sizes
+        small = [s for s in sizes if s[2] < (22 if "slope" in s[0] else 24)]
+        assert small == [], small
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_slope_chart_labels_after_live_moves_what_a_fresh_load_labels(server, browser):
+    ready = "return window.malmoPainted && document.querySelectorAll('#cmp-slope .textpoint').length > 5"
+    drawn = "return [...document.querySelectorAll('#cmp-slope .textpoint')].map(t => t.textContent).filter(Boolean).sort()"
+    open_page(browser, server + "/compare?a=" + requests.utils.quote("w=inte_behorig:1,trangboddhet:3,ekonomiskt_bistand:1,lag_inkomststandard:1", safe="")
+              + "&b=" + requests.utils.quote("w=inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1", safe=""), ready=ready)
+    for key, value in (("inte_behorig", 80), ("trangboddhet", 0), ("ekonomiskt_bistand", 100), ("inte_behorig", 5), ("lag_inkomststandard", 0)):
+        before = browser.execute_script("return window.malmoPainted.at")
+        browser.execute_script(f"window.dash_clientside.set_props('cmp-weight-{key}', {{value: {value}}})")
+        wait_for(browser, f"return window.malmoPainted.at > {before}")
+        settled(browser)
+    time.sleep(0.5)
+    live, url = browser.execute_script(drawn), browser.current_url
+    open_page(browser, url, ready=ready)
+    assert live == browser.execute_script(drawn)
