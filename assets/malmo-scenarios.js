@@ -68,6 +68,8 @@
         const pinned = workshopIds.indexOf(s.id) >= 0;
         tools.appendChild(el("button", {type: "button", className: "link-button scenario-pin", "data-id": s.id, "data-pinned": pinned ? "1" : "0"},
                              say(pinned ? "scenario_unpin" : "scenario_pin")));
+        tools.appendChild(el("button", {type: "button", className: "link-button scenario-edit", "data-id": s.id,
+                                        "aria-label": say("scenario_edit_title", {name: s.name}), "aria-expanded": "false"}, say("scenario_edit")));
         tools.appendChild(el("button", {type: "button", className: "link-button scenario-delete", "data-id": s.id,
                                         "aria-label": say("scenario_delete") + ": " + s.name}, say("scenario_delete")));
         li.appendChild(tools);
@@ -119,6 +121,44 @@
     }, function (err) { status(say("scenario_failed", {reason: err.message})); });
   }
 
+  // "Ändra": the creator changes the name and the note (never the view), with the edit token.
+  function edit(button) {
+    const id = button.getAttribute("data-id");
+    const s = mine().find(function (x) { return x.id === id; });
+    const li = button.closest("li");
+    const open = li && li.querySelector("form.scenario-edit-form");
+    if (open) { open.remove(); button.setAttribute("aria-expanded", "false"); button.focus(); return; }
+    if (!s || !li) return;
+    api("GET", "scenarios/" + encodeURIComponent(id)).then(function (saved) {
+      const form = el("form", {className: "scenario-edit-form", "aria-label": say("scenario_edit_title", {name: saved.name})});
+      const nameId = "scenario-edit-name-" + id, noteId = "scenario-edit-note-" + id;
+      form.appendChild(el("label", {"for": nameId}, say("scenario_name")));
+      const name = el("input", {type: "text", id: nameId, maxlength: "80", required: "required"});
+      name.value = saved.name;
+      form.appendChild(name);
+      form.appendChild(el("label", {"for": noteId}, say("scenario_note")));
+      const note = el("textarea", {id: noteId, className: "scenario-note", maxlength: "2000"});
+      note.value = saved.note || "";
+      form.appendChild(note);
+      form.appendChild(el("button", {type: "submit", className: "button"}, say("scenario_edit_save")));
+      const cancel = el("button", {type: "button", className: "link-button"}, say("scenario_edit_cancel"));
+      cancel.addEventListener("click", function () { form.remove(); button.setAttribute("aria-expanded", "false"); button.focus(); });
+      form.appendChild(cancel);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        api("PATCH", "scenarios/" + encodeURIComponent(id), {name: name.value, note: note.value}, s.token).then(function (changed) {
+          keep(mine().map(function (x) { return x.id === id ? Object.assign({}, x, {name: changed.name}) : x; }));
+          status(say("scenario_edited", {name: changed.name}));
+          render();
+          loadWorkshop();
+        }, function (err) { status(say("scenario_failed", {reason: err.message})); });
+      });
+      li.appendChild(form);
+      button.setAttribute("aria-expanded", "true");
+      name.focus();
+    }, function (err) { status(say("scenario_failed", {reason: err.message})); });
+  }
+
   function remove(id) {
     const s = mine().find(function (x) { return x.id === id; });
     if (!s || !window.confirm(say("scenario_confirm_delete", {name: s.name}))) return;
@@ -158,6 +198,8 @@
     const target = event.target.closest ? event.target : null;
     if (!target) return;
     if (target.closest("#scenario-save")) { save(); return; }
+    const change = target.closest("button.scenario-edit");
+    if (change) { edit(change); return; }
     const del = target.closest("button.scenario-delete");
     if (del) { remove(del.getAttribute("data-id")); return; }
     const p = target.closest("button.scenario-pin");
@@ -165,6 +207,8 @@
     const step = target.closest("button.present-step");
     if (step) present.step(step.id === "present-next" ? 1 : -1);
   });
+  // A scenario saved, changed or deleted in another tab of this browser shows here at once.
+  window.addEventListener("storage", function (event) { if (event.key === STORE) render(); });
   // The panel's lists are drawn when it is opened (the toggle event does not bubble: capture it).
   document.addEventListener("toggle", function (event) {
     if (event.target && event.target.id === "scenarios" && event.target.open) loadWorkshop();

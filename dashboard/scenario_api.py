@@ -149,9 +149,9 @@ def register(app, ctx) -> None:
                 store.delete(sid, token)
                 return Response(status=204)
             data = body()
-            if set(data) != {"name"}:
-                raise ScenarioError(INVALID, "a scenario is immutable: only its name can change ({\"name\": …})")
-            return _json(public(store.rename(sid, token, data["name"])))
+            if not data or set(data) - {"name", "note"}:
+                raise ScenarioError(INVALID, "a scenario's view cannot change: only its name and note can ({\"name\": …, \"note\": …})")
+            return _json(public(store.edit(sid, token, name=data.get("name"), note=data.get("note"))))
         return answer(work)
 
     @server.route(urls.route("/api/workshop"))

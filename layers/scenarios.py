@@ -1,4 +1,4 @@
-"""Saved scenarios: named, immutable view states in a SQL database, through SQLAlchemy.
+"""Saved scenarios: named view states, which never change, in a SQL database, through SQLAlchemy.
 
 SQLite by default (one file, `SCENARIO_DB`); any SQLAlchemy URL (e.g. PostgreSQL) works the same.
 A scenario is a name (1–80 characters), an optional note, the state as a query string (checked by
@@ -361,12 +361,19 @@ class ScenarioStore:
         if not isinstance(token, str) or not token or not hmac.compare_digest(row[0], _hash(token)):
             raise ScenarioError(FORBIDDEN, "this needs the scenario's edit token (header X-Edit-Token)")
 
-    def rename(self, scenario_id, token, name) -> Scenario:
-        name = check_name(name)
+    def edit(self, scenario_id, token, name=None, note=None) -> Scenario:
+        """A new name and/or note for a scenario, by its creator (the edit token). Its state never changes."""
+        values = {}
+        if name is not None:
+            values["name"] = check_name(name)
+        if note is not None:
+            values["note"] = check_note(note)
+        if not values:
+            raise ScenarioError(INVALID, "nothing to change: give a name, a note or both")
 
         def work(conn):
             self._authorised(conn, scenario_id, token)
-            conn.execute(update(scenarios).where(scenarios.c.id == scenario_id).values(name=name))
+            conn.execute(update(scenarios).where(scenarios.c.id == scenario_id).values(**values))
         self._run(work)
         return self.get(scenario_id)
 

@@ -54,9 +54,14 @@ def test_store_life_cycle_and_tokens(store):
         store.delete(saved.id, "wrong")
     assert err.value.kind == "forbidden"
     with pytest.raises(ScenarioError) as err:
-        store.rename(saved.id, None, "x")
+        store.edit(saved.id, None, name="x")
     assert err.value.kind == "forbidden"
-    assert store.rename(saved.id, token, "Skolfokus 2").name == "Skolfokus 2"
+    assert store.edit(saved.id, token, name="Skolfokus 2").name == "Skolfokus 2"
+    edited = store.edit(saved.id, token, note="efter mötet")  # the note too, by its creator; the view stays
+    assert (edited.name, edited.note, edited.state) == ("Skolfokus 2", "efter mötet", saved.state)
+    with pytest.raises(ScenarioError) as err:
+        store.edit(saved.id, token)
+    assert err.value.kind == "invalid"
     with pytest.raises(ScenarioError) as err:
         store.pin(saved.id, token)  # a scenario's own token does not open the shared list
     assert err.value.kind == "forbidden"
@@ -153,6 +158,10 @@ def test_api_round_trip_and_bad_requests(client):
     assert client.delete(f"/api/scenarios/{body['id']}", headers={"X-Edit-Token": "guess"}).status_code == 403
     assert client.patch(f"/api/scenarios/{body['id']}", json={"state": "?w=" + EQUAL}, headers={"X-Edit-Token": body["edit_token"]}).status_code == 400
     assert client.patch(f"/api/scenarios/{body['id']}", json={"name": "Ny"}, headers={"X-Edit-Token": body["edit_token"]}).get_json()["name"] == "Ny"
+    noted = client.patch(f"/api/scenarios/{body['id']}", json={"note": "rättad anteckning"}, headers={"X-Edit-Token": body["edit_token"]}).get_json()
+    assert (noted["name"], noted["note"], noted["state"]) == ("Ny", "rättad anteckning", body["state"])
+    assert client.patch(f"/api/scenarios/{body['id']}", json={"note": "x"}).status_code == 403
+    assert client.patch(f"/api/scenarios/{body['id']}", json={}, headers={"X-Edit-Token": body["edit_token"]}).status_code == 400
 
     # a set of scenarios moves to another server as a file, with new ids and tokens
     exported = client.get(f"/api/scenarios/export?ids={body['id']}")

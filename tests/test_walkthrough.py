@@ -205,6 +205,37 @@ def test_the_scenario_form_empties_after_saving(server, browser):
     wait_for(browser, "return document.getElementById('scenario-name').value === '' && document.getElementById('scenario-note').value === ''")
 
 
+def test_a_scenario_saved_in_one_tab_is_listed_in_another_and_its_creator_can_change_its_note(server, browser):
+    open_page(browser, server + "/")
+    browser.execute_script("document.getElementById('scenarios').open = true")
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    try:
+        open_page(browser, server + "/")
+        browser.execute_script("document.getElementById('scenarios').open = true")
+        other = browser.current_window_handle
+        browser.switch_to.window(first)
+        browser.find_element(By.ID, "scenario-name").send_keys("Från första fliken")
+        browser.find_element(By.ID, "scenario-note").send_keys("fel anteckning")
+        browser.find_element(By.ID, "scenario-save").click()
+        wait_for(browser, "return document.getElementById('scenario-status').textContent.indexOf('Sparat') === 0")
+        saved = browser.execute_script("const l = JSON.parse(localStorage.getItem('malmo.scenarios.v1')); return l[l.length - 1];")
+        browser.switch_to.window(other)  # no reload: the list follows the browser's own store
+        wait_for(browser, f"return document.querySelector(\"#my-scenarios li[data-scenario='{saved['id']}'] a\").textContent === 'Från första fliken'")
+        browser.find_element(By.CSS_SELECTOR, f"#my-scenarios li[data-scenario='{saved['id']}'] button.scenario-edit").click()
+        note = wait_for(browser, "return document.querySelector('form.scenario-edit-form textarea')")
+        assert note.get_attribute("value") == "fel anteckning" and browser.switch_to.active_element.get_attribute("value") == "Från första fliken"
+        note.clear()
+        note.send_keys("rätt anteckning")
+        browser.find_element(By.CSS_SELECTOR, "form.scenario-edit-form button[type=submit]").click()
+        wait_for(browser, "return document.getElementById('scenario-status').textContent.indexOf('Ändrat') === 0")
+        got = requests.get(server + f"/api/scenarios/{saved['id']}", timeout=10).json()
+        assert (got["name"], got["note"]) == ("Från första fliken", "rätt anteckning")
+    finally:
+        browser.close()
+        browser.switch_to.window(first)
+
+
 def test_with_every_weight_at_zero_the_map_says_it_shows_the_previous_weighting(server, browser):
     open_page(browser, server + "/")
     for handle in browser.find_elements(By.CSS_SELECTOR, "#page .weight .rc-slider-handle"):
