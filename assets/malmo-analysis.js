@@ -97,17 +97,9 @@
   }
 
   // The gap to Sweden in the follow-up years, in words (the numbers: layers/analysis/projection.py gaps).
+  // The gap to Sweden in words, as the view model says it in the page's language (layers/output/viewmodel.py gap_words).
   function gap(vm, texts) {
-    const say = lib().say, fmt = lib().fmt, lang = texts.lang, g = vm.trend.gap;
-    if (!g) return "";
-    const lines = g.series.map(function (s) {
-      const name = s.kind === "all_clusters" ? texts.t.all_clusters : s.kind === "cluster" ? texts.t.gap_cluster : (texts.references[s.id] || s.id);
-      const parts = s.by_year.map(function (yd) {
-        return say(texts, yd[1] >= 0 ? "gap_above" : "gap_below", {pp: fmt(Math.abs(yd[1]), lang, 1), year: yd[0]});
-      });
-      return say(texts, "gap_sentence", {name: name, parts: parts.join(texts.t.gap_and)});
-    });
-    return lines.join(" ") + " " + say(texts, "gap_method", {from: g.fitted_from, to: g.fitted_to});
+    return (vm.trend.gap_words || {})[texts.lang] || "";
   }
 
   // Dashed projections with their 95 % band for the lines that matter most (clusters together, Malmö, Sweden).
@@ -119,8 +111,7 @@
       if (!s.projection || !line) return;
       const p = s.projection;
       const lastYear = tr.years[tr.years.length - 1], last = s.share[s.share.length - 1];
-      const band = s.kind === "all_clusters" || s.kind === "reference" || (s.kind === "cluster" && tr.series.filter(function (x) { return x.kind === "cluster"; }).length === 1);
-      if (band) {
+      if (p.band) {  // which lines have their interval drawn: the view model says (layers/output/viewmodel.py)
         out.push({type: "scatter", mode: "lines", x: p.years.concat(p.years.slice().reverse()), y: p.upper.concat(p.lower.slice().reverse()),
                   fill: "toself", fillcolor: line.color.length === 7 ? line.color + "22" : "rgba(0,0,0,0.1)", line: {width: 0},
                   hoverinfo: "skip", showlegend: false});

@@ -63,7 +63,7 @@ def test_pdf_report_is_a4_tagged_with_the_ranking_and_the_demo_label(client, exp
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(response.data)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert "EXEMPELDATA" in text and "De 15 högsta områdena" in text and "Hur räknas det?" in text and "Källor" in text
+    assert "EXEMPELDATA" in text and "De 10 högsta områdena" in text and "De 15 högsta områdena" in text and "Hur räknas det?" in text and "Källor" in text
     for name in expected["name"].head(15):
         assert name in text, name
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -89,6 +89,80 @@ def test_pdf_report_is_a4_tagged_with_the_ranking_and_the_demo_label(client, exp
     text_en = subprocess.run(["pdftotext", str(tmp_path / "en.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     assert "DEMO DATA" in text_en and "The 15 highest areas" in text_en
     assert b"/Lang (en)" in pdf_objects(english.data)
+
+
+@pytest.mark.parametrize("query", ["", "&lang=en", "&level=geso", "&level=nyko"])
+def test_the_report_is_a_one_page_brief_at_9_pt_with_nothing_on_top_of_anything(client, query):
+    """Page 1 is the whole brief (map and legend, top areas, clusters, UVAS with its projection, the
+    method in two sentences, the sources, the demo label); page 2 the tables behind it. Read back:
+    every character at least 9 pt, no word on another, no picture on a word or another picture, and
+    each picture printed at the scale it was drawn (its own text at 9 pt and up)."""
+    import pdfplumber
+    data = client.get("/api/export.pdf" + QUERY + query).data
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        assert len(pdf.pages) == 2
+        page = pdf.pages[0]
+        text = page.extract_text()
+        en = "lang=en" in query
+        for part in (["DEMO DATA", "highest areas", "UVAS", "How is it calculated?", "A cluster is", "Sources", "Weights:"] if en else
+                     ["EXEMPELDATA", "högsta områdena", "UVAS", "Hur räknas det?", "Ett kluster är", "Källor", "Vikter:"]):
+            assert part in text, part
+        assert not any(words in text for words in ("Under Metod", "reglagen", "Klicka", "Under Method", "slider")), "on-screen instructions on paper"
+        for p in pdf.pages:
+            sizes = [round(c["size"], 2) for c in p.chars]
+            assert min(sizes) >= 9, sorted(set(sizes))[:5]
+            words = p.extract_words()
+            boxes = [(w["x0"], w["top"], w["x1"], w["bottom"], w["text"]) for w in words]
+            for img in p.images:
+                dpi = img["srcsize"][0] / (img["width"] / 72)
+                assert abs(dpi - 200) < 3, dpi  # printed at the size it was drawn
+                boxes.append((img["x0"], img["top"], img["x1"], img["bottom"], "[picture]"))
+            clashes = [(a[4], b[4]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                       if min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5]
+            assert clashes == [], clashes[:5]
+            assert all(b[2] <= p.width and b[3] <= p.height for b in boxes)
+
+
+def test_the_uvas_picture_draws_the_projection_with_its_band_to_the_last_follow_up_year():
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from layers.output.pictures import _chart
+    projection = {"years": list(range(2025, 2036)), "share": [20.0] * 11, "lower": [18.0] * 11, "upper": [22.0] * 11, "band": True}
+    tr = {"years": list(range(2015, 2025)), "follow_up": [2030, 2035], "axis": "Andel (%)", "follow_up_label": "Uppföljning {year}",
+          "series": [("Alla kluster", "all_clusters", [21.0] * 10, "all"), ("Malmö", "reference", [10.0] * 10, "MALMO"),
+                     ("Sverige", "reference", [7.0] * 10, "SE")]}
+    fig, ax = plt.subplots()
+    _chart(ax, tr, 9, {"all": projection, "SE": {**projection, "share": [6.0] * 11, "band": False}}, "projektion")
+    lines = [line for line in ax.lines if line.get_xdata()[0] == 2024 and line.get_xdata()[-1] == 2035]  # from the last year observed
+    assert len(lines) == 2 and len(ax.collections) == 1  # two projections, one band: where the view model asks for it
+    # the dash itself (matplotlib calls every dash pattern '--'; the pattern is only kept privately)
+    styles = {text.get_text(): str(line._unscaled_dash_pattern) for text, line in zip(ax.get_legend().get_texts(), ax.get_legend().get_lines())}
+    assert len({styles["Malmö"], styles["Sverige"], styles["projektion"]}) == 3  # told apart by their dashes
+    labels = [c for c in ax.texts if "2030" in c.get_text() or "2035" in c.get_text()]
+    fig.canvas.draw()
+    a, b = (label.get_window_extent() for label in labels)
+    assert not a.overlaps(b) and all(box.y1 <= ax.get_window_extent().y1 for box in (a, b))
+    plt.close(fig)
+
+
+def test_map_labels_take_free_places_and_leave_out_what_does_not_fit():
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from layers.output.pictures import place_labels
+    fig, ax = plt.subplots(figsize=(4, 4))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    crowded = [(50, 50, f"Område nummer {k}") for k in range(12)] + [(5, 95, "I hörnet, långt namn som inte får plats")]
+    drawn = place_labels(ax, crowded, 9)
+    boxes = [note.get_window_extent() for note in ax.texts]
+    assert drawn[:3] == [f"Område nummer {k}" for k in range(3)] and 3 <= len(drawn) < len(crowded)  # most important first
+    assert len(boxes) == len(drawn)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    frame = ax.get_window_extent()
+    assert all(b.x0 >= frame.x0 and b.x1 <= frame.x1 and b.y0 >= frame.y0 and b.y1 <= frame.y1 for b in boxes)
+    plt.close(fig)
 
 
 def test_xlsx_has_numbers_the_method_sheet_and_the_demo_note(client, expected):
@@ -180,3 +254,16 @@ def test_the_command_line_writes_the_apps_allocation_csv(client, tmp_path):
     (path,) = tmp_path.iterdir()
     assert app.headers["Content-Disposition"].endswith(f'filename="{path.name}"') and path.read_bytes() == app.data
     assert run_cli("export", "--product", "allocation", "--budget", "0", "?" + view).returncode == 2
+
+
+@pytest.mark.parametrize("lang, terms_line", [("sv", "# Fördela en budget: 10\u00a0000\u00a0000 kr · "), ("en", "# Allocate a budget: 10\u202f000\u202f000 SEK · ")])
+def test_the_allocation_csv_says_its_terms_as_people_read_them_under_the_shared_header(client, lang, terms_line):
+    text = client.get(f"/api/allocation.csv?w=inte_behorig:2,trangboddhet:1&lang={lang}&budget=10000000&floor=1000000").data.decode("utf-8-sig")
+    lines = text.splitlines()
+    terms = next(line for line in lines if line.startswith("# Fördela") or line.startswith("# Allocate"))
+    assert terms.startswith(terms_line), terms
+    assert ("Minst per insats: 1\u00a0000\u00a0000 kr" if lang == "sv" else "At least per effort: 1\u202f000\u202f000 SEK") in terms
+    assert "(kr): " not in terms and "(SEK): " not in terms  # the unit once
+    weights, scaling = ("Vikter: Inte behörig till yrkesprogram 67 %", "Skalning") if lang == "sv" else ("Weights: ", "Scaling")
+    assert any(line.startswith("# " + weights) and scaling in line for line in lines)  # the shared header: weights, method
+    assert any("Sources" in line or "Källor" in line for line in lines)

@@ -45,3 +45,12 @@ def comment_line(text: str, separator: str) -> str:
     (never a formula, whatever the text). The separator becomes the other list character."""
     other = "," if separator == ";" else ";"
     return "# " + one_line(text).replace(separator, other) + "\n"
+
+
+def comment_number(value, lang: str, decimals: int = 0) -> str:
+    """A number inside a CSV comment line, grouped as people read it ('10 000 000'): as the page
+    writes it in Swedish; in English grouped with a narrow no-break space, since the line's commas
+    would become semicolons (comment_line)."""
+    from layers.output.texts import number
+    text = number(value, lang, decimals)
+    return text.replace(",", "\u202f") if lang != "sv" else text

@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from layers.analysis.allocation import allocate
-from layers.output.cells import comment_line, neutralise, neutralise_frame, one_line
+from layers.output.cells import comment_line, comment_number, neutralise, neutralise_frame, one_line
 from layers.index.weights import check_weights, normalise_weights
 from layers.index.disclosure import DECIMALS
 from layers.data.provenance import credits
@@ -44,6 +44,7 @@ class ExportData:
     vm: dict
     info: dict
     generated: bool
+    parts: dict  # the header by name (export_header's parts)
 
     def column(self, key: str, **values) -> str:
         return t(self.lang, key, **values)
@@ -71,26 +72,33 @@ def export_data(ctx, state: State, skipped: list | None = None) -> ExportData:
     frame["generated"] = [bool(info["generated"][p]) for p in position]
     frame = shown_precision(frame)
 
-    header = export_header(ctx, state, skipped, result.weights)
-    return ExportData(state, lang, labels, frame, header, vm, info, ctx.pkg.is_generated())
+    parts = header_parts(ctx, state, skipped, result.weights)
+    return ExportData(state, lang, labels, frame, header_lines(parts), vm, info, ctx.pkg.is_generated(), parts)
 
 
 def export_header(ctx, state: State, skipped: list | None, weights: dict[str, float]) -> list[str]:
     """The lines every export starts with, in the state's language: the demo label, the link's
     skipped parts (named, never echoed), weights and method, date, sources. `weights` sum to 1."""
+    return header_lines(header_parts(ctx, state, skipped, weights))
+
+
+def header_lines(parts: dict) -> list[str]:
+    """The header's parts as its lines, in their order."""
+    return [line for line in (parts["demo"], parts["notice"], parts["method"], parts["date"]) if line] + parts["sources"]
+
+
+def header_parts(ctx, state: State, skipped: list | None, weights: dict[str, float]) -> dict:
+    """The header's parts by name (demo, notice, method, date, sources: a list), for an export that
+    places them apart (the committee report: the method on top, the sources at the foot)."""
     lang, m = state.lang, ctx.pkg.manifest
     labels = {i.key: label(i.labels, lang) for i in m.indicators}
-    header = []
-    if ctx.pkg.is_generated():
-        header.append(t(lang, "demo_label"))
-    if skipped:
-        header.append(t(lang, "url_notice", items=skipped_text(lang, skipped, labels)))
     level_label = next(label(lv.labels, lang) for lv in m.levels if lv.id == state.level)
-    header.append(f"{weights_line(labels, weights, lang)} · {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)} · "
-                  f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)} · {t(lang, 'level')}: {level_label}")
-    header.append(f"{t(lang, 'export_date')}: {date.today().isoformat()}")
-    header.append(f"{t(lang, 'export_sources')}: " + "; ".join(credits(ctx.pkg)))
-    return [one_line(line) for line in header + provenance.source_lines(ctx, lang)]
+    method = (f"{weights_line(labels, weights, lang)} · {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)} · "
+              f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)} · {t(lang, 'level')}: {level_label}")
+    return {"demo": t(lang, "demo_label") if ctx.pkg.is_generated() else None,
+            "notice": one_line(t(lang, "url_notice", items=skipped_text(lang, skipped, labels))) if skipped else None,
+            "method": one_line(method), "date": f"{t(lang, 'export_date')}: {date.today().isoformat()}",
+            "sources": [one_line(line) for line in [f"{t(lang, 'export_sources')}: " + "; ".join(credits(ctx.pkg))] + provenance.source_lines(ctx, lang)]}
 
 
 def weights_line(labels: dict[str, str], weights: dict[str, float], lang: str) -> str:
@@ -277,9 +285,9 @@ def allocation_csv(ctx, state, skipped, frame, checked) -> bytes:
     out = io.StringIO()
     for line in export_header(ctx, state, skipped, weights):
         out.write(comment_line(line, sep))
-    step = number(frame.attrs["step"], lang, group=False)  # a comma would split the comment cell in English
-    out.write(comment_line(f"{t(lang, 'alloc_title')}: {budget} {cur} · {t(lang, 'alloc_rule_' + rule)} · "
-                           f"{t(lang, 'alloc_floor')}: {floor} {cur} · {t(lang, 'alloc_step', step=step, currency=cur)}", sep))
+    step = comment_number(frame.attrs["step"], lang)
+    out.write(comment_line(f"{t(lang, 'alloc_title')}: {comment_number(budget, lang)} {cur} · {t(lang, 'alloc_rule_' + rule)} · "
+                           f"{t(lang, 'alloc_floor_words')}: {comment_number(floor, lang)} {cur} · {t(lang, 'alloc_step', step=step, currency=cur)}", sep))
     writer = csv.writer(out, delimiter=sep, lineterminator="\n")
     writer.writerow([t(lang, "alloc_col_code"), t(lang, "alloc_col_name"), t(lang, "alloc_need"), t(lang, "children_label"), t(lang, "alloc_amount")])
     for r in frame.itertuples():

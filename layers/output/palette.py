@@ -69,6 +69,12 @@ def series(k: int) -> dict:
     return {**SERIES[k % len(SERIES)], "width": 2}
 
 
+def over_white(colour: str, opacity: float) -> str:
+    """A fill colour as it shows at `opacity` over white (a legend's swatch beside the map's areas)."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(opacity * c + (1 - opacity) * 255):02x}" for c in rgb)
+
+
 def mpl_dash(dash: str):
     """A dash in pixels ("8,3") as matplotlib's line style (in points: 0.75 px)."""
     return "-" if not dash else (0, tuple(float(x) * 0.75 for x in dash.split(",")))

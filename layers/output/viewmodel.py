@@ -24,6 +24,7 @@ from layers.data.geography import ancestors
 from layers.index.trends import DEFAULT_AGE_GROUP, FOLLOW_UP_YEARS, UvasCube
 from layers.analysis.flags import DEFAULT_PERCENTILE, flag_matrix
 from layers.analysis.projection import gaps, project
+from layers.output.texts import LANGUAGES, label, number, t
 
 COLOURS = palette.INDEX
 NO_DATA_COLOUR = palette.NO_DATA
@@ -220,8 +221,13 @@ class ViewModels:
             add("all", [c for g in groups for c in g], "all_clusters")
         for code in self.pkg.reference_codes:
             add(code, [code], "reference")
+        for s in series:  # the interval is drawn for the lines that matter: the clusters together (or the one there is), city and nation
+            if s["projection"]:
+                s["projection"]["band"] = s["kind"] in ("all_clusters", "reference") or (s["kind"] == "cluster" and len(groups) == 1)
+        gap = gaps(series, FOLLOW_UP_YEARS)
+        references = {r["code"]: r["labels"] for r in self.pkg.manifest.raw.get("reference_areas", [])}
         return {"years": cube.years, "age_group": cube.age_group, "follow_up": list(FOLLOW_UP_YEARS), "series": series,
-                "gap": gaps(series, FOLLOW_UP_YEARS)}  # the gap to Sweden in words: the page and the exports say it from this
+                "gap": gap, "gap_words": {lang: gap_words(gap, lang, references) for lang in LANGUAGES}}
 
     def _outlines(self, groups: tuple[tuple[str, ...], ...]) -> dict:
         """GeoJSON of each cluster's outer boundary (members dissolved), EPSG:4326."""
@@ -236,3 +242,16 @@ class ViewModels:
                              "geometry": shapely.geometry.mapping(shapely.boundary(shape))})
         return {"type": "FeatureCollection", "features": features}
 
+
+def gap_words(gap: dict | None, lang: str, references: dict) -> str:
+    """The gap to Sweden in the follow-up years in words, with how the projection was made: the
+    page under its chart, the committee report and the embeds say it from this ('' without one)."""
+    if not gap:
+        return ""
+    lines = []
+    for s in gap["series"]:
+        name = (t(lang, "all_clusters") if s["kind"] == "all_clusters" else t(lang, "gap_cluster") if s["kind"] == "cluster"
+                else label(references[s["id"]], lang) if s["id"] in references else s["id"])
+        parts = [t(lang, "gap_above" if pp >= 0 else "gap_below", pp=number(abs(pp), lang, 1), year=year) for year, pp in s["by_year"]]
+        lines.append(t(lang, "gap_sentence", name=name, parts=t(lang, "gap_and").join(parts)))
+    return " ".join(lines + [t(lang, "gap_method", **{"from": gap["fitted_from"], "to": gap["fitted_to"]})])
