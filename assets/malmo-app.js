@@ -143,6 +143,47 @@
     return !!(vm && info && vm.level === info.level && vm.level_digest === info.digest);
   }
 
+  // The report and the picture are drawn on the server, one at a time: the first can take a while on
+  // a busy server. The page fetches them itself and says in words that it is working and for how
+  // long, then downloads the file; a second click while it works only says so again. With a modifier
+  // key (a new tab) or without fetch, the link is an ordinary link.
+  const drawing = {};
+  document.addEventListener("click", function (event) {
+    const a = event.target.closest && event.target.closest("a.export-other[data-format=pdf], a.export-other[data-format=png]");
+    const status = document.getElementById("export-status"), texts = window.malmoTexts;
+    if (!a || !status || !texts || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || !window.fetch) return;
+    event.preventDefault();
+    const what = a.textContent, key = a.getAttribute("data-format");
+    const since = function (t0) { return Math.round((Date.now() - t0) / 1000); };
+    if (drawing[key]) { status.textContent = lib().say(texts, "export_waiting", {what: what, s: since(drawing[key])}); return; }
+    const started = drawing[key] = Date.now();
+    const seconds = function () { return since(started); };
+    status.textContent = lib().say(texts, "export_making", {what: what});
+    const tick = setInterval(function () { status.textContent = lib().say(texts, "export_waiting", {what: what, s: seconds()}); }, 2000);
+    fetch(a.href, {cache: "no-store"}).then(function (r) {
+      if (!r.ok) {  // the server's one error shape (dashboard/guard.py): its words, never a page
+        return r.text().then(function (body) {
+          let message = String(r.status);
+          try { message = JSON.parse(body).error || message; } catch (e) { /* a proxy's own page */ }
+          throw new Error(message);
+        });
+      }
+      const named = /filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") || "");
+      return r.blob().then(function (blob) { return {blob: blob, name: named ? named[1] : "export." + key}; });
+    }).then(function (file) {
+      const url = URL.createObjectURL(file.blob), link = document.createElement("a");
+      link.href = url;
+      link.download = file.name;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+      status.textContent = lib().say(texts, "export_done", {what: what, s: seconds()});
+    }).catch(function (err) {
+      status.textContent = lib().say(texts, "export_failed", {what: what, reason: err.message});
+    }).finally(function () { clearInterval(tick); drawing[key] = null; });
+  });
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     malmo: {
       shares: function () {

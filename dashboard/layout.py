@@ -260,6 +260,7 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
                 _places_legend(ctx, state, lang),
                 html.A(t(lang, "export"), id="export-link", className="button export", href=ctx.urls.api("export.csv", to_query(state))),
                 html.Ul(id="export-links", className="export-links", children=export_links(ctx, to_query(state), lang)),
+                html.P(id="export-status", className="help", role="status"),  # a report being drawn, in words (malmo-app.js)
                 embed_dialog(ctx, lang),
             ])),
             html.Section(className="map-area", **{"aria-label": t(lang, "map_label")}, children=[

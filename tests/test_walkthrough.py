@@ -348,3 +348,22 @@ def test_the_slope_chart_labels_after_live_moves_what_a_fresh_load_labels(server
     live, url = browser.execute_script(drawn), browser.current_url
     open_page(browser, url, ready=ready)
     assert live == browser.execute_script(drawn)
+
+
+def test_the_report_says_it_is_being_made_and_then_downloads(server, browser, tmp_path):
+    open_page(browser, server + "/")
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
+    link = browser.find_element(By.CSS_SELECTOR, "a.export-other[data-format=pdf]")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
+    link.click()
+    said = wait_for(browser, "const s = document.getElementById('export-status').textContent; return s.indexOf('tas fram') > 0 && s", timeout=5)
+    assert said.startswith(link.text)
+    link.click()  # a second click while it is drawn: told, not a second report
+    done = wait_for(browser, "const s = document.getElementById('export-status').textContent; return s.indexOf('klar efter') > 0 && s", timeout=60)
+    assert "nedladdad" in done
+    deadline = time.time() + 20
+    while time.time() < deadline and not [p for p in tmp_path.iterdir() if p.suffix == ".pdf"]:
+        time.sleep(0.2)
+    (pdf,) = [p for p in tmp_path.iterdir() if p.suffix == ".pdf"]
+    assert pdf.read_bytes()[:5] == b"%PDF-"
