@@ -21,6 +21,10 @@ from layers.view import parse_query, to_query, view_settings
 from layers.output.texts import label, t
 
 
+# An embedded ranking says where each area stands; the indicators' values are one click away ("Öppna i verktyget").
+EMBED_RANKING_COLUMNS = ("rank", "change", "name", "geso", "index")
+
+
 def build_embed(ctx, view: str, state, skipped) -> html.Div:
     lang = state.lang
     if not view:  # /embed/<unknown> reached through the page's own routing: say so, as the 404 does
@@ -54,7 +58,8 @@ def build_embed(ctx, view: str, state, skipped) -> html.Div:
                 html.Div(id="embed-legend", className="legend embed-legend")]
     elif view == "ranking":
         body = [html.Div(id="ranking-table-container", className="table-wrap embed-table", tabIndex="0", role="region",
-                         **{"data-columns": json.dumps(_table_columns(ctx, lang), ensure_ascii=False), "aria-label": t(lang, "ranking")}),
+                         **{"data-columns": json.dumps([c for c in _table_columns(ctx, lang) if c["id"] in EMBED_RANKING_COLUMNS], ensure_ascii=False),
+                            "aria-label": t(lang, "ranking")}),
                 html.Div(id="ranking-notes")]
     elif view == "trend":
         body = chart("embed-trend", lang, {"height": "100%"}, class_name="embed-graph")

@@ -367,3 +367,23 @@ def test_the_report_says_it_is_being_made_and_then_downloads(server, browser, tm
         time.sleep(0.2)
     (pdf,) = [p for p in tmp_path.iterdir() if p.suffix == ".pdf"]
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_the_ranking_embed_fits_800_by_500_and_its_map_embed_tells_rank_and_index_on_a_click(server, browser):
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 800, "height": 500, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        open_page(browser, server + "/embed/ranking", ready="return document.querySelectorAll('#ranking-table tbody tr').length > 5")
+        facts = browser.execute_script("""const box = document.getElementById('ranking-table-container'), link = document.querySelector('.area-link');
+            const head = [...document.querySelectorAll('#ranking-table thead th')].map(th => th.getBoundingClientRect());
+            return {overflow: box.scrollWidth - box.clientWidth, right: Math.max(...head.map(r => r.right)), edge: box.getBoundingClientRect().right,
+                    underline: getComputedStyle(link).textDecorationLine, colour: getComputedStyle(link).color, ink: getComputedStyle(document.body).color}""")
+        assert facts["overflow"] <= 1 and facts["right"] <= facts["edge"] + 1, facts  # no header cut at the edge
+        assert facts["underline"] == "none" and facts["colour"] == facts["ink"], facts  # it marks a row: not dressed as a link
+        open_page(browser, server + "/embed/map", ready="return document.querySelectorAll('#embed-map path.leaflet-interactive').length > 10")
+        area = browser.execute_script("""return [...document.querySelectorAll('#embed-map path.leaflet-interactive')].find(p => { const r = p.getBoundingClientRect();
+            return r.width > 30 && document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === p; })""")
+        area.click()
+        tip = wait_for(browser, "const t = document.querySelector('.leaflet-tooltip.area-tip'); return t && t.textContent", timeout=5)
+        assert " – plats " in tip and ", index " in tip, tip
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
