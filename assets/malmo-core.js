@@ -114,6 +114,28 @@
   function num(x) {  // Python's f"{x:g}" within a view's ranges: 6 significant digits
     return typeof x === "number" && isFinite(x) ? String(Number(x.toPrecision(6))) : String(x);
   }
+  // A number as a person types it, by the rule of layers/reading.py parse_decimal: '0,55' or '0.55',
+  // '1 234,5', '1.234,5' or '1,234.5' (the last mark is the decimal one), '−2'; null when empty,
+  // NaN when it is no finite number (tests/test_browser.py holds the two rules to the same answers).
+  function readDecimal(text) {
+    if (typeof text === "number") return isFinite(text) ? text : NaN;
+    if (text === null || text === undefined) return null;
+    let s = String(text).trim().replace(/[\u00a0\u202f ]/g, "");
+    if (s === "") return null;
+    if (s.indexOf(",") >= 0 && s.indexOf(".") >= 0) {
+      s = s.lastIndexOf(",") > s.lastIndexOf(".") ? s.replace(/\./g, "").replace(",", ".") : s.replace(/,/g, "");
+    } else s = s.replace(/,/g, ".");
+    s = s.replace("\u2212", "-");
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return NaN;
+    const value = Number(s);
+    return isFinite(value) ? value : NaN;
+  }
+  // A number as its text field shows it, in the page's language (layers/view.py control_text).
+  function controlText(x, lang) {
+    if (x === null || x === undefined || (typeof x === "number" && !isFinite(x))) return "";
+    const text = typeof x === "number" ? num(x) : String(x);
+    return lang === "sv" ? text.replace(".", ",") : text;
+  }
   function encode(f, v) {
     if (f.kind === "weights") return f.items.map(function (k) { return k + ":" + num(v[k]); }).join(",");
     if (f.kind === "set") return (v || []).join(",");
@@ -131,7 +153,7 @@
       let at = 0;
       spec.fields.forEach(function (f) {
         if (!f.control) { if (f.key in spec.page) out[f.key] = spec.page[f.key]; return; }
-        if (!f.items) { out[f.key] = values[at++]; return; }
+        if (!f.items) { out[f.key] = f.kind === "number" ? readDecimal(values[at++]) : values[at++]; return; }
         const mine = values.slice(at, at + f.items.length);
         at += f.items.length;
         if (f.kind === "weights") {
@@ -167,7 +189,7 @@
       spec.fields.forEach(function (f) {
         if (!f.control || !(f.key in v)) return;
         const id = f.control[0], prop = f.control[1], value = v[f.key];
-        if (!f.items) { const p = {}; p[prop] = value; out.push([id, p]); return; }
+        if (!f.items) { const p = {}; p[prop] = f.kind === "number" ? controlText(value, v.lang) : value; out.push([id, p]); return; }
         f.items.forEach(function (k) {
           const p = {};
           p[prop] = f.kind === "weights" ? value[k] : ((value || []).indexOf(k) >= 0 ? [k] : []);
@@ -219,6 +241,8 @@
       }
     }
   };
+  view.readDecimal = readDecimal;
+  view.controlText = controlText;
   window.malmoFields = view;
 
   // The palette (layers/output/palette.py), as the page's CSS custom properties: one source for the

@@ -14,7 +14,7 @@ from layers.index.facilities import drawable
 
 from layers.output import palette, provenance
 from .presets import presets_for
-from layers.view import spec_json, to_controls, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
+from layers.view import control_text, spec_json, to_controls, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from layers.reading import fold
 from layers.output.texts import TEXTS, t, label
 from .urls import EMBED_VIEWS, frame_ancestors
@@ -130,7 +130,9 @@ def _number_field(id_, label, param, step, value, lang):
     _, low, high, _ = LIMITS[param]
     return html.Div(className="field number-field", children=[
         html.Label(t(lang, label), htmlFor=id_),
-        dcc.Input(id=id_, type="number", step=step, value=value, debounce=True),  # described by its hint and error (markInvalid)
+        # a text field, not type=number: that one writes the browser's decimal mark, not the page's ("0.55" in a
+        # Swedish page); what is typed is read by the one rule for typed numbers (malmoFields.readDecimal)
+        dcc.Input(id=id_, type="text", inputMode="decimal", value=control_text(value, lang), debounce=True, autoComplete="off"),
         html.Span(t(lang, "range_hint", low=f"{low:g}", high=f"{high:g}"), id=f"{id_}-hint", className="range-hint"),
         html.P(id=f"{id_}-error", className="field-error"),  # what was wrong with what was typed (malmo-core.js markInvalid)
     ])

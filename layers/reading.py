@@ -5,9 +5,11 @@ NFKD, marks dropped, lower case; assets/malmo-app.js `fold`)."""
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 SPACES = ("\u00a0", "\u202f", " ")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", re.IGNORECASE | re.ASCII)
 
 
 def parse_decimal(text) -> float | None:
@@ -24,10 +26,10 @@ def parse_decimal(text) -> float | None:
         s = s.replace(".", "").replace(",", ".") if s.rfind(",") > s.rfind(".") else s.replace(",", "")
     else:
         s = s.replace(",", ".")
-    try:
-        value = float(s.replace("\u2212", "-"))
-    except ValueError:
+    s = s.replace("\u2212", "-")
+    if not NUMBER.fullmatch(s):  # ASCII digits only, no '_' (which float() would take): as the browser reads it
         return None
+    value = float(s)
     return value if math.isfinite(value) else None
 
 

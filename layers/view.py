@@ -160,6 +160,15 @@ def num(x) -> str:
     return f"{x:g}"
 
 
+def control_text(x, lang: str) -> str:
+    """A number as its text field shows it: as in a query, with the page's decimal mark ('0,55' in a
+    Swedish page; the browser's malmoFields.controlText is the same rule, held equal by a test)."""
+    if x is None:
+        return ""
+    text = num(x)
+    return text.replace(".", ",") if lang == "sv" else text
+
+
 def encode(f: Field, value) -> str:
     """A field's value (in a State, or as its control holds it) as its query text."""
     if f.kind == "weights":
@@ -377,7 +386,7 @@ def to_controls(state: State, options: Options) -> dict[str, dict[str, Any]]:
         if not f.control:
             continue
         id_, prop = f.control
-        value = store[f.key]
+        value = control_text(store[f.key], state.lang) if f.kind == "number" else store[f.key]  # a text field, in the page's language
         if "{}" not in id_:
             out[id_] = {prop: value}
             continue

@@ -91,8 +91,8 @@ HOLES = {  # each gives the notice, and the page and the CSV agree; the notice n
     # parameter and what is wrong, and never echoes the value (second review, item 6)
     "?w=inte_behorig:1e308,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1": ("vikten för Inte behörig", "1e308", {"level": "delomrade"}),
     "?w=inte_behorig:1e-320,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1": ("vikten för Inte behörig", "1e-320", {"level": "delomrade"}),
-    "?ext=-5": ("gränsen för att lägga till grannar ska vara", "-5", {"ext": 0.55}),
-    "?top=1e300": ("antalet högsta områden", "1e300", {"top": 11}),
+    "?ext=-5": ("gränsen för att lägga till grannar ska vara", "-5", {"ext": "0,55"}),  # the field, in the page's language
+    "?top=1e300": ("antalet högsta områden", "1e300", {"top": "11"}),
     "?lvl=geso": ("'lvl'", "geso", {"level": "delomrade"}),
     "?level=geso&level=nyko": ("områdesnivån fanns flera gånger", "nyko", {"level": "geso"}),
 }

@@ -141,6 +141,35 @@ def test_the_browser_writes_the_query_the_server_writes(server, browser):
     assert written == expected
 
 
+def test_the_browser_reads_typed_numbers_and_writes_number_fields_as_the_server_does(server, browser):
+    """One rule each, in two languages: a typed number (layers/reading.py parse_decimal ↔
+    malmoFields.readDecimal) and a number field's text (layers/view.py control_text ↔ controlText)."""
+    from layers.reading import parse_decimal
+    from layers.view import control_text
+    typed = ["0,55", "0.55", " 1 234,5 ", "1\u00a0234,5", "1.234,5", "1,234.5", "\u22122", "-2", "+3", "1e3", ".5", "5.", "", "  ",
+             "abc", "1,2,3", "0,5,", "inf", "NaN", "1..2", "12 kr", "٣", "1_000", "1E-3"]
+    read = browser.execute_script("return arguments[0].map(x => { const v = window.malmoFields.readDecimal(x); return Number.isNaN(v) ? 'NaN' : v; })", typed)
+    assert read == [("NaN" if x.strip() else None) if parse_decimal(x) is None else parse_decimal(x) for x in typed], list(zip(typed, read))
+    numbers = [0.55, 11, 25, 0, 1234.5, 0.001, None, 2.0, 4999]  # within the fields' ranges (num is 6 significant digits there)
+    for lang in ("sv", "en"):
+        shown = browser.execute_script("return arguments[0].map(x => window.malmoFields.controlText(x, arguments[1]))", numbers, lang)
+        assert shown == [control_text(x, lang) for x in numbers], (lang, shown)
+
+
+def test_a_swedish_page_writes_and_reads_its_number_fields_with_a_decimal_comma(server, browser):
+    browser.get(server + "/?ext=0.55")
+    stable_search(browser)
+    field = browser.find_element(By.ID, "extend-input")
+    assert field.get_attribute("value") == "0,55" and field.get_attribute("inputmode") == "decimal"
+    browser.execute_script("document.querySelector('details.method').open = true")
+    field.clear()
+    field.send_keys("0,6", Keys.ENTER)
+    wait_for(browser, "return location.search.indexOf('ext=0.6') > 0")
+    browser.get(server + "/?ext=0.55&lang=en")
+    stable_search(browser)
+    assert browser.find_element(By.ID, "extend-input").get_attribute("value") == "0.55"
+
+
 def test_a_new_view_parameter_travels_without_code_of_its_own(server, browser):
     """The allocation rule (one Field in layers/view.py, one text key) opens from a link, follows the
     control into the address, and comes back from a saved scenario."""
