@@ -267,7 +267,10 @@
         // the bars as a picture whose name says every year's value (1.1.1)
         h("Div", {className: "sparkline", role: "img", "aria-label": texts.t.uvas_sparkline + ": " + uvas.map(function (v, y) {
           return years[y] + " " + (v === null ? "–" : fmt(v, lang, 1) + "\u00a0%"); }).join(", ")},
-          uvas.map(function (v, y) { return h("Span", {title: years[y] + ": " + fmt(v, lang, 1) + "\u00a0%", style: {height: Math.round(100 * (v || 0) / max) + "%"}}); }))
+          uvas.map(function (v, y) { return h("Span", {title: years[y] + ": " + fmt(v, lang, 1) + "\u00a0%", style: {height: Math.round(100 * (v || 0) / max) + "%"}}); })),
+        // its axis in words: the years at the ends, the tallest bar's value (the bars start at 0)
+        h("Div", {className: "sparkline-axis", "aria-hidden": "true"}, [h("Span", {}, String(years[0])),
+          h("Span", {}, lib.say(texts, "sparkline_max", {value: fmt(max, lang, 1)})), h("Span", {}, String(years[years.length - 1]))])
       ]);
     }
     const source = !hasData ? h("P", {className: "card-source"}, texts.t.data_none)

@@ -332,6 +332,17 @@ def _report_pdf(job, plt) -> bytes:
             f'<td class="num">{"–" if v is None else e(fmt(v, lang, 1))}</td>' for v in share) + "</tr>"
         for name, _, share, _ in tr["series"])
     on_top = "".join(f"<p>{e(line)}</p>" for line in (parts["notice"], parts["method"] + " · " + parts["date"]) if line)
+    def projected(p, year) -> str:
+        if year not in p["years"]:
+            return "–"
+        k = p["years"].index(year)
+        return f"{fmt(p['share'][k], lang, 1)} ({fmt(p['lower'][k], lang, 1)}–{fmt(p['upper'][k], lang, 1)})" if p.get("band") else fmt(p["share"][k], lang, 1)
+    shown = [(name, job["projections"][sid]) for name, _, _, sid in tr["series"] if sid in job["projections"]]
+    projection_table = "" if not shown else (
+        f'<table><caption>{e(t(lang, "report_projection_table"))}</caption><thead><tr><th scope="col">{e(t(lang, "report_series"))}</th>'
+        + "".join(f'<th scope="col" class="num">{year}</th>' for year in tr["follow_up"]) + "</tr></thead><tbody>"
+        + "".join(f'<tr><th scope="row">{e(name)}</th>' + "".join(f'<td class="num">{e(projected(p, year))}</td>' for year in tr["follow_up"]) + "</tr>"
+                  for name, p in shown) + "</tbody></table>")
     prefix = t(lang, "export_sources") + ": "  # under its own heading: the sources as one paragraph, without the prefix
     sources = "<p>" + e(" · ".join(line.removeprefix(prefix) for line in parts["sources"])) + "</p>"
     def document(brief_top: int, appendix: bool) -> str:
@@ -359,6 +370,7 @@ def _report_pdf(job, plt) -> bytes:
 {top_table(job["top"], job["top_title"])}
 <table><caption>{e(t(lang, "report_chart_table"))}</caption>
 <thead><tr><th scope="col">{e(t(lang, "report_year"))}</th>{chart_head}</tr></thead><tbody>{chart_rows}</tbody></table>
+{projection_table}
 {''.join(f'<p>{e(p)}</p>' for p in job["method"])}
 </section>"""
 
