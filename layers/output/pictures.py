@@ -366,7 +366,7 @@ def _report_pdf(job, plt) -> bytes:
 {appendix_html if appendix else ''}
 </main></body></html>"""
 
-    appendix_html = f"""<section class="appendix"><h2>{e(t(lang, "report_appendix"))}</h2>
+    appendix_html = f"""<section class="appendix" id="appendix"><h2>{e(t(lang, "report_appendix"))}</h2>
 {top_table(job["top"], job["top_title"])}
 <table><caption>{e(t(lang, "report_chart_table"))}</caption>
 <thead><tr><th scope="col">{e(t(lang, "report_year"))}</th>{chart_head}</tr></thead><tbody>{chart_rows}</tbody></table>
@@ -377,8 +377,11 @@ def _report_pdf(job, plt) -> bytes:
     # every picture is inline: the report reads no file and no network, whatever a text contains
     inline_only = weasyprint.urls.URLFetcher(allowed_protocols={"data"}, allow_redirects=False, fail_on_errors=True)
     css = [weasyprint.CSS(string=REPORT_CSS)]
-    # the brief is one page: with long names (GeSO's) it lists fewer of the top areas (the appendix has them all)
-    rows = next((n for n in BRIEF_TOPS if len(weasyprint.HTML(string=document(n, False), url_fetcher=inline_only).render(stylesheets=css).pages) == 1),
-                BRIEF_TOPS[-1])
-    return weasyprint.HTML(string=document(rows, True), url_fetcher=inline_only).write_pdf(
-        stylesheets=css, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    options = {"stylesheets": css, "pdf_variant": "pdf/ua-1", "uncompressed_pdf": False}
+    # the brief is one page: the appendix starts on page 2. With long names (GeSO's) page 1 lists fewer
+    # of the top areas (the appendix has them all); usually the first layout is the one printed.
+    for rows in BRIEF_TOPS:
+        printed = weasyprint.HTML(string=document(rows, True), url_fetcher=inline_only).render(**options)
+        if len(printed.pages) > 1 and "appendix" in printed.pages[1].anchors:
+            break
+    return printed.write_pdf(**{k: v for k, v in options.items() if k != "stylesheets"})
