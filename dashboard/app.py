@@ -104,6 +104,7 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     _register_routes(app, ctx)
     scenario_api.register(app, ctx)
     _secure(app, ctx)
+    _fingerprinted(app, ctx)
     return app
 
 
@@ -154,6 +155,19 @@ def _secure(app, ctx: AppContext) -> None:
 
     Talisman(app.server, content_security_policy=csp, force_https=False, strict_transport_security=False,
              frame_options=None, referrer_policy="no-referrer", session_cookie_secure=False, content_security_policy_nonce_in=None)
+
+
+def _fingerprinted(app, ctx: AppContext) -> None:
+    """Files under /assets/ are named in the page with their fingerprint (?m=…, Dash's): a changed file
+    has a new address, so the browser may keep each for a year without asking again (Dash's own
+    bundles already are). Without the fingerprint, the usual revalidation."""
+    assets = ctx.urls.route("/assets/")
+
+    @app.server.after_request
+    def cache_fingerprinted(response):
+        if request.path.startswith(assets) and request.args.get("m") and response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
 
 
 def _lang() -> str:

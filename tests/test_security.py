@@ -221,3 +221,15 @@ def test_frame_ancestors_apply_to_the_embeds_only(monkeypatch):
     assert ancestors("/embed/ranking?lang=en") == "frame-ancestors 'self' https://intranat.example"
     for path in ("/", "/compare", "/?mode=present", "/api/export.csv", "/tillganglighet", "/api/workshop"):
         assert ancestors(path) == "frame-ancestors 'self'", path
+
+
+def test_fingerprinted_assets_are_kept_a_year_and_others_revalidated(client):
+    import re
+    page = client.get("/").data.decode()
+    urls = re.findall(r'(?:src|href)="(/assets/[^"]+\?m=[^"]+)"', page)
+    assert any(u.startswith("/assets/style.css?m=") for u in urls) and any(".js?m=" in u for u in urls), urls
+    for url in urls:
+        answer = client.get(url)
+        assert answer.status_code == 200 and answer.headers["Cache-Control"] == "public, max-age=31536000, immutable", url
+        assert "Content-Security-Policy" in answer.headers and answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert "immutable" not in client.get("/assets/style.css").headers.get("Cache-Control", "")  # no fingerprint: asked again
