@@ -165,8 +165,8 @@
   }
 
   // The map is painted as soon as the view model arrives: its response is read once more here, and
-  // the map recoloured before Dash has passed it through every store update and callback it sets off
-  // (on a page of ~480 components that took ~40 ms). When Dash then calls paint with an equal view
+  // the map recoloured and drawn before Dash passes it through every store update and callback it sets
+  // off (on a page of ~480 components that took ~40 ms). When Dash then calls paint with an equal view
   // model and the same other inputs, the map is left as it is.
   let paintArgs = null;  // paint's other inputs, as it last had them
   let early = null;  // {vm, args}: what was painted on arrival
@@ -182,16 +182,17 @@
     try { output = JSON.parse(body).output || ""; } catch (e) { return answer; }
     if (output.indexOf("..view-model.data..") !== 0) return answer;
     return answer.then(function (r) {
-      if (r.ok) {
-        r.clone().json().then(function (data) {
-          const vm = data && data.response && data.response["view-model"] && data.response["view-model"].data;
-          const args = paintArgs;
-          if (!vm || !args || !sameAreas(vm, args[0])) return;
-          paintView.apply(null, [vm].concat(args));
-          early = {vm: vm, args: args};
-        }).catch(function () { /* Dash reads the answer and says what went wrong */ });
-      }
-      return r;
+      if (!r.ok) return r;
+      return r.clone().json().then(function (data) {
+        const vm = data && data.response && data.response["view-model"] && data.response["view-model"].data;
+        const args = paintArgs;
+        if (!vm || !args || !sameAreas(vm, args[0])) return r;
+        paintView.apply(null, [vm].concat(args));
+        early = {vm: vm, args: args};
+        // Dash gets the answer once the browser has drawn the new colours: its own work (every store
+        // and callback the view model sets off) would otherwise hold that frame back
+        return new Promise(function (resolve) { requestAnimationFrame(function () { setTimeout(function () { resolve(r); }, 0); }); });
+      }, function () { return r; });  // Dash reads the answer and says what went wrong
     });
   };
 
