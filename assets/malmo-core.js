@@ -321,6 +321,9 @@
     const now = {rank: {}, clusters: JSON.stringify(clusters)};
     codes.forEach(function (code, i) { now.rank[code] = ranks[i] || 0; });
     const before = announce.last;
+    if (before && before.clusters === now.clusters && codes.every(function (code) { return before.rank[code] === now.rank[code]; })) {
+      return;  // the same ranking drawn again (another map mode, the analysis arriving): nothing to say, and what is about to be said stays
+    }
     announce.last = now;
     if (!before) return;  // the first view: nothing changed
     window.clearTimeout(announce.timer);
