@@ -97,13 +97,14 @@ def server_side(rounds: int) -> dict:
     url = f"http://127.0.0.1:{port}/_dash-update-component"
     session = requests.Session()
     rng = np.random.default_rng(3)
-    times = {"noop": [], "slider": [], "naive": []}
+    times = {"noop": [], "slider": [], "cached": [], "naive": []}
     sizes = {"slider": [], "naive": []}
     try:
         for i in range(rounds):
             weights = [int(w) for w in rng.integers(0, 101, 4)]
             weights[0] = max(weights[0], 1)
-            for name, body in (("noop", noop_body(i)), ("slider", slider_body(weights)), ("naive", naive_body(weights))):
+            for name, body in (("noop", noop_body(i)), ("slider", slider_body(weights)), ("cached", slider_body(weights)),
+                               ("naive", naive_body(weights))):  # "cached": the same move again, its view model in the cache
                 t0 = time.perf_counter()
                 response = session.post(url, json=body, timeout=30)
                 elapsed = time.perf_counter() - t0
@@ -179,6 +180,7 @@ def server_figures(rounds: int) -> None:
     t, b = server["times"], server["bytes"]
     print(f"server  no-op callback            {t['noop']:8.2f} ms")
     print(f"server  slider callback           {t['slider']:8.2f} ms   {t['slider'] / t['noop']:.2f}× no-op (target ≤ 3×)")
+    print(f"server  the same move, cached     {t['cached']:8.2f} ms   {t['cached'] / t['noop']:.2f}× no-op")
     print(f"server  naive choropleth callback {t['naive']:8.2f} ms   {t['naive'] / t['noop']:.2f}× no-op")
     print(f"bytes   per slider move           {b['slider'] / 1024:8.1f} KiB")
     print(f"bytes   naive per move            {b['naive'] / 1024:8.1f} KiB   ours = 1/{b['naive'] / b['slider']:.0f} of naive (target ≤ 1/20)")

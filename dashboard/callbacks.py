@@ -7,7 +7,7 @@ from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_u
 
 from layers.errors import EngineError
 from layers.index.normalise import check_method
-from layers.output.viewmodel import ViewSettings
+from layers.output.viewmodel import ViewSettings, settings_key
 
 from .layout import place_markers
 from layers.view import from_store, skipped_text, spec_json, view_settings
@@ -44,9 +44,16 @@ def register_callbacks(app, ctx, cache) -> None:
     labels = {lang: {i.key: label(i.labels, lang) for i in ctx.pkg.manifest.indicators} for lang in LANGUAGES}
     sliders = [Input(f"weight-{k}", "value") for k in keys]
 
-    @cache.memoize()
-    def cached_view_model(version: str, settings: ViewSettings) -> dict:  # the package version is part of the key
-        return ctx.views.view_model(settings)
+    def cached_view_model(version: str, settings: ViewSettings) -> dict:
+        """The view model from the shared cache, by a key of its own (the package version and the
+        settings): one look-up per move, where flask-caching's memoize read the signature and a
+        version key each time."""
+        key = f"vm:{version}:{settings_key(settings)}"
+        vm = cache.get(key)
+        if vm is None:
+            vm = ctx.views.view_model(settings)
+            cache.set(key, vm)
+        return vm
 
     cs = lambda name: ClientsideFunction(namespace="malmo", function_name=name)  # noqa: E731
     # The one view store: every control of the view, read by id from the spec (layers/view.py).
