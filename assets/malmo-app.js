@@ -174,6 +174,7 @@
     return !!(a && b && a.key && a.key === b.key && a.level_digest === b.level_digest);
   }
   const innerFetch = window.fetch;
+  let handoff = Promise.resolve();  // the last view-model answer handed to Dash
   window.fetch = function (input, init) {
     const answer = innerFetch.apply(this, arguments);
     const body = init && typeof init.body === "string" ? init.body : "";
@@ -183,7 +184,9 @@
     if (output.indexOf("..view-model.data..") !== 0) return answer;
     return answer.then(function (r) {
       if (!r.ok) return r;
-      return r.clone().json().then(function (data) {
+      // answers reach Dash in the order they arrived: one held back for its frame must not let a later one pass it
+      const before = handoff;
+      const mine = r.clone().json().then(function (data) {
         const vm = data && data.response && data.response["view-model"] && data.response["view-model"].data;
         const args = paintArgs;
         if (!vm || !args || !sameAreas(vm, args[0])) return r;
@@ -192,7 +195,10 @@
         // Dash gets the answer once the browser has drawn the new colours: its own work (every store
         // and callback the view model sets off) would otherwise hold that frame back
         return new Promise(function (resolve) { requestAnimationFrame(function () { setTimeout(function () { resolve(r); }, 0); }); });
-      }, function () { return r; });  // Dash reads the answer and says what went wrong
+      }, function () { return r; })  // Dash reads the answer and says what went wrong
+        .then(function (answered) { return before.then(function () { return answered; }); });
+      handoff = mine.then(function () {}, function () {});
+      return mine;
     });
   };
 

@@ -56,10 +56,17 @@
   }
 
   // Labels in order of importance (cluster names, then rank) each take the first free place of:
-  // on their area, just above, below, to the right, to the left, the corners, further up or down (CSS translate, beside Leaflet's
+  // the places of palette.LABEL_SPOTS (on their area, above, below, beside, …) (CSS translate, beside Leaflet's
   // own transform). One that finds no place inside the map, clear of the others and of what lies
   // over the map, is hidden (it shows on hover, and comes back when zooming in makes room).
-  const SPOTS = [[0, 0], [0, -1], [0, 1], [1, 0], [-1, 0], [1, -1], [-1, -1], [1, 1], [-1, 1], [0, -2], [0, 2]];
+  let spots = null;  // palette.LABEL_SPOTS, from the page's --label-spots: [x, y] with y up
+  function labelSpots() {
+    if (!spots) {
+      const text = getComputedStyle(document.documentElement).getPropertyValue("--label-spots").trim();
+      spots = text ? text.split(" ").map(function (p) { return p.split(",").map(Number); }) : [[0, 0]];
+    }
+    return spots;
+  }
   function declutter() {
     const map = someMap();
     const frame = map ? map.getContainer().getBoundingClientRect() : null;
@@ -73,8 +80,8 @@
     items.forEach(function (item) { item.el.classList.remove("label-hidden"); item.el.style.translate = ""; });
     items.forEach(function (item) {
       const r = item.el.getBoundingClientRect();
-      const spot = SPOTS.map(function (s) {
-        const dx = s[0] * (r.width / 2 + 6), dy = s[1] * (r.height * 0.75);
+      const spot = labelSpots().map(function (s) {
+        const dx = s[0] * (r.width / 2 + 6), dy = -s[1] * (r.height * 0.75);  // the screen's y runs down
         return {dx: dx, dy: dy, box: {left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy}};
       }).find(function (c) {
         const inside = !frame || (c.box.left >= frame.left && c.box.right <= frame.right && c.box.top >= frame.top && c.box.bottom <= frame.bottom);

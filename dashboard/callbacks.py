@@ -48,7 +48,7 @@ def register_callbacks(app, ctx, cache) -> None:
         """The view model from the shared cache, by a key of its own (the package version and the
         settings): one look-up per move, where flask-caching's memoize read the signature and a
         version key each time."""
-        key = f"vm:{version}:{settings_key(settings)}"
+        key = f"vm:{version}:{settings_key(settings)}|{settings.age_group}"  # settings_key leaves out the UVAS age group
         vm = cache.get(key)
         if vm is None:
             vm = ctx.views.view_model(settings)

@@ -122,8 +122,10 @@ def test_no_page_is_wider_than_320_css_px(server, browser):
         for path in REFLOW:
             browser.get(server + path)
             wait_for(browser, "return document.querySelector('h1, .embed-head, #embed-legend')", timeout=30)
-            time.sleep(2.5)
-            width, viewport = browser.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            settled(browser)  # nothing pending; then the widest the page gets while what is drawn last comes in
+            width, viewport = browser.execute_async_script("""const done = arguments[arguments.length - 1], widths = [];
+                (function look(n) { widths.push(document.documentElement.scrollWidth);
+                  if (n) setTimeout(() => look(n - 1), 150); else done([Math.max(...widths), document.documentElement.clientWidth]); })(4);""")
             if width > viewport:
                 wide[path] = width
         assert not wide, wide

@@ -80,6 +80,12 @@ def mpl_dash(dash: str):
     return "-" if not dash else (0, tuple(float(x) * 0.75 for x in dash.split(",")))
 
 
+# Where a label may go around its area's point, in order of preference: on it, above, below, right,
+# left, the corners, further up and down; in the label's own half-widths (x) and heights (y, up).
+# The web map (malmo-map.js, from --label-spots) and the pictures (pictures.place_labels) both use it.
+LABEL_SPOTS = ((0, 0), (0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1), (0, 2), (0, -2))
+
+
 def variables() -> dict[str, str]:
     """The palette as CSS custom properties (without the leading '--')."""
     out = {"no-data": NO_DATA, "outline": OUTLINE, "nothing": NOTHING, "border": BORDER, "selected": SELECTED,
@@ -100,6 +106,7 @@ def variables() -> dict[str, str]:
         out.update({name: look["colour"], f"{name}-dash": look["dash"] or "none", f"{name}-marker": look["marker"] or "none",
                     f"{name}-width": str(look.get("width", 2))})
     out["series-count"] = str(len(SERIES))
+    out["label-spots"] = " ".join(f"{x},{y}" for x, y in LABEL_SPOTS)
     return out
 
 

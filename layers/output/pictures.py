@@ -132,12 +132,8 @@ def _draw_map(ax, job, label_size: float = 9, marker_size: float = 40) -> None:
         place_labels(ax, job["cluster_labels"], label_size)
 
 
-# The places a label may take around its point, in its own widths and heights (as the web map's labels, malmo-map.js).
-SPOTS = [(0, 0), (0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1), (0, 2), (0, -2)]
-
-
 def place_labels(ax, items, fontsize: float, avoid=()) -> list[str]:
-    """Each label (x, y, text), in order of importance, at the first of SPOTS where it lies inside
+    """Each label (x, y, text), in order of importance, at the first of palette.LABEL_SPOTS where it lies inside
     the axes, clear of the labels before it and of `avoid` (display boxes: the legend); a label with
     no such place is left out. Returns the texts drawn."""
     from matplotlib.transforms import Bbox
@@ -151,7 +147,7 @@ def place_labels(ax, items, fontsize: float, avoid=()) -> list[str]:
                            ha="center", va="center", zorder=6, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.88})
         box = note.get_window_extent(renderer)
         w, h = box.width * 72 / fig.dpi, box.height * 72 / fig.dpi  # in points
-        for dx, dy in SPOTS:
+        for dx, dy in palette.LABEL_SPOTS:
             note.set_position((dx * (w / 2 + 4), dy * h * 0.9))
             box = note.get_window_extent(renderer).expanded(1.04, 1.08)
             inside = box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
