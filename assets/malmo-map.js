@@ -115,6 +115,7 @@
   let fitted = false;
   let focusQueued = false;
   let autoFitted = false;  // the map shows the whole city as it was fitted, not where someone took it
+  let fitting = false;  // our own fit is moving the map
   function focus(codes, how) { pendingFocus = {codes: codes, how: how}; applyFocus(); }
   // Room the fitted city leaves for what lies over the map's sides (on the wall: legend, top list).
   function fitPadding(map) {
@@ -130,7 +131,8 @@
   function refit() {
     const map = someMap();
     if (!map) return;
-    map.invalidateSize({pan: false});
+    fitting = true;
+    try { map.invalidateSize({pan: false}); } finally { fitting = false; }
     if (autoFitted) { pendingFocus = {codes: Object.keys(window.malmoLayers), how: "fit"}; applyFocus(); }
     queueDeclutter();
   }
@@ -145,8 +147,8 @@
     else if (pendingFocus.how === "fit") {  // the city as large as it fits, not the zoom step below that
       const snap = map.options.zoomSnap;
       map.options.zoomSnap = 0;
-      map.fitBounds(bounds, Object.assign({animate: false}, fitPadding(map)));
-      map.options.zoomSnap = snap;
+      fitting = true;
+      try { map.fitBounds(bounds, Object.assign({animate: false}, fitPadding(map))); } finally { fitting = false; map.options.zoomSnap = snap; }
     }
     else map.fitBounds(bounds, {padding: [40, 40], maxZoom: 14, animate: true});
     fitted = true;
@@ -218,6 +220,10 @@
     const el = map.getContainer();
     const texts = window.malmoTexts || window.malmoCompareTexts;
     twoFingers(map, texts);
+    if (!map._malmoWatched) {  // moved or zoomed by someone (not by our own fit): a later refit leaves it be
+      map._malmoWatched = true;
+      map.on("movestart zoomstart", function () { if (!fitting) autoFitted = false; });
+    }
     [["in", "zoom_in"], ["out", "zoom_out"]].forEach(function (z) {  // Leaflet's own words are English (3.1.2)
       const button = texts && el.querySelector(".leaflet-control-zoom-" + z[0]);
       if (button && button.getAttribute("title") !== texts.t[z[1]]) {
@@ -236,7 +242,6 @@
   // zoom the map (Leaflet's pinch pans as well); a one-finger swipe over the map says so in words.
   // Without Leaflet's one-finger drag the map's touch-action is pan-x pan-y: the browser scrolls.
   function twoFingers(map, texts) {
-    if (!map._malmoMoved) { map._malmoMoved = true; map.on("dragstart", function () { autoFitted = false; }); }
     if (map._malmoTouch || !window.matchMedia("(hover: none) and (pointer: coarse)").matches) return;
     map._malmoTouch = true;
     map.dragging.disable();

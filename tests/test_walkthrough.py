@@ -393,3 +393,18 @@ def test_the_ranking_embed_fits_800_by_500_and_its_map_embed_tells_rank_and_inde
         assert " – plats " in tip and ", index " in tip, tip
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_on_the_wall_a_zoom_by_hand_survives_the_bar_changing_size(server, browser):
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", WALL)
+    try:
+        open_page(browser, server + "/?mode=present", ready="return window.malmoPainted && document.querySelectorAll('#present-top-list li').length >= 5")
+        settled(browser)
+        fitted = browser.execute_script(f"return {MAP}.getZoom()")
+        browser.find_element(By.CSS_SELECTOR, "#map .leaflet-control-zoom-in").click()
+        zoomed = wait_for(browser, f"const z = {MAP}.getZoom(); return z > {fitted} + 0.5 && z")
+        browser.execute_script("document.getElementById('present-name').textContent = 'Ett mycket långt namn på ett scenario '.repeat(4)")
+        time.sleep(0.5)  # the bar's new height is measured, and the map told (100 ms)
+        assert browser.execute_script(f"return {MAP}.getZoom()") == zoomed
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
