@@ -40,11 +40,15 @@ class ExportData:
     lang: str
     labels: dict[str, str]  # indicator key → label in the export's language
     frame: pd.DataFrame  # one row per area, ranked: typed values (numbers stay numbers)
-    header: list[str]  # demo label, skipped parts, weights and method, date, sources
     vm: dict
     info: dict
     generated: bool
-    parts: dict  # the header by name (export_header's parts)
+    parts: dict  # the header by name (header_parts)
+
+    @property
+    def header(self) -> list[str]:
+        """The header's lines: demo label, skipped parts, weights and method, date, sources."""
+        return header_lines(self.parts)
 
     def column(self, key: str, **values) -> str:
         return t(self.lang, key, **values)
@@ -73,7 +77,7 @@ def export_data(ctx, state: State, skipped: list | None = None) -> ExportData:
     frame = shown_precision(frame)
 
     parts = header_parts(ctx, state, skipped, result.weights)
-    return ExportData(state, lang, labels, frame, header_lines(parts), vm, info, ctx.pkg.is_generated(), parts)
+    return ExportData(state, lang, labels, frame, vm, info, ctx.pkg.is_generated(), parts)
 
 
 def export_header(ctx, state: State, skipped: list | None, weights: dict[str, float]) -> list[str]:

@@ -59,7 +59,7 @@ def job(ctx, kind: str, d) -> dict:
         "places": [(row.kind, row.geometry.x, row.geometry.y) for row in places.itertuples()],
         "place_labels": kinds, "legend": legend, "legend_title": t(lang, "legend_title"),
         "outline_label": t(lang, "cluster_outline"),
-        "parts": d.parts, "level_is_index": d.state.level == ctx.pkg.manifest.index_level,
+        "parts": d.parts,
         "legend_swatches": [(palette.over_white(c, palette.FILL_OPACITY), text) for c, text in legend],
         "brief_method": [t(lang, "report_method_index", n=len(ctx.pkg.manifest.indicators), scaling=scaling), clusters_sentence],
         "projections": {s["id"]: s["projection"] for s in trend["series"] if s.get("projection")},
@@ -132,15 +132,14 @@ def _draw_map(ax, job, label_size: float = 9, marker_size: float = 40) -> None:
         place_labels(ax, job["cluster_labels"], label_size)
 
 
-def place_labels(ax, items, fontsize: float, avoid=()) -> list[str]:
-    """Each label (x, y, text), in order of importance, at the first of palette.LABEL_SPOTS where it lies inside
-    the axes, clear of the labels before it and of `avoid` (display boxes: the legend); a label with
-    no such place is left out. Returns the texts drawn."""
-    from matplotlib.transforms import Bbox
+def place_labels(ax, items, fontsize: float) -> list[str]:
+    """Each label (x, y, text), in order of importance, at the first of palette.LABEL_SPOTS where it
+    lies inside the axes and clear of the labels before it; a label with no such place is left out.
+    Returns the texts drawn."""
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
-    taken = [Bbox(b) if not isinstance(b, Bbox) else b for b in avoid]
+    taken = []
     drawn = []
     for x, y, text in items:
         note = ax.annotate(text, (x, y), xytext=(0, 0), textcoords="offset points", fontsize=fontsize, fontweight="bold",
@@ -264,7 +263,7 @@ figure { margin: 2pt 0; }
 ul.legend { list-style: none; padding: 0; margin: 2pt 0 0; }
 ul.legend li { display: inline-block; margin: 0 7pt 1.5pt 0; }
 .swatch { display: inline-block; width: 8pt; height: 8pt; border: 0.5pt solid #777; vertical-align: -1pt; margin-right: 2pt; }
-.outline { display: inline-block; width: 12pt; border-top: 1.6pt dashed #08306b; vertical-align: 2pt; margin-right: 2pt; }
+.outline { display: inline-block; width: 12pt; border-top: 1.6pt dashed; vertical-align: 2pt; margin-right: 2pt; }
 .place { font-size: 9pt; margin-right: 2pt; }
 table { border-collapse: collapse; width: 100%; margin: 1pt 0 4pt; }
 caption { text-align: left; font-weight: bold; font-size: 10.5pt; padding-bottom: 2pt; }
@@ -317,7 +316,7 @@ def _report_pdf(job, plt) -> bytes:
     top_names = ", ".join(f"{rank}. {name} ({index})" for rank, name, index in job["top"][:5])
     map_alt = t(lang, "report_map_alt", top=top_names, clusters="; ".join(n for n, _ in job["clusters"]) or "–")
     legend = "".join(f'<li><span class="swatch" style="background:{colour}"></span>{e(text)}</li>' for colour, text in job["legend_swatches"])
-    legend += f'<li><span class="outline"></span>{e(job["outline_label"])}</li>' if job["clusters"] else ""
+    legend += f'<li><span class="outline" style="border-color:{palette.OUTLINE}"></span>{e(job["outline_label"])}</li>' if job["clusters"] else ""
     legend += "".join(f'<li><span class="place" style="color:{colour}">{PLACE_GLYPHS.get(marker, "*")}</span>{e(job["place_labels"].get(kind, kind))}</li>'
                       for kind, (marker, colour) in PLACE_STYLE.items() if any(k == kind for k, _, _ in job["places"]))
     clusters = "".join(f"<li><strong>{e(name)}</strong>: {e(members)}</li>" for name, members in job["clusters"])
