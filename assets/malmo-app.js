@@ -192,9 +192,10 @@
         if (!vm || !args || !sameAreas(vm, args[0])) return r;
         paintView.apply(null, [vm].concat(args));
         early = {vm: vm, args: args};
-        // Dash gets the answer once the browser has drawn the new colours: its own work (every store
-        // and callback the view model sets off) would otherwise hold that frame back
-        return new Promise(function (resolve) { requestAnimationFrame(function () { setTimeout(function () { resolve(r); }, 0); }); });
+        // Dash gets the answer once the browser has drawn the new colours (the frame after the next has
+        // begun): its own work (every store and callback the view model sets off) would otherwise hold
+        // that frame back
+        return new Promise(function (resolve) { requestAnimationFrame(function () { requestAnimationFrame(function () { setTimeout(function () { resolve(r); }, 0); }); }); });
       }, function () { return r; })  // Dash reads the answer and says what went wrong
         .then(function (answered) { return before.then(function () { return answered; }); });
       handoff = mine.then(function () {}, function () {});
@@ -243,30 +244,32 @@
     }).finally(function () { clearInterval(tick); drawing[key] = null; });
   });
 
+  // The weights' shares beside the sliders, at once and in the browser (not after the server's view
+  // model, which may be late or never come: 4.1.2), written straight into their spans (no Dash callback
+  // on a move's path); once the user pauses, the preset the sliders match is named ("Egna vikter" if none).
+  const VIEW_PAUSE_MS = 150;
+  let viewTimer = null;
+  function weightShares(weights, shownPreset, texts) {
+    const keys = Object.keys(texts.indicators);
+    const values = keys.map(function (k) { return weights[k]; });
+    lib().shareTexts(values, texts).forEach(function (text, i) {
+      const span = document.getElementById("share-" + keys[i]);
+      if (span && span.textContent !== text) span.textContent = text;
+    });
+    clearTimeout(window.malmoPresetTimer);
+    window.malmoPresetTimer = setTimeout(function () {
+      const match = Object.keys(texts.presets).find(function (name) {
+        return keys.every(function (k, i) { return texts.presets[name][k] === values[i]; });
+      }) || "custom";
+      if (match === shownPreset) return;
+      window.malmoPresetLabel = match;
+      setProps("preset-select", {value: match});
+    }, 300);
+    lib().afterPaint(function () { lib().nameControls(texts, ""); });
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     malmo: {
-      shares: function () {
-        const args = Array.prototype.slice.call(arguments);
-        const texts = args.pop();
-        const shownPreset = args.pop();
-        window.malmoTexts = texts;
-        // Show which preset the sliders now match ("Egna vikter" if none), once the user pauses.
-        clearTimeout(window.malmoPresetTimer);
-        window.malmoPresetTimer = setTimeout(function () {
-          const keys = Object.keys(texts.indicators);
-          const match = Object.keys(texts.presets).find(function (name) {
-            return keys.every(function (k, i) { return texts.presets[name][k] === args[i]; });
-          }) || "custom";
-          if (match === shownPreset) return;
-          window.malmoPresetLabel = match;
-          setProps("preset-select", {value: match});
-        }, 300);
-        // the sliders are named and say their share at once, in the browser: not after the server's
-        // view model, which may be late or never come (4.1.2)
-        lib().afterPaint(function () { lib().nameControls(texts, ""); });
-        return lib().shareTexts(args, texts);
-      },
-
       paint: function (vm, info, selected, mode, analysis, allocation, texts) {
         const args = [info, selected, mode, analysis, allocation, texts];
         paintArgs = args;
@@ -408,8 +411,12 @@
       },
 
       // The one view store, from the controls by id (layers/view.py's spec); its engine part only when that part changed.
+      // A slider's move asks for the view model at once (view-engine); the full view (the URL, the links,
+      // the exports: syncUrl) follows once the move pauses, so that its work does not hold back the answer.
       readView: function () {
         const args = Array.prototype.slice.call(arguments);
+        const texts = args.pop();
+        const preset = args.pop();
         const spec = args.pop();
         window.malmoViewSpec = spec;  // for presentation mode's stepping
         const V = window.malmoFields;
@@ -417,8 +424,14 @@
         const engine = V.engine(spec, v);
         const key = JSON.stringify(engine);
         const same = key === window.malmoEngineKey;
+        const first = window.malmoEngineKey === undefined;
         window.malmoEngineKey = key;
-        return [v, same ? lib().noUpdate() : engine];
+        const weights = spec.fields.find(function (f) { return f.kind === "weights"; });
+        if (weights && v[weights.key]) weightShares(v[weights.key], preset, texts);
+        clearTimeout(viewTimer);
+        if (same || first) return [v, same ? lib().noUpdate() : engine];
+        viewTimer = setTimeout(function () { setProps("view", {data: v}); }, VIEW_PAUSE_MS);
+        return [lib().noUpdate(), engine];
       },
 
       // The URL, the links and the exports follow the view (all written by the spec's one query writer).

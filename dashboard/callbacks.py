@@ -42,7 +42,6 @@ def register_callbacks(app, ctx, cache) -> None:
     keys = ctx.engine.keys
     kinds = ctx.options.kinds
     labels = {lang: {i.key: label(i.labels, lang) for i in ctx.pkg.manifest.indicators} for lang in LANGUAGES}
-    sliders = [Input(f"weight-{k}", "value") for k in keys]
 
     def cached_view_model(version: str, settings: ViewSettings) -> dict:
         """The view model from the shared cache, by a key of its own (the package version and the
@@ -58,7 +57,8 @@ def register_callbacks(app, ctx, cache) -> None:
     cs = lambda name: ClientsideFunction(namespace="malmo", function_name=name)  # noqa: E731
     # The one view store: every control of the view, read by id from the spec (layers/view.py).
     app.clientside_callback(ClientsideFunction(namespace="malmo", function_name="readView"), Output("view", "data"),
-                            Output("view-engine", "data"), *view_inputs(ctx.options), State("view-spec", "data"))
+                            Output("view-engine", "data"), *view_inputs(ctx.options), State("view-spec", "data"),
+                            State("preset-select", "value"), State("texts", "data"))
 
     # "data-update" is set with set_props, not as an Output: as an Output it would close a circle in
     # Dash's graph (data-update → level-info → selected-area → view → view-engine → here).
@@ -108,8 +108,6 @@ def register_callbacks(app, ctx, cache) -> None:
     app.clientside_callback(cs("presets"), *[Output(f"weight-{k}", "value") for k in keys], Output("preset-select", "value"),
                             Input("preset-select", "value"), Input("reset-weights", "n_clicks"),
                             State("texts", "data"), prevent_initial_call=True)
-    app.clientside_callback(cs("shares"), *[Output(f"share-{k}", "children") for k in keys], *sliders,
-                            State("preset-select", "value"), State("texts", "data"))
     # The analysis and the allocation follow the view model (after the controls settle), so they are
     # States of the callbacks a slider move drives: as Inputs, Dash would hold the map, the legend,
     # the table, the card and the list until they arrive. A second callback of each redraws when they do.
