@@ -135,3 +135,101 @@ def test_csv_import_by_code_from_the_command_line(pkg, tmp_path):
     path.write_bytes(bad.encode("cp1252"))
     failed = run_cli(*args, "--replace")
     assert failed.returncode == 2 and "is not a number" in failed.stderr and "row " in failed.stderr
+
+
+# --- never a broken package, never a traceback (issue 23 §1) -------------------------------------
+
+def _args(path, into, *more):
+    return ["import", str(path), "--into", str(into), "--code-column", "Kod", "--indicator", "inte_behorig=Andel", *more]
+
+
+def test_a_table_of_another_level_is_refused_even_with_allow_missing(tmp_path):
+    """A RegSO table imported at delområde level matched no row, emptied the indicator and was
+    "Written and valid"; `layers index` then gave no area an index."""
+    regso = pd.read_csv(SHARED / "scb" / "malmo_regso2025_names.csv", dtype=str).iloc[:, 0]
+    table = pd.DataFrame({"Kod": regso, "Andel": [f"{(i % 40) + 1},5" for i in range(len(regso))]})
+    path = tmp_path / "regso.csv"
+    table.to_csv(path, sep=";", index=False)
+    done = run_cli(*_args(path, tmp_path / "pkg", "--allow-missing"))
+    assert done.returncode == 2 and "0 of 91 rows (0%) match a delomrade area" in done.stderr, done.stderr
+    assert "fewer than the 50% an import needs" in done.stderr and not (tmp_path / "pkg").exists()
+    # half matched is not enough either; a column with no values for any matched area is refused
+    areas = gpd.read_file(SHARED / "malmo_delomraden.geojson")["code"].tolist()
+    mixed = pd.DataFrame({"Kod": areas[:40] + list(regso[:50]), "Andel": ["12,5"] * 90})
+    mixed.to_csv(path, sep=";", index=False)
+    assert "40 of 90 rows (44%)" in run_cli(*_args(path, tmp_path / "pkg", "--allow-missing")).stderr
+    blank = pd.DataFrame({"Kod": areas, "Andel": [".."] * len(areas)})
+    blank.to_csv(path, sep=";", index=False)
+    done = run_cli(*_args(path, tmp_path / "pkg", "--allow-missing"))
+    assert done.returncode == 2 and "'Andel' (inte_behorig) give no value to any delomrade area" in done.stderr
+
+
+def test_validate_refuses_an_indicator_without_values_at_the_index_level(tmp_path):
+    import shutil
+    pkg = tmp_path / "pkg"
+    shutil.copytree(PACKAGE, pkg)
+    table = pd.read_csv(pkg / "indicators.csv", dtype={"code": str}, keep_default_na=False)
+    areas = set(gpd.read_file(SHARED / "malmo_delomraden.geojson")["code"])
+    at_index = table["code"].isin(areas)
+    table[~(at_index & (table["indicator"] == "trangboddhet"))].to_csv(pkg / "indicators.csv", index=False)
+    done = run_cli("validate", str(pkg))
+    assert done.returncode == 1 and "indicator 'trangboddhet' has no values at the index level 'delomrade'" in done.stderr
+    same = table.copy()
+    same.loc[at_index & (same["indicator"] == "trangboddhet"), "value"] = 7.5
+    same.to_csv(pkg / "indicators.csv", index=False)
+    done = run_cli("validate", str(pkg))
+    assert done.returncode == 1 and "all equal: too few to scale" in done.stderr
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("empty.csv", b"", "the file is empty"),
+    ("blank.csv", b"\n\n  \n", "the file is empty"),
+    ("header.csv", b"Kod;Andel\n", "a header but no rows"),
+    ("utf16.csv", "Kod;Andel\n1280;5\n".encode("utf-16-le"), "NUL bytes"),
+    ("binary.csv", bytes(range(256)) * 4, "NUL bytes"),
+    ("latin.csv", "Kod;Andel\n\u0141\u00f3d\u017a;5\n".encode("utf-8")[:-4] + b"\x81\x8d\n", "neither UTF-8 nor Windows-1252"),
+    ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable Excel file"),
+    ("quote.csv", b'Kod;Andel\n"1280;5\n', "not a readable CSV file"),
+])
+def test_every_read_error_is_one_line_naming_the_file(tmp_path, name, content, says):
+    path = tmp_path / name
+    path.write_bytes(content)
+    done = run_cli(*_args(path, tmp_path / "pkg"))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith(f"error: {path}: ") and says in lines[0], done.stderr
+    assert not (tmp_path / "pkg").exists()
+
+
+def test_an_empty_excel_sheet_and_a_missing_one_are_named(tmp_path):
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.active.title = "Blad1"
+    path = tmp_path / "tom.xlsx"
+    book.save(path)
+    done = run_cli(*_args(path, tmp_path / "pkg"))
+    assert done.returncode == 2 and "the sheet 'Blad1' is empty" in done.stderr
+    done = run_cli(*_args(path, tmp_path / "pkg", "--sheet", "Delområden"))
+    assert done.returncode == 2 and "no sheet 'Delområden' (sheets: Blad1)" in done.stderr
+
+
+def test_files_past_the_limits_are_refused_before_they_are_read(tmp_path, monkeypatch):
+    """A 24 MB XLSX of 3 million rows ran over 150 s at 460 MB before it was stopped."""
+    import openpyxl
+    from layers.data import importer
+    big = tmp_path / "big.csv"
+    with big.open("wb") as f:
+        f.truncate(importer.MAX_IMPORT_BYTES + 1)
+    done = run_cli(*_args(big, tmp_path / "pkg"))
+    assert done.returncode == 2 and "is more than an import reads (20 MB)" in done.stderr
+    rows = tmp_path / "rows.csv"
+    rows.write_text("Kod;Andel\n" + "1280;5\n" * (importer.MAX_IMPORT_ROWS + 1))
+    assert "more than 100,000 rows" in run_cli(*_args(rows, tmp_path / "pkg")).stderr
+    monkeypatch.setattr(importer, "MAX_IMPORT_ROWS", 1000)  # the Excel path streams its rows and stops at the limit
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Blad1")
+    sheet.append(["Kod", "Andel"])
+    for i in range(20_000):
+        sheet.append([f"x{i}", 5])
+    book.save(tmp_path / "rows.xlsx")
+    done = run_cli(*_args(tmp_path / "rows.xlsx", tmp_path / "pkg"))
+    assert done.returncode == 2 and "more than 1,000 rows" in done.stderr

@@ -11,7 +11,11 @@ comma), and SCB's marks for suppressed values (`..`, `–`, `-`, `x`), which bec
 
 Nothing is written until every row is matched and every area of the level has a value, unless
 `allow_missing` is given; the report lists every unmatched row and every area left without a
-value. The package is written to a temporary folder beside `into`, validated as a whole
+value, and the share of rows matched. Even with `allow_missing`, an import is refused when fewer
+than MIN_MATCHED_SHARE (half) of its rows match an area of the level, or when an indicator's column
+gives no area a value. Files above MAX_IMPORT_BYTES (20 MB) or MAX_IMPORT_ROWS (100 000 rows) are
+refused before they are read whole; a file that cannot be read (empty, no columns, binary, another
+encoding) is one line naming it and what is wrong. The package is written to a temporary folder beside `into`, validated as a whole
 (`load_package`), and only then moved into place: a failed import leaves nothing half-written.
 Boundaries and the other tables come from `base`; the imported rows are `generated=false`; the
 manifest records source, licence, year and import time for each imported indicator.
@@ -117,8 +121,13 @@ class ImportReport:
     def blocking(self) -> list[str]:
         return self.unmatched + self.missing
 
+    @property
+    def matched_share(self) -> float:
+        return self.matched / self.rows if self.rows else 0.0
+
     def text(self) -> str:
-        lines = [f"{self.rows} rows read, {self.matched} matched to an area, {self.empty} empty or suppressed values."]
+        lines = [f"{self.rows} rows read, {self.matched} matched to an area ({self.matched_share:.0%}), "
+                 f"{self.empty} empty or suppressed values."]
         for title, items in (("Rows that match no area", self.unmatched), ("Areas without a row", self.missing),
                              ("Values that cannot be read", self.problems)):
             if items:
@@ -135,33 +144,122 @@ class ImportError_(EngineError):
         self.report = report
 
 
+# What one import reads at most: a city's table has one row per area (136 delområden, a few thousand
+# NYKO areas); a file far past that is not such a table, and reading it whole would hold the machine.
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # the file on disk
+MAX_XLSX_UNPACKED = 200 * 1024 * 1024  # an Excel file's parts, unpacked (a small .xlsx can unpack to gigabytes)
+MAX_IMPORT_ROWS = 100_000
+# An import must match at least this share of its rows to an area of the level, even with
+# --allow-missing: below it the table is of another level or another code list (a RegSO table at
+# delområde level matches none), and writing it would empty the indicator.
+MIN_MATCHED_SHARE = 0.5
+
+
 def read_table(path: Path, sheet: str | None = None) -> pd.DataFrame:
-    """A wide table as text cells (numbers in Excel cells kept as numbers), header on the first row."""
+    """A wide table as text cells (numbers in Excel cells kept as numbers), header on the first row.
+    Whatever cannot be read is one EngineError naming the file and what is wrong."""
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise EngineError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > MAX_IMPORT_BYTES:
+        raise EngineError(f"{path}: {size / 1024 / 1024:.1f} MB is more than an import reads ({MAX_IMPORT_BYTES // 1024 // 1024} MB): "
+                          "a table of one row per area is far smaller")
+    if size == 0:
+        raise EngineError(f"{path}: the file is empty")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        table = _read_excel(path, sheet)
+    else:
+        table = _read_csv(path)
+    if len(table.columns) == 0:
+        raise EngineError(f"{path}: no columns (the first row must name them)")
+    if len(table) == 0:
+        raise EngineError(f"{path}: a header but no rows")
+    return table
+
+
+def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(i.file_size for i in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as err:
+        raise EngineError(f"{path}: not a readable Excel file ({err})") from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise EngineError(f"{path}: unpacks to {unpacked / 1024 / 1024:.0f} MB, more than an import reads "
+                          f"({MAX_XLSX_UNPACKED // 1024 // 1024} MB)")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # noqa: BLE001 - whatever openpyxl cannot read: say which and why
+        raise EngineError(f"{path}: not a readable Excel file ({type(err).__name__}: {err})") from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise EngineError(f"{path}: no sheet '{sheet}' (sheets: {', '.join(book.sheetnames)})")
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        rows = []
+        for row in ws.iter_rows(values_only=True):  # streamed: stops at the limit instead of reading it all
+            rows.append(row)
+            if len(rows) > MAX_IMPORT_ROWS + 1:
+                raise EngineError(f"{path}: more than {MAX_IMPORT_ROWS:,} rows, the most an import reads")
+    except EngineError:
+        raise
+    except Exception as err:  # noqa: BLE001
+        raise EngineError(f"{path}: not a readable Excel file ({type(err).__name__}: {err})") from None
+    finally:
+        book.close()
+    while rows and all(v is None for v in rows[-1]):  # Excel's empty rows at the end
+        rows.pop()
+    if not rows or all(v is None or str(v).strip() == "" for v in rows[0]):
+        raise EngineError(f"{path}: the sheet '{ws.title}' is empty (the first row must name the columns)")
+    width = max(len(r) for r in rows)
+    header = [("" if v is None else str(v)) for v in rows[0]] + [""] * (width - len(rows[0]))
+    while header and header[-1] == "" and all(len(r) < len(header) or r[len(header) - 1] is None for r in rows[1:]):
+        header.pop()  # trailing columns without a name or a value
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):  # as pandas names them: a second "Antal" is "Antal.1", an unnamed one "Unnamed: 3"
+        name = name or f"Unnamed: {i}"
+        header[i] = name if name not in seen else f"{name}.{seen[name]}"
+        seen[name] = seen.get(name, 0) + 1
+    body = [list(r[:len(header)]) + [None] * (len(header) - len(r)) for r in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=object)
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            book = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
-        except ValueError as err:
-            raise EngineError(f"{path}: {err}") from None
-        except Exception as err:  # a file openpyxl cannot read: say which and why
-            raise EngineError(f"{path}: not a readable Excel file ({type(err).__name__}: {err})") from None
-        return book
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise EngineError(f"{path}: starts as UTF-16 text but cannot be read as it") from None
+    if b"\x00" in raw:
+        raise EngineError(f"{path}: not a text table (it holds NUL bytes: a binary file, or UTF-16 without its mark); "
+                          "save it as CSV (UTF-8) or Excel (.xlsx)")
+    for encoding in ("utf-8-sig", "cp1252"):  # as saved by most tools; as Excel saves "CSV" in Sweden
         try:
-            text = raw.decode(encoding)
-            break
+            return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    first = text.splitlines()[0] if text else ""
-    sep = ";" if first.count(";") >= first.count(",") else ","
+    raise EngineError(f"{path}: neither UTF-8 nor Windows-1252 text; save it as CSV (UTF-8)")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
     import io
+
+    text = _decode(path, path.read_bytes())
+    if not text.strip():
+        raise EngineError(f"{path}: the file is empty")
+    if text.count("\n") > MAX_IMPORT_ROWS + 1:
+        raise EngineError(f"{path}: more than {MAX_IMPORT_ROWS:,} rows, the most an import reads")
+    first = text.splitlines()[0]
+    sep = ";" if first.count(";") >= first.count(",") else ","
     try:
         return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except pd.errors.ParserError as err:
-        raise EngineError(f"{path}: not a readable CSV file ({err})") from None
+    except pd.errors.EmptyDataError:
+        raise EngineError(f"{path}: no columns (the first row must name them)") from None
+    except (pd.errors.ParserError, ValueError) as err:
+        raise EngineError(f"{path}: not a readable CSV file ({str(err).strip().splitlines()[0]})") from None
 
 
 def match_areas(names: pd.Series, areas: pd.Series) -> tuple[dict[int, str], dict[int, str]]:
@@ -252,6 +350,15 @@ def import_table(path, into, base, level: str | None = None, code_column: str | 
                 continue
             rows.append({"code": code, "indicator": ind.key, "value": round(value, 4),
                          "denominator": None if denominator is None else int(denominator)})
+    if report.matched_share < MIN_MATCHED_SHARE:  # even with --allow-missing: this is not a table of these areas
+        raise ImportError_(f"nothing was imported: {report.matched} of {report.rows} rows ({report.matched_share:.0%}) match "
+                           f"a {level} area, fewer than the {MIN_MATCHED_SHARE:.0%} an import needs: is the table of another "
+                           "level or code list?", report)
+    given = {ind.key: sum(1 for r in rows if r["indicator"] == ind.key) for ind in indicators}
+    empty = [f"'{ind.value}' ({ind.key})" for ind in indicators if given[ind.key] == 0]
+    if empty and not report.problems:
+        raise ImportError_(f"nothing was imported: column(s) {', '.join(empty)} give no value to any {level} area; "
+                           "importing them would leave the indicator without values", report)
     if report.problems or (report.blocking and not allow_missing):
         raise ImportError_("nothing was imported: " + ("fix the values that cannot be read, and " if report.problems else "")
                            + ("match every row and give every area a value, or give --allow-missing" if report.blocking else "")

@@ -201,6 +201,24 @@ def _check_references(manifest: Manifest, tables: dict, all_codes: set[str], ref
             problems.append(Problem("facilities.csv", "position is 'area' but area_code is empty", int(idx) + 2, "area_code"))
 
 
+def _check_index_values(manifest: Manifest, tables: dict, boundaries: dict, problems: list[Problem]) -> None:
+    """Every indicator needs values at the index level, in its year, and two different ones at least
+    (fewer cannot be scaled): else the index has no value for any area, though the package loads."""
+    ind = tables.get("indicators.csv")
+    areas = boundaries.get(manifest.index_level)
+    if ind is None or areas is None:
+        return
+    rows = ind[ind["code"].isin(areas.index) & ind["value"].notna()]
+    for i in manifest.indicators:
+        values = rows.loc[(rows["indicator"] == i.key) & (rows["year"] == i.year), "value"]
+        if values.empty:
+            problems.append(Problem("indicators.csv", f"indicator '{i.key}' has no values at the index level '{manifest.index_level}' "
+                                    f"for its year {i.year}: the index cannot be computed for any area"))
+        elif values.nunique() < 2:
+            problems.append(Problem("indicators.csv", f"indicator '{i.key}' has {len(values)} value(s) at the index level "
+                                    f"'{manifest.index_level}' for {i.year}, all equal: too few to scale (two different values at least)"))
+
+
 def load_package(path: str | Path) -> DataPackage:
     """Load and validate a package folder.
 
@@ -235,6 +253,7 @@ def load_package(path: str | Path) -> DataPackage:
         all_codes = {c for gdf in boundaries.values() for c in gdf.index}
         refs = {r.get("code") for r in manifest.raw.get("reference_areas", [])} or set(DEFAULT_REFERENCE_CODES)
         _check_references(manifest, tables, all_codes, refs, problems)
+        _check_index_values(manifest, tables, boundaries, problems)
     if problems:
         raise PackageError(problems)
     return DataPackage(root, manifest, boundaries, tables["indicators.csv"], tables["population.csv"],
