@@ -19,10 +19,16 @@ import pandas as pd
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def regso_codes() -> list[str]:
+def regso_names() -> dict[str, str]:
+    """Malmö's RegSO codes → names (SCB's 2025 list)."""
     names = pd.read_csv(SHARED / "scb" / "malmo_regso2025_names.csv", dtype=str)
-    column = next(c for c in names.columns if "kod" in c.lower() or "code" in c.lower())
-    return sorted(names[column].unique())
+    code = next(c for c in names.columns if "kod" in c.lower() or "code" in c.lower())
+    name = next((c for c in names.columns if c != code and ("namn" in c.lower() or "name" in c.lower())), code)
+    return dict(zip(names[code], names[name]))
+
+
+def regso_codes() -> list[str]:
+    return sorted(regso_names())
 
 
 def cell_value(*parts) -> float | None:
@@ -51,11 +57,16 @@ class State:
             return True
 
 
-def handler(state: State, regions: list[str], delomraden: list[dict]):
+CONFIG = {"maxCallsPerTimeWindow": 30, "timeWindow": 10, "maxDataCells": 150}  # SCB's documented rate; few cells, to see the split
+SUFFIXED = {"vs_RegSO2025": "RegSO2025", "vs_DeSO2025": "DeSO2025"}  # 2025's code lists spell "1280R001_RegSO2025"
+
+
+def handler(state: State, regions: list[str], delomraden: list[dict], config: dict):
     ages = {"0-19": "0-19 år", "20-64": "20-64 år", "65+": "65+ år", "tot": "totalt"}
     contents = {"000008AC": "Låg ekonomisk standard, andel (%)", "000008AD": "Hög ekonomisk standard, andel (%)"}
     years = [str(y) for y in range(2020, 2025)]
     all_regions = ["00", "0180", "1280"] + regions + ["0180C1010", "1480C1020"]  # the nation, two kommuner, Malmö's RegSO, others
+    names = {"00": "Riket", "0180": "Stockholm", "1280": "Malmö", **regso_names()}
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -79,14 +90,31 @@ def handler(state: State, regions: list[str], delomraden: list[dict]):
                 return self.send(429, {"error": "too many requests"}, {"Retry-After": "0.3"})
             # --- SCB PxWeb v2 ---
             if parts[:2] == ["scb", "config"]:
-                return self.send(200, {"maxCallsPerTimeWindow": 100, "timeWindow": 1, "maxDataCells": 60})
+                return self.send(200, config)
+            if parts[:2] == ["scb", "moved"]:  # a redirect on the same host: followed
+                return self.send(307, {}, {"Location": "/scb/" + "/".join(parts[2:]) + (f"?{url.query}" if url.query else "")})
+            if parts[:2] == ["scb", "away"]:  # a redirect to another host: refused
+                return self.send(307, {}, {"Location": "http://elsewhere.invalid/scb/" + "/".join(parts[2:])})
+            if parts[:2] == ["scb", "huge"]:  # an answer that does not end (with or without its length said)
+                body = b"[" + b"0," * (1024 * 1024) + b"0]"
+                if query.get("length") == "no":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(body)
+                    self.close_connection = True
+                    return None
+                return self.send(200, body, raw=True)
             if parts[:2] == ["scb", "tables"] and parts[3:] == ["metadata"]:
                 table = parts[2]
                 if table == "TAB0000":
                     return self.send(404, {"error": "no such table"})
+                suffix = SUFFIXED.get(query.get("codelist[Region]", ""))
+                spelt = [f"{c}_{suffix}" if suffix and len(c) > 4 else c for c in all_regions]
+                labels = {sc: (f"{c} {names.get(c, c)}" if suffix else names.get(c, c)) for sc, c in zip(spelt, all_regions)}
                 return self.send(200, {"class": "dataset", "label": f"{table}: Låg respektive hög ekonomisk standard", "id": ["Region", "Alder", "ContentsCode", "Tid"],
-                                       "size": [len(all_regions), len(ages), len(contents), len(years)],
-                                       "dimension": {"Region": {"category": {"index": {c: i for i, c in enumerate(all_regions)}, "label": {c: c for c in all_regions}}},
+                                       "size": [len(spelt), len(ages), len(contents), len(years)],
+                                       "dimension": {"Region": {"category": {"index": {c: i for i, c in enumerate(spelt)}, "label": labels}},
                                                      "Alder": {"category": {"index": {c: i for i, c in enumerate(ages)}, "label": ages}},
                                                      "ContentsCode": {"category": {"index": {c: i for i, c in enumerate(contents)}, "label": contents}},
                                                      "Tid": {"category": {"index": {c: i for i, c in enumerate(years)}, "label": {y: y for y in years}}}}})
@@ -99,17 +127,21 @@ def handler(state: State, regions: list[str], delomraden: list[dict]):
                 cells = 1
                 for n in sizes:
                     cells *= n
-                if cells > 60:
-                    return self.send(403, {"error": f"{cells} cells is above the limit of 60"})
+                if cells > config["maxDataCells"]:
+                    return self.send(403, {"error": f"{cells} cells is above the limit of {config['maxDataCells']}"})
+                if parts[2] == "TABSPARSE":  # 23 KB that names 600³ cells
+                    big = {d: {"category": {"index": {f"c{i}": i for i in range(600)}}} for d in ("A", "B", "C")}
+                    return self.send(200, {"class": "dataset", "id": ["A", "B", "C"], "size": [600, 600, 600], "dimension": big, "value": {"0": 1.0}})
                 values, status = [], {}
                 for i, combo in enumerate(product(*[chosen[d] for d in dims])):
-                    v = cell_value(parts[2], *combo)
+                    v = cell_value(parts[2], combo[0].split("_")[0], *combo[1:])  # the same value however the code list spells the region
                     values.append(v)
                     if v is None:
                         status[str(i)] = ".."
                 if parts[2] == "TAB9999":  # a partial answer
                     values = values[:-3]
-                labels = {"Region": {c: c for c in chosen["Region"]}, "Alder": ages, "ContentsCode": contents, "Tid": {y: y for y in years}}
+                region_labels = {c: (f"{c.split('_')[0]} {names.get(c.split('_')[0], c)}" if "_" in c else names.get(c, c)) for c in chosen["Region"]}
+                labels = {"Region": region_labels, "Alder": ages, "ContentsCode": contents, "Tid": {y: y for y in years}}
                 return self.send(200, {"version": "2.0", "class": "dataset", "id": dims, "size": sizes, "value": values, "status": status,
                                        "dimension": {d: {"category": {"index": {c: i for i, c in enumerate(chosen[d])},
                                                                       "label": {c: labels[d].get(c, c) for c in chosen[d]}}} for d in dims}})
@@ -125,6 +157,15 @@ def handler(state: State, regions: list[str], delomraden: list[dict]):
                         return self.send(200, {"success": False, "error": {"message": "Resource not found"}})
                     if resource == "notjson":
                         return self.send(200, b"<html>maintenance</html>", raw=True)
+                    published = [{"id": "_id", "type": "int"}] + [{"id": f"falt_{i}", "type": "text"} for i in range(10)]
+                    if resource == "empty":  # published, with no records yet
+                        return self.send(200, {"success": True, "result": {"resource_id": resource, "total": 0, "records": [], "fields": published}})
+                    if resource == "nested":  # what CKAN's datastore holds besides text and numbers
+                        fields = [{"id": "_id"}, {"id": "namn"}, {"id": "personer"}, {"id": "plats"}, {"id": "aktiv"}, {"id": "antal"}]
+                        records = [{"_id": 1, "namn": "Rosengård", "personer": ["Mike", "John"], "plats": {"lat": 55.58, "lon": 13.04},
+                                    "aktiv": True, "antal": 12},
+                                   {"_id": 2, "namn": "=1+1", "personer": [], "plats": None, "aktiv": False, "antal": 3.5}]
+                        return self.send(200, {"success": True, "result": {"resource_id": resource, "total": 2, "records": records, "fields": fields}})
                     limit, offset = int(query.get("limit", 100)), int(query.get("offset", 0))
                     page = delomraden[offset:offset + min(limit, 50)]  # the server's own page size is 50
                     total = len(delomraden) + (5 if resource == "short" else 0)
@@ -135,6 +176,11 @@ def handler(state: State, regions: list[str], delomraden: list[dict]):
                 kpi, munis, years_ = parts[3], parts[5].split(","), parts[7].split(",")
                 if kpi == "BROKEN":
                     return self.send(200, {"count": 1, "values": [{"kpi": kpi, "municipality": "1280"}]})
+                here = f"http://{self.headers['Host']}{self.path}"
+                if kpi == "LOOP":  # next_url is this page again
+                    return self.send(200, {"count": 1, "values": [], "next_url": here})
+                if kpi == "AWAY":  # next_url on another host
+                    return self.send(200, {"count": 1, "values": [], "next_url": "http://elsewhere.invalid" + self.path})
                 items = [{"kpi": kpi, "municipality": m, "period": int(y),
                           "values": [{"gender": g, "value": cell_value(kpi, m, y, g), "count": 100, "status": ""} for g in ("T", "K", "M")]}
                          for m in munis for y in years_]
@@ -156,15 +202,16 @@ def handler(state: State, regions: list[str], delomraden: list[dict]):
 
 
 @contextmanager
-def standin(calls_allowed: int = 1000, window: float = 1.0):
-    """The three stand-ins on one free port: base URLs <url>/scb, <url>/ckan, <url>/kolada."""
+def standin(calls_allowed: int = 1000, window: float = 1.0, config: dict | None = None):
+    """The three stand-ins on one free port: base URLs <url>/scb, <url>/ckan, <url>/kolada.
+    `config`: what SCB's /config answers (CONFIG by default)."""
     regions = regso_codes()
     import geopandas as gpd
     areas = gpd.read_file(SHARED / "malmo_delomraden.geojson")  # the city's own spelling: "SOFIELUNDS INDUSTRIOMR." and the like
     delomraden = [{"_id": i + 1, "Delområde": str(n), "Trångboddhet (%)": f"{cell_value('t', str(n)):.1f}".replace(".", ",") if cell_value('t', str(n)) is not None else "..",
                    "Antal barn 0-18": str(100 + i)} for i, n in enumerate(areas["source_name"])]
     state = State(calls_allowed, window)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(state, regions, delomraden))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(state, regions, delomraden, {**CONFIG, **(config or {})}))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -10,8 +10,9 @@ import pytest
 
 from cli_support import run_cli
 
-from layers.data.connectors import Client, ConnectorError, fetch_ckan, fetch_kolada, fetch_scb, jsonstat_frame
-from standins import cell_value, regso_codes, standin
+from layers.data.connectors import (Client, ConnectorError, fetch_ckan, fetch_kolada, fetch_scb, jsonstat_frame, plain_region, scb_limits,
+                                    write_output)
+from standins import cell_value, regso_codes, regso_names, standin
 
 
 @pytest.fixture
@@ -28,9 +29,9 @@ def test_scb_splits_to_the_cell_limit_and_reads_json_stat2(server, tmp_path):
     malmo = [c for c in regso_codes()] + ["1280"]
     assert set(frame["Region"]) == set(malmo)  # every code that starts with 1280, nothing else
     assert len(frame) == len(malmo) * 5  # × five years
-    # 60 cells per call (the stand-in's /config): 12 regions × 5 years per call
+    # 150 cells per call (the stand-in's /config): 30 regions × 5 years per call
     posts = [entry for entry in client.log if entry[0] == "POST"]
-    assert len(posts) == -(-len(malmo) // 12) == provenance["calls"]
+    assert len(posts) == -(-len(malmo) // 30) == provenance["calls"]
     row = frame[(frame["Region"] == "1280R001") & (frame["Tid"] == "2023")].iloc[0]
     assert row["value"] == cell_value("TAB6685", "1280R001", "0-19", "000008AC", "2023")
     suppressed = frame[frame["status"] == ".."]
@@ -127,3 +128,116 @@ def test_fetch_and_import_on_the_command_line(server, tmp_path):
     assert run("fetch", "kolada", "--kpi", "N02797", "--years", "2015-2024", "--base-url", url + "/kolada", "--out", str(kolada),
                "--cache", str(tmp_path / "c")).returncode == 0
     assert set(pd.read_csv(kolada)["code"]) == {"MALMO", "SE"}
+
+
+# --- a hostile or odd server cannot steer the client -------------------------------------------
+
+def test_no_url_is_followed_to_another_host(server, tmp_path):
+    url, _ = server
+    client = Client(url + "/kolada", cache_dir=tmp_path / "c")
+    with pytest.raises(ConnectorError, match=r"leads to http://elsewhere.invalid.*only the service's own host"):
+        fetch_kolada(client, "AWAY", ["1280"], [2020])
+    assert [u for _, u, _, _ in client.log if "elsewhere" in u] == []
+    scb = Client(url + "/scb", cache_dir=tmp_path / "d")
+    with pytest.raises(ConnectorError, match=r"redirected to .*elsewhere.invalid"):
+        scb.request("GET", "away/tables/TAB6685/metadata")
+    moved, _ = scb.request("GET", "moved/tables/TAB6685/metadata")  # the same host: followed
+    assert moved["class"] == "dataset"
+
+
+def test_a_next_url_that_repeats_stops_at_once(server, tmp_path):
+    url, state = server
+    client = Client(url + "/kolada", cache_dir=tmp_path / "c")
+    with pytest.raises(ConnectorError, match="leads back to a page already read"):
+        fetch_kolada(client, "LOOP", ["1280"], [2020])
+    assert state.count <= 3  # was: the same page from the cache until 1,25 GB
+
+
+def test_answers_are_read_to_a_limit(server, tmp_path):
+    url, _ = server
+    client = Client(url + "/scb", cache_dir=tmp_path / "c", max_bytes=1024 * 1024)
+    with pytest.raises(ConnectorError, match=r"an answer of 2,097,155 bytes, more than the 1,048,576 read"):
+        client.request("GET", "huge")
+    with pytest.raises(ConnectorError, match=r"goes on past 1,048,576 bytes"):
+        client.request("GET", "huge", {"length": "no"})
+
+
+def test_a_sparse_answer_is_checked_against_the_cell_limit_before_it_is_built(server, tmp_path):
+    url, _ = server
+    client = Client(url + "/scb", cache_dir=tmp_path / "c")
+    with pytest.raises(ConnectorError, match=r"names 216,000,000 cells \(600 × 600 × 600\), more than the limit of 150 per call"):
+        fetch_scb(client, "TABSPARSE", "1280R001")  # was: over 60 s and 1,4 GB
+    with pytest.raises(ConnectorError, match="one whole number per dimension"):
+        jsonstat_frame({"class": "dataset", "id": ["a"], "size": ["600"], "dimension": {}, "value": []}, "test")
+    with pytest.raises(ConnectorError, match="outside the 2 cells"):
+        jsonstat_frame({"class": "dataset", "id": ["a"], "size": [2], "dimension": {"a": {"category": {"index": {"x": 0, "y": 1}}}},
+                        "value": {"7": 1}}, "test")
+    with pytest.raises(ConnectorError, match="one region alone is 40 cells, more than the 30"):
+        with standin(config={"maxDataCells": 30}) as (small, _):
+            fetch_scb(Client(small + "/scb", cache_dir=tmp_path / "d"), "TAB6685", "1280R001")
+
+
+@pytest.mark.parametrize("config, used", [
+    ({"maxCallsPerTimeWindow": 3, "timeWindow": 1, "maxDataCells": 150000}, (3, 1.0, 150000, "/config")),  # SCB's own, 2026
+    ({"maxCallsPerTimeWindow": 10**6, "timeWindow": 0.001, "maxDataCells": 10**12}, (3, 1.0, 150000, "held to bounds")),
+    ({"maxCallsPerTimeWindow": 30, "timeWindow": 10, "maxDataCells": 0}, (30, 10.0, 1, "held to bounds")),
+    ({"maxCallsPerTimeWindow": "many"}, (3, 1.0, 150000, "no /config")),
+])
+def test_config_cannot_switch_the_clients_limits_off(tmp_path, config, used):
+    with standin(config=config) as (url, _):
+        calls, window, cells, source = scb_limits(Client(url + "/scb", cache_dir=tmp_path / "c"))
+    assert (calls, window, cells) == used[:3] and used[3] in source
+
+
+def test_the_limits_used_are_in_the_provenance(server, tmp_path):
+    url, _ = server
+    _, provenance = fetch_scb(Client(url + "/scb", cache_dir=tmp_path / "c"), "TAB6685", "1280R001")
+    assert provenance["limits"] == {"calls": 30, "seconds": 10.0, "cells": 150, "from": "/config"}
+
+
+def test_2025_code_lists_with_suffixed_codes_give_plain_codes(server, tmp_path):
+    assert plain_region("1280R001_RegSO2025") == "1280R001" == plain_region("1280R001")
+    assert plain_region("1280C1010_DeSO2025") == "1280C1010" and plain_region("1280") == "1280"
+    url, _ = server
+    select = {"Alder": ["0-19"], "ContentsCode": ["000008AC"], "Tid": ["2024"]}
+    new, _ = fetch_scb(Client(url + "/scb", cache_dir=tmp_path / "c"), "TAB6685", "kommun:1280", codelist="vs_RegSO2025", select=select)
+    old, _ = fetch_scb(Client(url + "/scb", cache_dir=tmp_path / "d"), "TAB6685", "kommun:1280", codelist="vs_RegSO2020", select=select)
+    assert set(new["Region"]) == set(regso_codes()) | {"1280"} == set(old["Region"])
+    row = new.set_index("Region").loc["1280R001"]
+    assert row["Region_label"] == regso_names()["1280R001"]  # "1280R001 RegSO-…" → the name alone
+    pd.testing.assert_frame_equal(new.sort_values("Region").reset_index(drop=True), old.sort_values("Region").reset_index(drop=True))
+    asked, _ = fetch_scb(Client(url + "/scb", cache_dir=tmp_path / "e"), "TAB6685", "1280R001_RegSO2025,1280R002",
+                         codelist="vs_RegSO2025", select=select)  # either spelling may be asked for
+    assert list(asked["Region"]) == ["1280R001", "1280R002"]
+
+
+def test_ckan_keeps_the_published_header_and_writes_values_as_published(server, tmp_path):
+    url, _ = server
+    client = Client(url + "/ckan", cache_dir=tmp_path / "c")
+    empty, _ = fetch_ckan(client, "empty")
+    out = write_output(empty, {"source": "test"}, tmp_path / "empty.csv")
+    assert out.read_text().splitlines() == [",".join(f"falt_{i}" for i in range(10))]  # was: a bare newline
+    nested, _ = fetch_ckan(client, "nested")
+    out = write_output(nested, {"source": "test"}, tmp_path / "nested.csv")
+    back = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(back.columns) == ["namn", "personer", "plats", "aktiv", "antal"]
+    first, second = back.iloc[0], back.iloc[1]
+    assert json.loads(first["personer"]) == ["Mike", "John"] and json.loads(first["plats"]) == {"lat": 55.58, "lon": 13.04}
+    assert first["aktiv"] == "true" and second["aktiv"] == "false" and second["personer"] == "[]" and second["plats"] == ""
+    assert first["antal"] == "12" and second["antal"] == "3.5"
+
+
+def test_a_cut_short_cache_entry_is_asked_again_and_an_unwritable_output_is_one_line(server, tmp_path):
+    url, state = server
+    client = Client(url + "/scb", cache_dir=tmp_path / "c")
+    client.request("GET", "config")
+    (entry,) = (tmp_path / "c").glob("*.json")
+    entry.write_text(entry.read_text()[:20])  # a run stopped while writing, an edit
+    before = state.count
+    again, _ = Client(url + "/scb", cache_dir=tmp_path / "c").request("GET", "config")
+    assert again["maxDataCells"] == 150 and state.count == before + 1
+    (tmp_path / "taken").mkdir()
+    done = run("fetch", "scb", "--table", "TAB6685", "--regions", "1280R001", "--base-url", url + "/scb",
+               "--out", str(tmp_path / "taken"), "--cache", str(tmp_path / "c"))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: ") and "taken" in lines[0], done.stderr

@@ -4,8 +4,14 @@ Kolada (v3). `python -m layers fetch scb|ckan|kolada …` writes a CSV and, besi
 
 Every request goes through one client (`Client`) that:
 - keeps to the service's limits: at most `calls` requests per `window` seconds, read from SCB's
-  `/config` when it answers (documented: 30 calls per 10 s and 150 000 cells per call for v2;
-  v1 documented 10 per 10 s and 100 000 values);
+  `/config` when it answers, within bounds a server cannot switch off (SCB_BOUNDS: at most 3 calls
+  a second, a window of 1–60 s, at most 150 000 cells per call); without `/config`, SCB's own
+  answer recorded in 2026: 3 calls per 1 s and 150 000 cells (v2 documented 30 per 10 s; v1
+  documented 10 per 10 s and 100 000 values). What was used is in the provenance;
+- follows a URL (a redirect, Kolada's `next_url`) only to the base URL's scheme and host, at most
+  MAX_REDIRECTS redirects and MAX_PAGES pages, and never the same page twice;
+- reads at most MAX_RESPONSE_BYTES of an answer, and checks a json-stat2 answer's cells (the
+  product of its dimension sizes) against the cell limit before building anything;
 - backs off on 429 and 403 (SCB's answer above its limits) and 502–504: it waits for
   `Retry-After` or 1, 2, 4 … seconds, at most `retries` times, then stops with the request named;
 - caches every answer on disk with its fetch time (`cache/<sha256>.json`), so a re-run is offline;
@@ -20,13 +26,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import product
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import pandas as pd
 import requests
@@ -36,8 +43,13 @@ from layers.errors import SourceError
 SCB_URL = "https://statistikdatabasen.scb.se/api/v2"
 CKAN_URL = "https://ckan-malmo.dataplatform.se"
 KOLADA_URL = "https://api.kolada.se/v3"
-SCB_LIMITS = (30, 10.0, 150_000)  # calls, seconds, cells per call (v2, when /config does not answer)
+SCB_LIMITS = (3, 1.0, 150_000)  # calls, seconds, cells per call: SCB's /config as recorded in 2026, when it does not answer
+SCB_BOUNDS = {"rate": 3.0, "window": (1.0, 60.0), "cells": (1, 150_000)}  # what a /config may say: at most 3 calls/s, …
 RETRY_STATUSES = (403, 429, 502, 503, 504)
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
+MAX_PAGES = 500  # of one paged answer (CKAN, Kolada)
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # one answer; 150 000 json-stat2 cells are a few MB
 DEFAULT_CACHE = Path.home() / ".cache" / "malmo-index" / "fetch"
 
 
@@ -54,13 +66,25 @@ class Client:
     retries: int = 4
     timeout: float = 60.0
     offline: bool = False  # only the cache: no request leaves the machine
+    max_bytes: int = MAX_RESPONSE_BYTES  # of one answer
     sleep: callable = time.sleep
     clock: callable = time.monotonic
     log: list = field(default_factory=list)  # (method, url, status, seconds waited) of every request sent
     _sent: deque = field(default_factory=deque)
 
     def url(self, path: str) -> str:
-        return path if path.startswith(("http://", "https://")) else self.base_url.rstrip("/") + "/" + path.lstrip("/")
+        """The URL of `path` under the base URL; an absolute URL only on the base URL's scheme and host
+        (a server's `next_url` or redirect must not send the client elsewhere)."""
+        if not path.startswith(("http://", "https://")):
+            return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+        self.check_origin(path)
+        return path
+
+    def check_origin(self, url: str) -> None:
+        base, there = urlsplit(self.base_url), urlsplit(url)
+        if (there.scheme, there.netloc.lower()) != (base.scheme, base.netloc.lower()):
+            raise ConnectorError(f"{url}: leads to {there.scheme}://{there.netloc}, not to {base.scheme}://{base.netloc}: "
+                                 "only the service's own host is followed")
 
     def _cache_file(self, method: str, url: str, params, body) -> Path:
         key = json.dumps([method, url, sorted((params or {}).items()), body], sort_keys=True, ensure_ascii=False)
@@ -79,35 +103,84 @@ class Client:
             self.sleep(pause)
             waited += pause
 
+    def _send(self, method: str, url: str, params, body, what: str) -> tuple[requests.Response, bytes]:
+        """One request, its redirects followed by hand (same host only, at most MAX_REDIRECTS), its
+        body read up to MAX_RESPONSE_BYTES."""
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                response = requests.request(method, url, params=params, json=body, timeout=self.timeout, allow_redirects=False,
+                                            stream=True, headers={"Accept": "application/json", "User-Agent": "malmo-index (open data fetch)"})
+            except requests.RequestException as err:
+                raise ConnectorError(f"{what}: no answer ({type(err).__name__}: {err})") from None
+            if response.status_code not in REDIRECTS:
+                return response, self._read(response, what)
+            location = response.headers.get("Location", "")
+            response.close()
+            if not location:
+                raise ConnectorError(f"{what}: HTTP {response.status_code} without a Location")
+            url = urljoin(response.url, location)
+            try:
+                self.check_origin(url)
+            except ConnectorError as err:
+                raise ConnectorError(f"{what}: redirected to {err}") from None
+            params = None  # the Location carries its own query
+            if response.status_code in (301, 302, 303):
+                method, body = "GET", None
+        raise ConnectorError(f"{what}: more than {MAX_REDIRECTS} redirects")
+
+    def _read(self, response: requests.Response, what: str) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            response.close()
+            raise ConnectorError(f"{what}: an answer of {int(declared):,} bytes, more than the {self.max_bytes:,} read")
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise ConnectorError(f"{what}: the answer goes on past {self.max_bytes:,} bytes, the most read")
+                chunks.append(chunk)
+        except requests.RequestException as err:
+            raise ConnectorError(f"{what}: the answer broke off ({type(err).__name__}: {err})") from None
+        finally:
+            response.close()
+        return b"".join(chunks)
+
+    @staticmethod
+    def _from_cache(cached: Path) -> dict | None:
+        """A cached answer, or None when there is none or it cannot be read (cut short, edited): asked again."""
+        try:
+            saved = json.loads(cached.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return saved if isinstance(saved, dict) and "body" in saved and isinstance(saved.get("fetched"), str) else None
+
     def request(self, method: str, path: str, params: dict | None = None, body=None) -> tuple[object, str]:
         """(parsed JSON, fetch time ISO); from the disk cache when this exact request was answered before."""
         url = self.url(path)
         what = f"{method} {url}" + (f"?{urlencode(params)}" if params else "")
         cached = self._cache_file(method, url, params, body)
-        if cached.exists():
-            saved = json.loads(cached.read_text(encoding="utf-8"))
+        saved = self._from_cache(cached)
+        if saved is not None:
             return saved["body"], saved["fetched"]
         if self.offline:
             raise ConnectorError(f"{what}: not in the cache ({self.cache_dir}) and --offline was given")
         for attempt in range(self.retries + 1):
             waited = self._wait_for_slot()
-            try:
-                response = requests.request(method, url, params=params, json=body, timeout=self.timeout,
-                                            headers={"Accept": "application/json", "User-Agent": "malmo-index (open data fetch)"})
-            except requests.RequestException as err:
-                raise ConnectorError(f"{what}: no answer ({type(err).__name__}: {err})") from None
+            response, body_bytes = self._send(method, url, params, body, what)
             self.log.append((method, url, response.status_code, waited))
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
                 retry_after = response.headers.get("Retry-After", "")
                 pause = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else 2.0 ** attempt
                 self.sleep(min(pause, 60.0))
                 continue
+            text = body_bytes.decode("utf-8", "replace")
             if response.status_code != 200:
-                raise ConnectorError(f"{what}: HTTP {response.status_code} after {attempt + 1} attempt(s): {response.text[:200]!r}")
+                raise ConnectorError(f"{what}: HTTP {response.status_code} after {attempt + 1} attempt(s): {text[:200]!r}")
             try:
-                data = response.json()
+                data = json.loads(body_bytes)
             except ValueError:
-                raise ConnectorError(f"{what}: the answer is not JSON: {response.text[:120]!r}") from None
+                raise ConnectorError(f"{what}: the answer is not JSON: {text[:120]!r}") from None
             fetched = datetime.now(timezone.utc).isoformat(timespec="seconds")
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_suffix(".tmp")
@@ -119,21 +192,60 @@ class Client:
 
 # --- SCB PxWeb v2 (json-stat2) -------------------------------------------------------------------
 
-def scb_limits(client: Client) -> tuple[int, float, int]:
-    """(calls, seconds, cells per call) from /config, else the documented v2 limits."""
+def scb_limits(client: Client) -> tuple[int, float, int, str]:
+    """(calls, seconds, cells per call, where from): SCB's /config within SCB_BOUNDS (a server's
+    config can make the client more careful, never less), else SCB_LIMITS."""
     try:
         config, _ = client.request("GET", "config")
-        return (int(config["maxCallsPerTimeWindow"]), float(config["timeWindow"]), int(config["maxDataCells"]))
-    except (ConnectorError, KeyError, TypeError, ValueError):
-        return SCB_LIMITS
+        said = (int(config["maxCallsPerTimeWindow"]), float(config["timeWindow"]), int(config["maxDataCells"]))
+    except (ConnectorError, KeyError, TypeError, ValueError, OverflowError):
+        calls, window, cells = SCB_LIMITS
+        return calls, window, cells, "SCB's limits as recorded in 2026 (no /config)"
+    calls, window, cells = said
+    if not (math.isfinite(window) and window > 0):
+        window = SCB_LIMITS[1]
+    low, high = SCB_BOUNDS["window"]
+    window = min(max(window, low), high)
+    calls = max(1, min(calls, int(SCB_BOUNDS["rate"] * window)))
+    low, high = SCB_BOUNDS["cells"]
+    cells = min(max(cells, low), high)
+    used = (calls, window, cells)
+    return (*used, "/config" if used == said else f"/config, held to bounds (it said {said[0]} calls per {said[1]:g} s, {said[2]} cells)")
 
 
-def jsonstat_frame(data, what: str) -> pd.DataFrame:
-    """A json-stat2 dataset as a long table: one column per dimension (codes), `<dim>_label`, value, status."""
+# SCB's 2025 code lists spell a region with its list's name ("1280R001_RegSO2025", labelled
+# "1280R001 Malmö (…)"); the older ones do not ("1280R001"). The package, the joins and the
+# exports use the plain code.
+_LIST_SUFFIX = re.compile(r"^(?P<code>.+?)_(?:RegSO|DeSO)\d{4}$", re.IGNORECASE)
+
+
+def plain_region(code: str) -> str:
+    """'1280R001_RegSO2025' → '1280R001'; a plain code as it is."""
+    hit = _LIST_SUFFIX.match(str(code))
+    return hit.group("code") if hit else str(code)
+
+
+def plain_label(code: str, label: str) -> str:
+    """'1280R001 Malmö (Centrum)' → 'Malmö (Centrum)' for the region '1280R001'; another label as it is."""
+    label = str(label)
+    return label[len(code):].strip() if label.startswith(code + " ") else label
+
+
+def jsonstat_frame(data, what: str, max_cells: int = SCB_BOUNDS["cells"][1]) -> pd.DataFrame:
+    """A json-stat2 dataset as a long table: one column per dimension (codes), `<dim>_label`, value,
+    status. Its cells (the product of the dimension sizes) are checked against `max_cells` first: a
+    small sparse answer can name millions of cells."""
     if not isinstance(data, dict) or data.get("class") != "dataset" or not isinstance(data.get("id"), list):
         raise ConnectorError(f"{what}: not a json-stat2 dataset (class, id, size, dimension, value)")
+    ids, sizes = data.get("id"), data.get("size")
+    if (not isinstance(sizes, list) or len(sizes) != len(ids)
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes)):
+        raise ConnectorError(f"{what}: json-stat2 'size' must be one whole number per dimension of 'id'")
+    cells = math.prod(sizes)
+    if cells > max_cells:
+        raise ConnectorError(f"{what}: the answer names {cells:,} cells ({' × '.join(map(str, sizes))}), more than the limit of "
+                             f"{max_cells:,} per call")
     try:
-        ids, sizes = data["id"], data["size"]
         dims = []
         for dim, size in zip(ids, sizes):
             category = data["dimension"][dim]["category"]
@@ -148,6 +260,8 @@ def jsonstat_frame(data, what: str) -> pd.DataFrame:
         raise ConnectorError(f"{what}: json-stat2 without {err}") from None
     expected = math.prod(sizes)
     if isinstance(values, dict):  # the sparse form: index → value
+        if any(not str(k).isdigit() or int(k) >= expected for k in values):
+            raise ConnectorError(f"{what}: a sparse value outside the {expected} cells")
         values = [values.get(str(i)) for i in range(expected)]
     if not isinstance(values, list) or len(values) != expected:
         raise ConnectorError(f"{what}: {len(values) if isinstance(values, list) else 'no'} values for {expected} cells: a partial answer")
@@ -173,7 +287,7 @@ def fetch_scb(client: Client, table: str, regions: str, codelist: str | None = N
               lang: str = "sv") -> tuple[pd.DataFrame, dict]:
     """A table for some regions ("kommun:1280" = every region code starting with 1280, or a comma list),
     split into calls within the cell limit; returns the long table and its provenance."""
-    calls, window, max_cells = scb_limits(client)
+    calls, window, max_cells, limits_from = scb_limits(client)
     client.calls, client.window = calls, window
     params = {"lang": lang, "outputFormat": "json-stat2"} | ({"codelist[Region]": codelist} if codelist else {})
     meta, _ = client.request("GET", f"tables/{table}/metadata", params)
@@ -185,19 +299,23 @@ def fetch_scb(client: Client, table: str, regions: str, codelist: str | None = N
     region_dim = next((d for d in dimensions if d.lower() in ("region", "regionkod")), None)
     if region_dim is None:
         raise ConnectorError(f"{what}: the table has no Region dimension (dimensions: {', '.join(dimensions)})")
-    known = list(dimensions[region_dim])
+    asked_as = {plain_region(c): c for c in dimensions[region_dim]}  # the plain code → as this code list spells it
     if regions.startswith("kommun:"):
         prefix = regions.split(":", 1)[1]
-        wanted = [c for c in known if c.startswith(prefix)]
+        wanted = [asked_as[c] for c in asked_as if c.startswith(prefix)]
     else:
-        wanted = [c.strip() for c in regions.split(",") if c.strip()]
-        unknown = [c for c in wanted if c not in known]
+        plain = [plain_region(c.strip()) for c in regions.split(",") if c.strip()]
+        unknown = [c for c in plain if c not in asked_as]
         if unknown:
             raise ConnectorError(f"{what}: unknown region code(s) {', '.join(unknown[:10])}")
+        wanted = [asked_as[c] for c in plain]
     if not wanted:
         raise ConnectorError(f"{what}: no region matches {regions!r}")
     chosen = {d: (wanted if d == region_dim else list((select or {}).get(d) or list(idx))) for d, idx in dimensions.items()}
     others = math.prod(len(v) for d, v in chosen.items() if d != region_dim)
+    if others > max_cells:
+        raise ConnectorError(f"{what}: one region alone is {others} cells, more than the {max_cells} a call may ask: "
+                             "choose fewer values with --select")
     per_call = max(1, max_cells // max(others, 1))
     frames, fetched = [], []
     for start in range(0, len(wanted), per_call):
@@ -205,12 +323,15 @@ def fetch_scb(client: Client, table: str, regions: str, codelist: str | None = N
         body = {"selection": [{"variableCode": d, "valueCodes": part if d == region_dim else chosen[d],
                                **({"codelist": codelist} if d == region_dim and codelist else {})} for d in dimensions]}
         data, when = client.request("POST", f"tables/{table}/data", {"lang": lang, "outputFormat": "json-stat2"}, body)
-        frames.append(jsonstat_frame(data, f"POST {client.url(f'tables/{table}/data')} (regions {part[0]}…{part[-1]})"))
+        frames.append(jsonstat_frame(data, f"POST {client.url(f'tables/{table}/data')} (regions {part[0]}…{part[-1]})", max_cells))
         fetched.append(when)
     frame = pd.concat(frames, ignore_index=True)
+    frame[f"{region_dim}_label"] = [plain_label(plain_region(c), lab) for c, lab in zip(frame[region_dim], frame[f"{region_dim}_label"])]
+    frame[region_dim] = frame[region_dim].map(plain_region)
     provenance = {"source": "SCB Statistikdatabasen", "licence": "CC0-1.0", "table": table, "regions": regions,
                   "codelist": codelist, "calls": len(frames), "url": client.url(f"tables/{table}/data"), "fetched": max(fetched),
-                  "label": meta.get("label", "")}
+                  "label": meta.get("label", ""),
+                  "limits": {"calls": calls, "seconds": window, "cells": max_cells, "from": limits_from}}
     return frame, provenance
 
 
@@ -223,10 +344,21 @@ def _ckan_result(data, what: str):
     return data["result"]
 
 
+def as_published(value):
+    """A CKAN cell as the portal publishes it: nested values (lists, objects) and booleans as JSON
+    text (`["Mike", "John"]`, `true`), not as Python's repr; numbers and text as they are."""
+    if isinstance(value, (dict, list, bool)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
 def fetch_ckan(client: Client, resource: str, page: int = 1000) -> tuple[pd.DataFrame, dict]:
-    """All records of a datastore resource (datastore_search, paged by offset), as a wide table."""
+    """All records of a datastore resource (datastore_search, paged by offset, at most MAX_PAGES
+    pages), as a wide table with the published fields as its header (also with no records)."""
     records, total, offset, fetched, fields = [], None, 0, [], None
     while True:
+        if len(fetched) >= MAX_PAGES:
+            raise ConnectorError(f"GET {client.url('api/3/action/datastore_search')}?resource_id={resource}: more than {MAX_PAGES} pages")
         what = f"GET {client.url('api/3/action/datastore_search')}?resource_id={resource}&offset={offset}"
         data, when = client.request("GET", "api/3/action/datastore_search", {"resource_id": resource, "limit": page, "offset": offset})
         result = _ckan_result(data, what)
@@ -243,8 +375,10 @@ def fetch_ckan(client: Client, resource: str, page: int = 1000) -> tuple[pd.Data
     if len(records) != total:
         raise ConnectorError(f"GET {client.url('api/3/action/datastore_search')}?resource_id={resource}: "
                              f"{len(records)} records for a total of {total}: a partial answer")
-    frame = pd.DataFrame(records)
-    frame = frame[[c for c in (fields or frame.columns) if c in frame.columns]]
+    columns = fields or list(dict.fromkeys(k for r in records if isinstance(r, dict) for k in r if k != "_id"))
+    if any(not isinstance(r, dict) for r in records):
+        raise ConnectorError(f"GET {client.url('api/3/action/datastore_search')}?resource_id={resource}: a record that is not an object")
+    frame = pd.DataFrame([[as_published(r.get(c)) for c in columns] for r in records], columns=columns, dtype=object)
     return frame, {"source": "Stadskontoret, Malmö stad (CKAN)", "resource": resource, "url": client.url("api/3/action/datastore_search"),
                    "records": len(frame), "calls": len(fetched), "fetched": max(fetched), "licence": "see the dataset's page"}
 
@@ -265,9 +399,14 @@ def fetch_kolada(client: Client, kpi: str, municipalities: list[str], years: lis
     """Values of a KPI for municipalities and years (following next_url), as a long table:
     kpi, municipality, code (MALMO/SE for Malmö and the nation), year, value, count, status."""
     path = f"data/kpi/{kpi}/municipality/{','.join(municipalities)}/year/{','.join(str(y) for y in years)}"
-    rows, fetched, url = [], [], path
+    rows, fetched, url, seen = [], [], path, set()
     while url:
-        what = f"GET {client.url(url)}"
+        what = f"GET {client.url(url)}"  # another host is refused here
+        if client.url(url) in seen:
+            raise ConnectorError(f"{what}: next_url leads back to a page already read")
+        if len(seen) >= MAX_PAGES:
+            raise ConnectorError(f"{what}: more than {MAX_PAGES} pages")
+        seen.add(client.url(url))
         data, when = client.request("GET", url)
         if not isinstance(data, dict) or not isinstance(data.get("values"), list):
             raise ConnectorError(f"{what}: a Kolada answer needs values (a list)")
