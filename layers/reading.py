@@ -1,5 +1,5 @@
 """How the project reads what people type or a file holds, in one place: numbers with a decimal
-comma or point, and names compared without diacritics. Links, controls, the CLI, the importer
+comma or point, and names compared without diacritics, SCB's region codes in their plain form. Links, controls, the CLI, the importer
 and the search call these (the search box folds the typed text in the browser by the same rule:
 NFKD, marks dropped, lower case; assets/malmo-app.js `fold`)."""
 from __future__ import annotations
@@ -41,3 +41,21 @@ def not_finite(text) -> bool:
 def fold(text: str) -> str:
     """Lower case without diacritics ("Södra" → "sodra"), for comparing names however they are typed."""
     return "".join(c for c in unicodedata.normalize("NFKD", str(text)) if not unicodedata.category(c).startswith("M")).lower()
+
+
+# SCB's 2025 code lists spell a region with its list's name ("1280R001_RegSO2025", labelled
+# "1280R001 Malmö (…)"); the older ones do not ("1280R001"). The package, the joins and the
+# exports use the plain code.
+_LIST_SUFFIX = re.compile(r"^(?P<code>.+?)_(?:RegSO|DeSO)\d{4}$", re.IGNORECASE)
+
+
+def plain_region(code: str) -> str:
+    """'1280R001_RegSO2025' → '1280R001'; a plain code as it is."""
+    hit = _LIST_SUFFIX.match(str(code))
+    return hit.group("code") if hit else str(code)
+
+
+def plain_label(code: str, label: str) -> str:
+    """'1280R001 Malmö (Centrum)' → 'Malmö (Centrum)' for the region '1280R001'; another label as it is."""
+    label = str(label)
+    return label[len(code):].strip() if label.startswith(code + " ") else label

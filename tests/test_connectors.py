@@ -10,8 +10,8 @@ import pytest
 
 from cli_support import run_cli
 
-from layers.data.connectors import (Client, ConnectorError, fetch_ckan, fetch_kolada, fetch_scb, jsonstat_frame, plain_region, scb_limits,
-                                    write_output)
+from layers.data.connectors import Client, ConnectorError, fetch_ckan, fetch_kolada, fetch_scb, jsonstat_frame, scb_limits, write_output
+from layers.reading import plain_region
 from standins import cell_value, regso_codes, regso_names, standin
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ import pandas as pd
 import requests
 
 from layers.errors import SourceError
+from layers.reading import plain_label, plain_region
 
 SCB_URL = "https://statistikdatabasen.scb.se/api/v2"
 CKAN_URL = "https://ckan-malmo.dataplatform.se"
@@ -211,24 +211,6 @@ def scb_limits(client: Client) -> tuple[int, float, int, str]:
     cells = min(max(cells, low), high)
     used = (calls, window, cells)
     return (*used, "/config" if used == said else f"/config, held to bounds (it said {said[0]} calls per {said[1]:g} s, {said[2]} cells)")
-
-
-# SCB's 2025 code lists spell a region with its list's name ("1280R001_RegSO2025", labelled
-# "1280R001 Malmö (…)"); the older ones do not ("1280R001"). The package, the joins and the
-# exports use the plain code.
-_LIST_SUFFIX = re.compile(r"^(?P<code>.+?)_(?:RegSO|DeSO)\d{4}$", re.IGNORECASE)
-
-
-def plain_region(code: str) -> str:
-    """'1280R001_RegSO2025' → '1280R001'; a plain code as it is."""
-    hit = _LIST_SUFFIX.match(str(code))
-    return hit.group("code") if hit else str(code)
-
-
-def plain_label(code: str, label: str) -> str:
-    """'1280R001 Malmö (Centrum)' → 'Malmö (Centrum)' for the region '1280R001'; another label as it is."""
-    label = str(label)
-    return label[len(code):].strip() if label.startswith(code + " ") else label
 
 
 def jsonstat_frame(data, what: str, max_cells: int = SCB_BOUNDS["cells"][1]) -> pd.DataFrame:

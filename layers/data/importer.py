@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from layers.errors import EngineError, PackageError
-from layers.reading import fold, not_finite, parse_decimal
+from layers.reading import fold, not_finite, parse_decimal, plain_region
 from layers.data.manifest import MANIFEST
 from layers.data.package import load_package
 
@@ -314,7 +314,8 @@ def import_table(path, into, base, level: str | None = None, code_column: str | 
     report = ImportReport(rows=len(table))
     areas = base_pkg.boundaries[level]["name"]
     if code_column:
-        codes = table[code_column].map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
+        # SCB's 2025 code lists write "1280R001_RegSO2025": the package holds "1280R001"
+        codes = table[code_column].map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else plain_region(str(v).strip()))
         found = {r: c for r, c in codes.items() if c in areas.index}
         failed = {r: f"code '{c}' is not a {level} area" for r, c in codes.items() if c not in areas.index}
     else:
