@@ -160,7 +160,8 @@
       lib().rankingStatus(vm.rank, info.codes, info.names, vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }); }), texts);
       if (texts.present) window.malmoPanels.presentTop(vm, info, texts);
     });
-    window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
+    const at = performance.now();
+    window.malmoPainted = {at: at, ms: at - t0, n: info.codes.length, first: window.malmoPainted ? window.malmoPainted.first : at};
     return window.malmoPainted.at;
   }
 
@@ -249,6 +250,7 @@
   // on a move's path); once the user pauses, the preset the sliders match is named ("Egna vikter" if none).
   const VIEW_PAUSE_MS = 150;
   let viewTimer = null;
+  let viewEngineKey;  // the engine part readView last saw
   function weightShares(weights, shownPreset, texts) {
     const keys = Object.keys(texts.indicators);
     const values = keys.map(function (k) { return weights[k]; });
@@ -268,8 +270,34 @@
     lib().afterPaint(function () { lib().nameControls(texts, ""); });
   }
 
+  // A chart's graph (and so plotly, most of a page's bytes and seconds of a phone's CPU) is mounted
+  // once its place comes near the screen, or is opened (dashboard/layout.py CHARTS): the page tells
+  // Dash through the place's "-near" store, and mountChart returns the graph.
+  const chartWatch = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (!e.isIntersecting) return;
+      chartWatch.unobserve(e.target);
+      setProps(e.target.id.replace(/-slot$/, "-near"), {data: true});
+    });
+  }, {rootMargin: "0px 0px 50% 0px"}) : null;
+  function watchCharts() {
+    // on a page with a map, from its first paint on: before it the page is short, and every place "near"
+    if (document.getElementById("map") && !window.malmoPainted) return;
+    document.querySelectorAll(".chart-slot:not([data-watched])").forEach(function (slot) {
+      slot.setAttribute("data-watched", "1");
+      if (chartWatch) chartWatch.observe(slot); else setProps(slot.id.replace(/-slot$/, "-near"), {data: true});
+    });
+  }
+  new MutationObserver(watchCharts).observe(document.documentElement, {childList: true, subtree: true});
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     malmo: {
+      mountChart: function (near, slotId) {
+        const slot = document.getElementById(slotId);
+        if (!near || !slot) return lib().noUpdate();
+        return lib().h("Graph", JSON.parse(slot.getAttribute("data-graph")), undefined, "dash_core_components");
+      },
+
       paint: function (vm, info, selected, mode, analysis, allocation, texts) {
         const args = [info, selected, mode, analysis, allocation, texts];
         paintArgs = args;
@@ -410,28 +438,41 @@
         return [items, hits.length ? lib_.say(texts, "search_count", {n: hits.length}) : texts.t.search_none];
       },
 
-      // The one view store, from the controls by id (layers/view.py's spec); its engine part only when that part changed.
-      // A slider's move asks for the view model at once (view-engine); the full view (the URL, the links,
-      // the exports: syncUrl) follows once the move pauses, so that its work does not hold back the answer.
+      // The one view store, from the controls by id (layers/view.py's spec). A move of a control the
+      // view model depends on asks for it at once (readEngine); the full view (the URL, the links, the
+      // exports: syncUrl) follows once the move pauses, so that its work does not hold back the answer.
       readView: function () {
         const args = Array.prototype.slice.call(arguments);
-        const texts = args.pop();
-        const preset = args.pop();
         const spec = args.pop();
         window.malmoViewSpec = spec;  // for presentation mode's stepping
         const V = window.malmoFields;
         const v = V.read(spec, args);
+        const key = JSON.stringify(V.engine(spec, v));
+        const moved = viewEngineKey !== undefined && key !== viewEngineKey;
+        viewEngineKey = key;
+        clearTimeout(viewTimer);
+        if (!moved) return v;
+        viewTimer = setTimeout(function () { setProps("view", {data: v}); }, VIEW_PAUSE_MS);
+        return lib().noUpdate();
+      },
+
+      // The view's engine part (what the view model depends on), from those controls alone, and only
+      // when it changed; the weights' shares beside the sliders at once.
+      readEngine: function () {
+        const args = Array.prototype.slice.call(arguments);
+        const texts = args.pop();
+        const preset = args.pop();
+        const spec = args.pop();
+        const V = window.malmoFields;
+        const fields = spec.fields.filter(function (f) { return f.engine && f.control; });
+        const v = V.read({fields: fields, page: spec.page}, args);
         const engine = V.engine(spec, v);
+        const weights = fields.find(function (f) { return f.kind === "weights"; });
+        if (weights && v[weights.key]) weightShares(v[weights.key], preset, texts);
         const key = JSON.stringify(engine);
         const same = key === window.malmoEngineKey;
-        const first = window.malmoEngineKey === undefined;
         window.malmoEngineKey = key;
-        const weights = spec.fields.find(function (f) { return f.kind === "weights"; });
-        if (weights && v[weights.key]) weightShares(v[weights.key], preset, texts);
-        clearTimeout(viewTimer);
-        if (same || first) return [v, same ? lib().noUpdate() : engine];
-        viewTimer = setTimeout(function () { setProps("view", {data: v}); }, VIEW_PAUSE_MS);
-        return [lib().noUpdate(), engine];
+        return same ? lib().noUpdate() : engine;
       },
 
       // The URL, the links and the exports follow the view (all written by the spec's one query writer).

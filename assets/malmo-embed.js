@@ -15,6 +15,8 @@
         if (!ready(vm, info)) return [nu(), nu()];
         window.malmoLastView = vm;
         window.malmoMap.paint(vm, info, selected, texts);
+        const at = performance.now();  // when the view first showed (bench/first_load.py)
+        window.malmoPainted = {at: at, n: info.codes.length, first: window.malmoPainted ? window.malmoPainted.first : at};
         return [window.malmoPanels.legend(vm, vm.classification || "quantiles", texts),
                 window.dash_clientside.malmo.outlines(vm, texts)];
       },

@@ -25,13 +25,13 @@ from . import guard, scenario_api
 from .cache import cache_settings
 from .accessibility import statement_page
 from .guard import text
-from .callbacks import register_callbacks
+from .callbacks import register_callbacks, register_charts
 from layers.output.export import FORMATS, export_data, filename
 from .context import AppContext
 from .analysis import register_analysis_callbacks
 from .compare import build_compare, parse_compare, register_compare_callbacks
 from .embed import build_embed, register_embed_callbacks
-from .layout import build_layout
+from .layout import CHARTS, build_layout
 from layers.view import parse_query
 from layers.output import palette
 from layers.output.texts import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -48,8 +48,27 @@ class _Dash(dash.Dash):
         kwargs["css"] = f"<style>{palette.css()}</style>" + kwargs.get("css", "")  # the colours, from layers/output/palette.py
         if has_request_context():  # a title of its own for every route, in its language (2.4.2)
             kwargs["title"] = html_escape(page_title(request.path, _lang(), request.args.get("mode", "")))
+            kwargs["metas"] = kwargs.get("metas", "") + self._preloads(request.path, request.args.get("level"))
         html_page = super().interpolate_index(**kwargs)
         return html_page.replace("<html>", f'<html lang="{_lang()}">', 1) if has_request_context() else html_page
+
+
+    def _preloads(self, path: str, level: str | None) -> str:
+        """What the page fetches only after its layout and first callbacks (about two round trips
+        later), asked for with the HTML: the map's area boundaries for the level in the URL and the
+        lazily loaded parts of the map and the sliders. On a slow phone network this brings the map
+        forward by the round trips it would wait (bench/first_load.py)."""
+        ctx = getattr(self, "ctx", None)
+        view = ctx.urls.embed_view(path) if ctx else ""
+        if not ctx or (view is None and path.rstrip("/") + "/" != ctx.urls.prefix) or view not in (None, "map"):
+            return ""
+        level = level if level in ctx.options.levels else ctx.options.default().level
+        suites = ctx.urls.route("/_dash-component-suites/")
+        links = [f'<link rel="preload" href="{html_escape(ctx.geometry_url(level))}" as="fetch" crossorigin="anonymous">',
+                 f'<link rel="preload" href="{suites}dash_leaflet/async-GeoJSON.js" as="script">']
+        if view is None:
+            links.append(f'<link rel="preload" href="{suites}dash/dcc/async-slider.js" as="script">')
+        return "".join(links)
 
 
 def page_title(path: str, lang: str, mode: str = "") -> str:
@@ -85,7 +104,8 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     app.validation_layout = _skeleton(html.Div([app.layout, build_layout(ctx, default, []),
                                                 *[build_embed(ctx, view, replace(default, area=next(iter(ctx.options.area_codes))), [])
                                                   for view in EMBED_VIEWS],
-                                                build_compare(ctx, parse_compare({}, ctx)[0], [])]))
+                                                build_compare(ctx, parse_compare({}, ctx)[0], []),
+                                                *[dcc.Graph(id=id_) for id_ in CHARTS]]))  # mounted when near the screen
 
     @app.callback(Output("page-root", "children"), Input("url", "pathname"), Input("url", "search"))
     def draw_page(pathname, search):
@@ -97,6 +117,7 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
         return build_layout(ctx, state, skipped) if view is None else build_embed(ctx, view, state, skipped)
 
     register_callbacks(app, ctx, cache)
+    register_charts(app)
     register_embed_callbacks(app, ctx, cache)
     register_compare_callbacks(app, ctx, cache)
     register_analysis_callbacks(app, ctx, cache)

@@ -9,7 +9,7 @@ from layers.errors import EngineError
 from layers.index.normalise import check_method
 from layers.output.viewmodel import ViewSettings, settings_key
 
-from .layout import place_markers
+from .layout import CHARTS, place_markers
 from layers.view import from_store, skipped_text, spec_json, view_settings
 from layers.output.texts import DEFAULT_LANGUAGE, LANGUAGES, t, label
 
@@ -21,13 +21,13 @@ def settings_from_view(options, store) -> tuple[ViewSettings | None, list[tuple[
     return (None, problems) if problems else (view_settings(state), [])
 
 
-def view_inputs(options, kind=Input) -> list:
+def view_inputs(options, kind=Input, engine_only: bool = False) -> list:
     """The controls of the view, in the spec's order (one per item where the id has "{}"): what the
-    generic `malmoFields.read` takes."""
+    generic `malmoFields.read` takes; `engine_only`: those the view model depends on."""
     spec = spec_json(options)
     out = []
     for f in spec["fields"]:
-        if "control" in f:
+        if "control" in f and (f["engine"] or not engine_only):
             id_, prop = f["control"]
             out += [kind(id_.replace("{}", item), prop) for item in f["items"]] if "items" in f else [kind(id_, prop)]
     return out
@@ -55,10 +55,12 @@ def register_callbacks(app, ctx, cache) -> None:
         return vm
 
     cs = lambda name: ClientsideFunction(namespace="malmo", function_name=name)  # noqa: E731
-    # The one view store: every control of the view, read by id from the spec (layers/view.py).
-    app.clientside_callback(ClientsideFunction(namespace="malmo", function_name="readView"), Output("view", "data"),
-                            Output("view-engine", "data"), *view_inputs(ctx.options), State("view-spec", "data"),
-                            State("preset-select", "value"), State("texts", "data"))
+    # The one view store: every control of the view, read by id from the spec (layers/view.py); and
+    # its engine part, from the engine's controls only: were the selected area (set by a callback that
+    # waits for the level data) among its inputs, Dash would hold the first view model back a round trip.
+    app.clientside_callback(cs("readView"), Output("view", "data"), *view_inputs(ctx.options), State("view-spec", "data"))
+    app.clientside_callback(cs("readEngine"), Output("view-engine", "data"), *view_inputs(ctx.options, engine_only=True),
+                            State("view-spec", "data"), State("preset-select", "value"), State("texts", "data"))
 
     # "data-update" is set with set_props, not as an Output: as an Output it would close a circle in
     # Dash's graph (data-update → level-info → selected-area → view → view-engine → here).
@@ -87,16 +89,20 @@ def register_callbacks(app, ctx, cache) -> None:
         except EngineError as err:  # in the page's language when the catalogue has the text
             return no_update, t(lang, err.text_key) if err.text_key else t(lang, "method_error", detail=str(err))
 
+    # "catch-up" is set with set_props, not as an Output: as an Output (an input of the view model's
+    # callback), Dash would hold the first view model until the level data had come.
     @app.callback(Output("level-info", "data"), Output("areas", "url"), Output("level-digest", "data"),
-                  Output("data-updated", "children"), Output("catch-up", "data", allow_duplicate=True),
-                  Input("level-select", "value"), Input("data-update", "data"), State("page", "lang"), prevent_initial_call="initial_duplicate")
+                  Output("data-updated", "children"),
+                  Input("level-select", "value"), Input("data-update", "data"), State("page", "lang"))
     def update_level(level, updated, lang):
         if not isinstance(level, str) or level not in ctx.options.levels:
-            return no_update, no_update, no_update, no_update, no_update
+            return no_update, no_update, no_update, no_update
         info = ctx.views.level_info(level)
         reloaded = dash_ctx.triggered_id == "data-update"  # then say so, and recompute the view for the new areas
+        if reloaded:
+            set_props("catch-up", {"data": updated})
         return (info, ctx.geometry_url(level), {"level": level, "digest": info["digest"]},
-                t(known_lang(lang), "data_updated") if reloaded else no_update, updated if reloaded else no_update)
+                t(known_lang(lang), "data_updated") if reloaded else no_update)
 
     for kind in kinds:
         @app.callback(Output(f"places-{kind}", "children"), Input(f"layer-{kind}", "value"), State("page", "lang"))
@@ -160,3 +166,11 @@ def register_callbacks(app, ctx, cache) -> None:
     app.clientside_callback(scenarios("init"), Output("scenarios-ready", "data"), Input("texts", "data"))
     app.clientside_callback(cs("syncUrl"), Output("url-sync", "data"), Output("export-link", "href"), Output("language-link", "href"),
                             Input("view", "data"), State("view-spec", "data"), State("texts", "data"))
+
+
+def register_charts(app) -> None:
+    """The graph of each chart, mounted into its place once the page says it is near (a clientside
+    callback returning the dcc.Graph: Dash then draws its figure like any other)."""
+    for id_ in CHARTS:
+        app.clientside_callback(ClientsideFunction(namespace="malmo", function_name="mountChart"), Output(f"{id_}-slot", "children"),
+                                Input(f"{id_}-near", "data"), State(f"{id_}-slot", "id"), prevent_initial_call=True)

@@ -467,11 +467,22 @@ def place_markers(ctx, kind: str, lang: str) -> list:
     return out
 
 
+# Every chart of every page: drawn by plotly, which is most of a page's bytes (1,4 MB compressed) and
+# seconds of a phone's CPU. A chart's graph is mounted only when its place comes near the screen
+# (assets/malmo-core.js watchCharts; an embed's chart at once): a phone that shows the map first
+# does not load plotly for a chart below it.
+CHARTS = ("trend-chart", "correlation", "cmp-slope", "cmp-trend", "embed-trend")
+
+
 def chart(id_: str, lang: str, style: dict, class_name: str | None = None) -> list:
-    """A chart and, under it, "Visa som tabell": its values as a table (1.1.1), written by the
-    browser from the same figure (malmoLib.chartTable, into `<id>-table`)."""
-    return [dcc.Graph(id=id_, config={"displayModeBar": False, "locale": lang, "responsive": True}, style=style,
-                      **({"className": class_name} if class_name else {})),
+    """A chart's place (its graph mounted when it comes into view) and, under it, "Visa som tabell":
+    its values as a table (1.1.1), written by the browser from the same figure (malmoLib.chartTable,
+    into `<id>-table`)."""
+    assert id_ in CHARTS, id_
+    graph = {"id": id_, "config": {"displayModeBar": False, "locale": lang, "responsive": True}, "style": style,
+             **({"className": class_name} if class_name else {})}
+    return [html.Div(id=f"{id_}-slot", className="chart-slot", style=style, **{"data-graph": json.dumps(graph)}),
+            dcc.Store(id=f"{id_}-near"),  # set by the page once the place is near the screen
             html.Details(className="chart-table", children=[html.Summary(t(lang, "show_table")),
                                                              html.Div(id=f"{id_}-table", className="table-wrap")])]
 
