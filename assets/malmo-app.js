@@ -254,10 +254,7 @@
   function weightShares(weights, shownPreset, texts) {
     const keys = Object.keys(texts.indicators);
     const values = keys.map(function (k) { return weights[k]; });
-    lib().shareTexts(values, texts).forEach(function (text, i) {
-      const span = document.getElementById("share-" + keys[i]);
-      if (span && span.textContent !== text) span.textContent = text;
-    });
+    lib().writeShares(values, texts, "");
     clearTimeout(window.malmoPresetTimer);
     window.malmoPresetTimer = setTimeout(function () {
       const match = Object.keys(texts.presets).find(function (name) {
@@ -267,7 +264,6 @@
       window.malmoPresetLabel = match;
       setProps("preset-select", {value: match});
     }, 300);
-    lib().afterPaint(function () { lib().nameControls(texts, ""); });
   }
 
   // A chart's graph (and so plotly, most of a page's bytes and seconds of a phone's CPU) is mounted
@@ -292,10 +288,15 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     malmo: {
-      mountChart: function (near, slotId) {
+      mountChart: function (near, figure, slotId) {
         const slot = document.getElementById(slotId);
-        if (!near || !slot) return lib().noUpdate();
-        return lib().h("Graph", JSON.parse(slot.getAttribute("data-graph")), undefined, "dash_core_components");
+        if (!near || !slot || !figure) return lib().noUpdate();
+        const props = JSON.parse(slot.getAttribute("data-graph"));
+        if (document.getElementById(props.id)) {  // mounted: the new figure (plotly.react keeps what it can)
+          setProps(props.id, {figure: figure});
+          return lib().noUpdate();
+        }
+        return lib().h("Graph", Object.assign(props, {figure: figure}), undefined, "dash_core_components");
       },
 
       paint: function (vm, info, selected, mode, analysis, allocation, texts) {
@@ -342,12 +343,12 @@
       clusterListLater: function (analysis, vm, level, info, texts) {
         return window.malmoAnalysis.valid(analysis, vm) ? window.dash_clientside.malmo.clusterList(vm, level, analysis, info, texts) : lib().noUpdate();
       },
-      tableLater: function (analysis, vm, info, sort, selected, texts) {
-        return window.malmoAnalysis.valid(analysis, vm) ? window.dash_clientside.malmo.table(vm, info, sort, selected, analysis, texts) : lib().noUpdate();
+      tableLater: function (analysis, vm, info, sort, selected, scaled, texts) {
+        return window.malmoAnalysis.valid(analysis, vm) ? window.dash_clientside.malmo.table(vm, info, sort, selected, scaled, analysis, texts) : lib().noUpdate();
       },
-      cardLater: function (analysis, code, vm, info, texts) {
+      cardLater: function (analysis, code, vm, info, scaled, texts) {
         if (!window.malmoAnalysis.valid(analysis, vm) || !code) return lib().noUpdate();
-        return lib().afterPaint(function () { return window.malmoPanels.card(code, vm, info, texts, analysis); });
+        return lib().afterPaint(function () { return window.malmoPanels.card(code, vm, info, texts, analysis, scaled); });
       },
 
       legend: function (vm, mode, info, analysis, allocation, method, texts) {
@@ -385,14 +386,14 @@
         return lib().afterPaint(function () { return window.malmoPanels.trend(vm, info, selected, texts); });
       },
 
-      table: function (vm, info, sort, selected, analysis, texts) {
+      table: function (vm, info, sort, selected, scaled, analysis, texts) {
         if (!sameAreas(vm, info)) return lib().noUpdate();
         window.malmoSort = sort;
-        return lib().afterPaint(function () { return window.malmoPanels.table(vm, info, sort, selected, texts, analysis || null); });
+        return lib().afterPaint(function () { return window.malmoPanels.table(vm, info, sort, selected, texts, analysis || null, scaled); });
       },
 
-      card: function (code, vm, info, analysis, texts) {
-        return sameAreas(vm, info) ? window.malmoPanels.card(code, vm, info, texts, analysis || null) : lib().noUpdate();
+      card: function (code, vm, info, scaled, analysis, texts) {
+        return sameAreas(vm, info) ? window.malmoPanels.card(code, vm, info, texts, analysis || null, scaled) : lib().noUpdate();
       },
 
       select: function (click, info, current) {

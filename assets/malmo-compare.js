@@ -43,6 +43,7 @@
         const F = window.malmoFields;
         const keys = Object.keys(texts.indicators), w = {};
         keys.forEach(function (k, i) { w[k] = args[i]; });
+        lib().writeShares(args, texts, "cmp-");
         const view = Object.assign({}, bView, {w: w});
         const query = F.query(spec, view);
         const moved = keys.some(function (k) { return w[k] !== bView.w[k]; });
@@ -60,13 +61,6 @@
           }, 250);
         }
         return query;
-      },
-
-      shares: function () {
-        const args = Array.prototype.slice.call(arguments);
-        const texts = args.pop();
-        lib().afterPaint(function () { lib().nameControls(texts, "cmp-"); });  // named at once, in the browser
-        return lib().shareTexts(args, texts);
       },
 
       paint: function (vm, info, texts) {

@@ -73,6 +73,17 @@
     });
   }
 
+  // The weights' shares beside their sliders ("<prefix>share-<key>"), written straight into their
+  // spans: at once, with no Dash callback on a move's path; the sliders named after the next frame.
+  function writeShares(values, texts, prefix) {
+    const keys = Object.keys(texts.indicators);
+    shareTexts(values, texts).forEach(function (text, i) {
+      const span = document.getElementById(prefix + "share-" + keys[i]);
+      if (span && span.textContent !== text) span.textContent = text;
+    });
+    afterPaint(function () { nameControls(texts, prefix); });
+  }
+
   function nameControls(texts, prefix, tries) {
     document.querySelectorAll(".choice-items input[type=radio], #level-select input[type=radio], #uvas-age input[type=radio], #embed-view input[type=radio]").forEach(function (input) {
       const group = input.closest("[id]").id;
@@ -376,7 +387,7 @@
 
   window.malmoLib = {
     h: h, fmt: fmt, say: say, textElement: textElement, escapeHtml: escapeHtml, plotlyText: plotlyText,
-    clusterName: clusterName, shareTexts: shareTexts, outlinesUrl: outlinesUrl, nameControls: nameControls, noUpdate: noUpdate, afterPaint: afterPaint,
+    clusterName: clusterName, shareTexts: shareTexts, writeShares: writeShares, outlinesUrl: outlinesUrl, nameControls: nameControls, noUpdate: noUpdate, afterPaint: afterPaint,
     collator: {sv: new Intl.Collator("sv"), en: new Intl.Collator("en")},
     colour: colour, look: look, series: series, rankingStatus: rankingStatus, chartTable: chartTable, lineSample: lineSample, hatchPatterns: hatchPatterns, fillOf: fillOf, swatchFill: swatchFill
   };

@@ -21,7 +21,7 @@
                 window.dash_clientside.malmo.outlines(vm, texts)];
       },
       table: function (vm, info, selected, texts, query) {
-        return ready(vm, info) ? window.malmoPanels.table(vm, info, sortFrom(query), selected, texts) : nu();
+        return ready(vm, info) ? window.malmoPanels.table(vm, info, sortFrom(query), selected, texts, null, info.scaled) : nu();
       },
       trend: function (vm, info, selected, texts) {
         return vm ? window.malmoPanels.trend(vm, info, selected, texts, "embed-trend-table") : nu();
@@ -30,7 +30,7 @@
         return vm ? window.malmoPanels.clusterList(vm, vm.level, texts) : nu();
       },
       card: function (vm, info, selected, texts) {
-        return ready(vm, info) ? window.malmoPanels.card(selected, vm, info, texts) : nu();
+        return ready(vm, info) ? window.malmoPanels.card(selected, vm, info, texts, null, info.scaled) : nu();
       }
     }
   });

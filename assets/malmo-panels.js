@@ -147,7 +147,14 @@
 
   // The ranking table is plain HTML written straight into its container: a React table of
   // 136 × 13 cells took most of each slider move; this takes a few milliseconds.
-  function table(vm, info, sort, selected, texts, analysis) {
+  // The scaled values that go with a view model (sent once per level and normalisation), else null
+  // (the page shows "–" for the moment until they come).
+  function scaledFor(vm, info, scaled) {
+    return scaled && scaled.key === vm.scaled_key && scaled.digest === info.digest ? scaled.values : null;
+  }
+
+  function table(vm, info, sort, selected, texts, analysis, scaled) {
+    const sc = scaledFor(vm, info, scaled);
     const lib = L_(), esc = lib.escapeHtml, fmt = lib.fmt, lang = texts.lang;
     const sure = window.malmoAnalysis.valid(analysis, vm) ? analysis : null;
     const box = document.getElementById("ranking-table-container");
@@ -166,7 +173,7 @@
                    // the map modes' classes as text too, for every area at once (1.4.1, 1.1.1)
                    sure: sure && sure.p_top[i] !== null ? sure.p_top[i] : null,
                    hot: sure && sure.hot && sure.hot[i] ? texts.t["hot_" + sure.hot[i]] : null};
-      keys.forEach(function (k) { row["value_" + k] = info.values[k][i]; row["scaled_" + k] = vm.scaled[k][i]; });
+      keys.forEach(function (k) { row["value_" + k] = info.values[k][i]; row["scaled_" + k] = sc ? sc[k][i] : null; });
       return row;
     });
     const col = sort.column, dir = sort.direction === "desc" ? -1 : 1;
@@ -235,14 +242,15 @@
     return performance.now() - t0;
   }
 
-  function card(code, vm, info, texts, analysis) {
+  function card(code, vm, info, texts, analysis, scaled) {
     const lib = L_(), h = lib.h, fmt = lib.fmt, say = lib.say, lang = texts.lang;
     const i = code ? info.codes.indexOf(code) : -1;
     if (i < 0) return h("P", {className: "help"}, texts.t.area_hint);
     const keys = Object.keys(texts.indicators);
     const n = vm.rank.filter(function (r) { return r > 0; }).length;
     const hasData = info.has_data[i];
-    const contributions = keys.map(function (k) { return (vm.weights[k] || 0) * (vm.scaled[k][i] || 0); });
+    const sc = scaledFor(vm, info, scaled);
+    const contributions = keys.map(function (k) { return (vm.weights[k] || 0) * (sc ? sc[k][i] || 0 : 0); });
     const total = contributions.reduce(function (a, b) { return a + b; }, 0) || 1;
     const notes = {parent: texts.t.flag_parent, "parent,suppressed": texts.t.flag_parent_suppressed, aggregate: texts.t.flag_aggregate};
     const rows = keys.map(function (k, j) {
@@ -251,7 +259,7 @@
       return h("Tr", {}, [
         h("Th", {scope: "row"}, [texts.indicators[k], note ? h("Div", {className: "flag"}, note) : null]),
         h("Td", {}, fmt(info.values[k][i], lang, 1) + "\u00a0%"),
-        h("Td", {}, fmt(vm.scaled[k][i], lang, 2)),
+        h("Td", {}, fmt(sc ? sc[k][i] : null, lang, 2)),
         // the share of the index as text, the bar beside it only a picture of it (1.1.1)
         h("Td", {className: "bar-cell"}, [h("Span", {className: "bar-value"}, fmt(100 * contributions[j] / total, lang, 0) + "\u00a0%"),
           h("Div", {className: "bar", "aria-hidden": "true", style: {width: Math.round(100 * contributions[j] / total) + "%"}})])

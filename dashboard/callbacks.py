@@ -6,7 +6,7 @@ import time
 from dash import ClientsideFunction, Input, Output, State, ctx as dash_ctx, no_update, set_props
 
 from layers.errors import EngineError
-from layers.index.normalise import check_method
+from layers.index.normalise import METHODS as NORMALISATIONS, check_method
 from layers.output.viewmodel import ViewSettings, settings_key
 
 from .layout import CHARTS, place_markers
@@ -104,6 +104,15 @@ def register_callbacks(app, ctx, cache) -> None:
         return (info, ctx.geometry_url(level), {"level": level, "digest": info["digest"]},
                 t(known_lang(lang), "data_updated") if reloaded else no_update)
 
+    # The scaled values, once per level and normalisation (not with every move); from the controls
+    # themselves, not from the level data, so that the table does not wait a round trip for them.
+    @app.callback(Output("scaled", "data"), Input("level-select", "value"), Input("normalisation-select", "value"),
+                  Input("data-update", "data"))
+    def update_scaled(level, normalisation, _updated):
+        if not isinstance(level, str) or level not in ctx.options.levels or normalisation not in NORMALISATIONS:
+            return no_update
+        return ctx.views.scaled(level, normalisation)
+
     for kind in kinds:
         @app.callback(Output(f"places-{kind}", "children"), Input(f"layer-{kind}", "value"), State("page", "lang"))
         def toggle_places(value, lang, kind=kind):
@@ -125,7 +134,7 @@ def register_callbacks(app, ctx, cache) -> None:
                             Input("allocation", "data"), State("view-model", "data"), State("level-info", "data"),
                             State("selected-area", "data"), State("map-mode", "value"), State("texts", "data"), **later)
     app.clientside_callback(cs("settle"), Output("vm-settled", "data"), Input("view-model", "data"))
-    app.clientside_callback(cs("drivers"), Output("drivers", "children"), Output("correlation", "figure"),
+    app.clientside_callback(cs("drivers"), Output("drivers", "children"), Output("correlation-figure", "data"),
                             Input("analysis", "data"), Input("drivers-open", "data"), State("view-model", "data"), State("texts", "data"))
     app.clientside_callback(cs("gap"), Output("trend-gap", "children"), Input("view-model", "data"), State("texts", "data"))
     app.clientside_callback(cs("outlines"), Output("cluster-outlines", "url"), Input("view-model", "data"), State("texts", "data"))
@@ -141,7 +150,7 @@ def register_callbacks(app, ctx, cache) -> None:
                             Input("level-select", "value"), State("analysis", "data"), State("level-info", "data"), State("texts", "data"))
     app.clientside_callback(cs("clusterListLater"), Output("cluster-list", "children", allow_duplicate=True), Input("analysis", "data"),
                             State("view-model", "data"), State("level-select", "value"), State("level-info", "data"), State("texts", "data"), **later)
-    app.clientside_callback(cs("trend"), Output("trend-chart", "figure"), Input("view-model", "data"),
+    app.clientside_callback(cs("trend"), Output("trend-chart-figure", "data"), Input("view-model", "data"),
                             Input("level-info", "data"), Input("selected-area", "data"), State("texts", "data"))
     app.clientside_callback(cs("embedSnippet"), Output("embed-snippet", "value"), Input("embed-view", "value"),
                             Input("embed-width", "value"), Input("embed-height", "value"), Input("url-sync", "data"),
@@ -150,16 +159,18 @@ def register_callbacks(app, ctx, cache) -> None:
                             Input("area-search", "value"), State("search-index", "data"), State("texts", "data"))
     app.clientside_callback(cs("table"), Output("table-drawn", "data"),
                             Input("view-model", "data"), Input("level-info", "data"), Input("table-sort", "data"),
-                            Input("selected-area", "data"), State("analysis", "data"), State("texts", "data"))
+                            Input("selected-area", "data"), Input("scaled", "data"), State("analysis", "data"), State("texts", "data"))
     app.clientside_callback(cs("tableLater"), Output("table-drawn", "data", allow_duplicate=True), Input("analysis", "data"),
                             State("view-model", "data"), State("level-info", "data"), State("table-sort", "data"),
-                            State("selected-area", "data"), State("texts", "data"), **later)
+                            State("selected-area", "data"), State("scaled", "data"), State("texts", "data"), **later)
     app.clientside_callback(cs("select"), Output("selected-area", "data"), Input("areas", "clickData"),
                             Input("level-info", "data"), State("selected-area", "data"))
     app.clientside_callback(cs("card"), Output("area-card", "children"), Input("selected-area", "data"),
-                            Input("view-model", "data"), Input("level-info", "data"), State("analysis", "data"), State("texts", "data"))
+                            Input("view-model", "data"), Input("level-info", "data"), Input("scaled", "data"),
+                            State("analysis", "data"), State("texts", "data"))
     app.clientside_callback(cs("cardLater"), Output("area-card", "children", allow_duplicate=True), Input("analysis", "data"),
-                            State("selected-area", "data"), State("view-model", "data"), State("level-info", "data"), State("texts", "data"), **later)
+                            State("selected-area", "data"), State("view-model", "data"), State("level-info", "data"),
+                            State("scaled", "data"), State("texts", "data"), **later)
     scenarios = lambda name: ClientsideFunction(namespace="malmoScenarios", function_name=name)  # noqa: E731
     app.clientside_callback(scenarios("importFile"), Output("scenario-status", "children"), Input("scenario-import", "contents"),
                             prevent_initial_call=True)
@@ -169,8 +180,9 @@ def register_callbacks(app, ctx, cache) -> None:
 
 
 def register_charts(app) -> None:
-    """The graph of each chart, mounted into its place once the page says it is near (a clientside
-    callback returning the dcc.Graph: Dash then draws its figure like any other)."""
+    """The graph of each chart, mounted into its place with the chart's figure once the page says it
+    is near (a clientside callback returning the dcc.Graph); a later figure is set on the graph."""
     for id_ in CHARTS:
         app.clientside_callback(ClientsideFunction(namespace="malmo", function_name="mountChart"), Output(f"{id_}-slot", "children"),
-                                Input(f"{id_}-near", "data"), State(f"{id_}-slot", "id"), prevent_initial_call=True)
+                                Input(f"{id_}-near", "data"), Input(f"{id_}-figure", "data"), State(f"{id_}-slot", "id"),
+                                prevent_initial_call=True)

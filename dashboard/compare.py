@@ -207,7 +207,6 @@ def diff_classes(values: np.ndarray, mode: str, n_areas: int, lang: str) -> tupl
 
 
 def register_compare_callbacks(app, ctx, cache) -> None:
-    keys = ctx.engine.keys
     labels = {lang: {i.key: label(i.labels, lang) for i in ctx.pkg.manifest.indicators} for lang in ("sv", "en")}
 
     def state_of(query: str):
@@ -248,14 +247,12 @@ def register_compare_callbacks(app, ctx, cache) -> None:
     cs = lambda name: ClientsideFunction(namespace="malmoCompare", function_name=name)  # noqa: E731
     app.clientside_callback(cs("sideB"), Output("cmp-b", "data"), *[Input(i, "value") for i in _slider_ids(ctx)],
                             State("cmp-b-view", "data"), State("view-spec", "data"), State("cmp-titles", "data"), State("cmp-texts", "data"))
-    app.clientside_callback(cs("shares"), *[Output(f"cmp-share-{k}", "children") for k in keys],
-                            *[Input(i, "value") for i in _slider_ids(ctx)], State("cmp-texts", "data"))
     app.clientside_callback(cs("paint"), Output("cmp-painted", "data"), Output("cmp-legend", "children"),
                             Output("cmp-outlines-a", "url"), Output("cmp-outlines-b", "url"),
                             Input("cmp-model", "data"), State("cmp-info", "data"), State("cmp-texts", "data"))
     app.clientside_callback(cs("lists"), Output("cmp-lists", "children"), Input("cmp-model", "data"), State("cmp-texts", "data"))
-    app.clientside_callback(cs("slope"), Output("cmp-slope", "figure"), Input("cmp-model", "data"), State("cmp-texts", "data"))
-    app.clientside_callback(cs("trend"), Output("cmp-trend", "figure"), Input("cmp-model", "data"), State("cmp-texts", "data"))
+    app.clientside_callback(cs("slope"), Output("cmp-slope-figure", "data"), Input("cmp-model", "data"), State("cmp-texts", "data"))
+    app.clientside_callback(cs("trend"), Output("cmp-trend-figure", "data"), Input("cmp-model", "data"), State("cmp-texts", "data"))
 
 
 def compare_view(ctx, result, a, b, mode: str, lang: str, name_a: str, name_b: str, state_a) -> dict:

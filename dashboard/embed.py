@@ -84,12 +84,13 @@ def register_embed_callbacks(app, ctx, cache) -> None:
     @app.callback(Output("embed-vm", "data"), Output("embed-info", "data"), Input("embed-settings", "data"))
     def embed_data(query):
         state, _ = parse_query(parse_qs(text(query).lstrip("?"), keep_blank_values=True), ctx.options, ctx.scenario_state)
-        return embed_view_model(ctx.version, view_settings(state)), ctx.views.level_info(state.level)
+        info = {**ctx.views.level_info(state.level), "scaled": ctx.views.scaled(state.level, state.method.normalisation)}
+        return embed_view_model(ctx.version, view_settings(state)), info
 
     cs = lambda name: ClientsideFunction(namespace="malmoEmbed", function_name=name)  # noqa: E731
     data = [Input("embed-vm", "data"), Input("embed-info", "data"), State("embed-selected", "data"), State("embed-texts", "data")]
     app.clientside_callback(cs("map"), Output("embed-legend", "children"), Output("embed-outlines", "url"), *data)
     app.clientside_callback(cs("table"), Output("embed-drawn", "data"), *data, State("embed-settings", "data"))
-    app.clientside_callback(cs("trend"), Output("embed-trend", "figure"), *data)
+    app.clientside_callback(cs("trend"), Output("embed-trend-figure", "data"), *data)
     app.clientside_callback(cs("clusters"), Output("embed-clusters", "children"), *data)
     app.clientside_callback(cs("card"), Output("embed-card", "children"), *data)

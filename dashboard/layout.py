@@ -199,6 +199,7 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
         dcc.Store(id="level-digest"),  # the level-info's digest of area codes, sent with each view-model request
         dcc.Store(id="data-update"),  # set by the view-model callback when the server holds another set of areas
         dcc.Store(id="view-model"),
+        dcc.Store(id="scaled"),  # the scaled values of the level and normalisation (the view model names which it goes with)
         dcc.Store(id="selected-area", data=state.area),
         dcc.Store(id="url-sync"),
         dcc.Store(id="painted"),
@@ -483,6 +484,8 @@ def chart(id_: str, lang: str, style: dict, class_name: str | None = None) -> li
              **({"className": class_name} if class_name else {})}
     return [html.Div(id=f"{id_}-slot", className="chart-slot", style=style, **{"data-graph": json.dumps(graph)}),
             dcc.Store(id=f"{id_}-near"),  # set by the page once the place is near the screen
+            dcc.Store(id=f"{id_}-figure"),  # the figure, drawn into the graph once it is mounted (an Output of a graph
+                                            # not yet there would be an error in Dash)
             html.Details(className="chart-table", children=[html.Summary(t(lang, "show_table")),
                                                              html.Div(id=f"{id_}-table", className="table-wrap")])]
 

@@ -98,3 +98,22 @@ def test_the_allocation_rule_is_a_view_parameter(options):
     assert "rule=children" in scenario_query(state) and to_store(state)["rule"] == "children"
     assert parse_query({"rule": "lottery"}, options)[1] == [("url_bad_value", {"name": "rule"})]
     assert to_query(options.default()).find("rule=") < 0  # the default is not written: every older link reads the same
+
+
+def test_the_scaled_values_go_once_per_level_and_normalisation_not_with_every_move(engine):
+    """They do not depend on the weights: the view model names which it goes with (scaled_key) and
+    the page holds them from `ViewModels.scaled`, the engine's own values at the shown precision."""
+    import numpy as np
+    from layers.output.viewmodel import ViewModels, ViewSettings, Method
+    views = ViewModels(engine)
+    weights = tuple((k, float(w)) for k, w in zip(engine.keys, (3, 1, 1, 1)))
+    for norm in ("minmax", "zscore", "rank", "ratio"):
+        vm = views.view_model(ViewSettings(weights, "delomrade", Method(normalisation=norm)))
+        assert "scaled" not in vm
+        scaled = views.scaled("delomrade", norm)
+        assert scaled["key"] == vm["scaled_key"] == f"delomrade|{norm}" and scaled["digest"] == vm["level_digest"]
+        expected = np.round(engine.index(dict(weights), "delomrade", norm).scaled, 2)
+        got = np.array([scaled["values"][k] for k in engine.keys], dtype=float).T
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+        np.testing.assert_allclose(got[~np.isnan(got)], expected[~np.isnan(expected)])
+        assert views.scaled("delomrade", norm) is scaled  # made once

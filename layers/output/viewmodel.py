@@ -62,6 +62,12 @@ def settings_key(s: ViewSettings) -> str:
                      str(m.top_n), str(m.extend_threshold), f"{m.min_shared_m:g}"])
 
 
+def scaled_key(level: str, normalisation: str) -> str:
+    """Which scaled values a view model goes with: they depend on the level and the normalisation, not
+    on the weights, so they are not sent with every move."""
+    return f"{level}|{normalisation}"
+
+
 def codes_digest(codes) -> str:
     """A short digest of a level's area codes in order: the arrays of a view model are aligned to
     them, so a page holding other codes (an older package version) must reload before it paints."""
@@ -83,6 +89,7 @@ class ViewModels:
     computed: int = 0
     _baseline: dict = field(default_factory=dict)
     _level_info: dict = field(default_factory=dict)
+    _scaled: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.places_near = lru_cache(maxsize=512)(self._places_near)
@@ -176,7 +183,7 @@ class ViewModels:
             "breaks": [round(b, 4) for b in breaks],
             "classification": m.classification,
             "colours": COLOURS[-len(breaks):] if breaks else [],
-            "scaled": {k: _round(result.scaled[:, j], 2) for j, k in enumerate(result.keys)},
+            "scaled_key": scaled_key(s.level, m.normalisation),  # the scaled values are sent once per level and method (`scaled`)
             "weights": {k: round(v, 4) for k, v in result.weights.items()},
             "clusters": [self._cluster_summary(c) for c in clusters],
             "trend": self.trend(tuple(tuple(c.members) for c in clusters), s.age_group),
@@ -184,6 +191,16 @@ class ViewModels:
             "top_n": m.top_n,
             "key": settings_key(s),
         }
+
+    def scaled(self, level: str, normalisation: str) -> dict:
+        """The level's scaled indicator values for a normalisation (arrays aligned to `level_info`'s
+        codes), named by `scaled_key` as the view models that go with them."""
+        key = scaled_key(level, normalisation)
+        if key not in self._scaled:
+            values = self.engine.normalised(level, normalisation)
+            self._scaled[key] = {"key": key, "digest": self.level_info(level)["digest"],
+                                 "values": {k: _round(values[:, j], 2) for j, k in enumerate(self.engine.keys)}}
+        return self._scaled[key]
 
     def _cluster_summary(self, c) -> dict:
         return {**c.as_dict(), "places": self.places_near(tuple(c.members))}
