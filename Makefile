@@ -52,6 +52,7 @@ test-fast: setup system lint
 bench: setup browser
 	$(PY) bench/engine.py
 	$(PY) bench/dashboard.py
+	$(PY) bench/first_load.py
 	$(PY) bench/exports.py
 	$(PY) bench/analysis.py
 	$(PY) bench/load.py

@@ -168,8 +168,14 @@ def cmd_import(args) -> int:
 
 def cmd_fetch(args) -> int:
     from layers.data import connectors as c
-    client = c.Client(args.base_url or {"scb": c.SCB_URL, "ckan": c.CKAN_URL, "kolada": c.KOLADA_URL}[args.service],
+    client = c.Client(args.base_url or {"scb": c.SCB_URL, "ckan": c.CKAN_URL, "kolada": c.KOLADA_URL, "scb-areas": c.SCB_WFS_URL}[args.service],
                       cache_dir=args.cache or c.DEFAULT_CACHE, offline=args.offline)
+    if args.service == "scb-areas":  # a boundary file per level, not a CSV
+        for level in (["regso", "deso"] if args.level == "both" else [args.level]):
+            frame, provenance = c.fetch_wfs(client, level, args.kommun, args.year)
+            out = c.write_areas(frame, provenance, Path(args.out) / f"{level}.geojson")
+            print(f"{len(frame)} {level.upper()} areas of kommun {args.kommun} written to {out} (EPSG:4326; provenance beside it)")
+        return 0
     if args.service == "scb":
         select = {}
         for item in args.select or []:
@@ -361,7 +367,7 @@ def parser() -> argparse.ArgumentParser:
     im.add_argument("--replace", action="store_true", help="write over an existing --into folder")
     im.set_defaults(func=cmd_import)
 
-    fe = sub.add_parser("fetch", help="fetch open data (SCB PxWeb v2, Malmö CKAN, Kolada) into a CSV with its provenance")
+    fe = sub.add_parser("fetch", help="fetch open data (SCB PxWeb v2 and geodata, Malmö CKAN, Kolada) into a file with its provenance")
     fsub = fe.add_subparsers(dest="service", required=True)
 
     def fetch_options(sp):
@@ -381,6 +387,12 @@ def parser() -> argparse.ArgumentParser:
     target.add_argument("--resource", help="a resource id (datastore_search)")
     target.add_argument("--dataset", help="a dataset name: list its resources (package_show)")
     fetch_options(ckan)
+    areas = fsub.add_parser("scb-areas", help="a municipality's RegSO and DeSO polygons from SCB's WFS, as boundary files (EPSG:4326)")
+    areas.add_argument("--kommun", required=True, help="the municipality's four-digit code, e.g. 1280 (Malmö)")
+    areas.add_argument("--level", choices=["regso", "deso", "both"], default="both", help="default both (a DeSO names its RegSO as parent)")
+    areas.add_argument("--year", type=int, default=2025, help="the code lists' year: 2025 (RegSO, DeSO), 2020 (RegSO), 2018 (DeSO)")
+    fetch_options(areas)
+    areas._option_string_actions["--out"].help = "the folder for <level>.geojson (a .provenance.json beside each)"
     kol = fsub.add_parser("kolada", help="a KPI for Malmö and Sweden from Kolada v3 (paged by next_url)")
     kol.add_argument("--kpi", required=True, help="e.g. N02797 (unga 16–24 som varken arbetar eller studerar)")
     kol.add_argument("--municipalities", default="1280,0000", help="default 1280 (Malmö), 0000 (Sweden)")

@@ -61,7 +61,33 @@ CONFIG = {"maxCallsPerTimeWindow": 30, "timeWindow": 10, "maxDataCells": 150}  #
 SUFFIXED = {"vs_RegSO2025": "RegSO2025", "vs_DeSO2025": "DeSO2025"}  # 2025's code lists spell "1280R001_RegSO2025"
 
 
+def wfs_areas() -> dict[str, dict[str, list[dict]]]:
+    """Stand-in polygons, in SWEREF 99 TM (EPSG:3006) as SCB's WFS answers: Malmö's real 2025 codes
+    (91 RegSO, 209 DeSO, ../shared/data/scb), each RegSO a 1 km square near Malmö cut into its DeSO;
+    and a second municipality (1281) with made-up codes, to show that nothing is tied to Malmö.
+    The shapes are generated for the tests (no DeSO or RegSO polygon could be reached from here)."""
+    links = pd.read_csv(SHARED / "scb" / "malmo_deso2025_regso2025.csv", dtype=str)
+    names = regso_names()
+    other = pd.DataFrame({"desokod_2025": [f"1281C{1000 + 10 * i}" for i in range(24)],
+                          "regsokod_2025": [f"1281R{1 + i // 3:03d}" for i in range(24)]})
+    out = {}
+    for kommun, table, x0 in (("1280", links, 370_000), ("1281", other, 385_000)):
+        regso, deso = [], []
+        for n, (r, members) in enumerate(sorted(table.groupby("regsokod_2025")["desokod_2025"])):
+            x, y = x0 + 1000 * (n % 10), 6_160_000 + 1000 * (n // 10)
+            regso.append({"regsokod": r, "regsonamn": names.get(r, f"Område {r[-3:]}"), "kommunkod": kommun,
+                          "ring": [[x, y], [x + 1000, y], [x + 1000, y + 1000], [x, y + 1000], [x, y]]})
+            members = sorted(members)
+            for i, d in enumerate(members):
+                a, b = x + 1000 * i / len(members), x + 1000 * (i + 1) / len(members)
+                deso.append({"desokod": d, "regsokod": r, "kommunkod": kommun,
+                             "ring": [[a, y], [b, y], [b, y + 1000], [a, y + 1000], [a, y]]})
+        out[kommun] = {"regso": regso, "deso": deso}
+    return out
+
+
 def handler(state: State, regions: list[str], delomraden: list[dict], config: dict):
+    areas = wfs_areas()
     ages = {"0-19": "0-19 år", "20-64": "20-64 år", "65+": "65+ år", "tot": "totalt"}
     contents = {"000008AC": "Låg ekonomisk standard, andel (%)", "000008AD": "Hög ekonomisk standard, andel (%)"}
     years = [str(y) for y in range(2020, 2025)]
@@ -145,6 +171,25 @@ def handler(state: State, regions: list[str], delomraden: list[dict], config: di
                 return self.send(200, {"version": "2.0", "class": "dataset", "id": dims, "size": sizes, "value": values, "status": status,
                                        "dimension": {d: {"category": {"index": {c: i for i, c in enumerate(chosen[d])},
                                                                       "label": {c: labels[d].get(c, c) for c in chosen[d]}}} for d in dims}})
+            # --- SCB geodata, WFS ---
+            if parts[:2] == ["geo", "wfs"]:
+                import re
+                layer = query.get("typeNames", "")
+                level = {"stat:RegSO_2025": "regso", "stat:DeSO_2025": "deso"}.get(layer)
+                wanted = re.fullmatch(r"kommunkod='(\d{4})'", query.get("CQL_FILTER", ""))
+                if level is None or wanted is None:
+                    return self.send(400, {"error": "unknown layer or filter"})
+                kommun = wanted.group(1)
+                found = areas.get(kommun, {}).get(level, [])
+                if kommun == "9999":  # a server that ignores the filter: everything it has
+                    found = [a for k in areas.values() for a in k[level]]
+                start, count = int(query.get("startIndex", 0)), int(query.get("count", 1000))
+                chunk = found[start:start + min(count, 100)]  # the server's own page size is 100
+                features = [{"type": "Feature", "id": f"{layer}.{start + i}",
+                             "properties": {k: v for k, v in a.items() if k != "ring"} | {"version": "2025"},
+                             "geometry": {"type": "Polygon", "coordinates": [a["ring"]]}} for i, a in enumerate(chunk)]
+                return self.send(200, {"type": "FeatureCollection", "features": features, "numberMatched": len(found),
+                                       "numberReturned": len(features), "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3006"}}})
             # --- CKAN ---
             if parts[:4] == ["ckan", "api", "3", "action"]:
                 action = parts[4]

@@ -12,7 +12,9 @@ from cli_support import run_cli
 
 from layers.data.connectors import Client, ConnectorError, fetch_ckan, fetch_kolada, fetch_scb, jsonstat_frame, scb_limits, write_output
 from layers.reading import plain_region
-from standins import cell_value, regso_codes, regso_names, standin
+from standins import SHARED as SHARED_DATA, cell_value, regso_codes, regso_names, standin
+
+SHARED_SCB = SHARED_DATA / "scb"
 
 
 @pytest.fixture
@@ -241,3 +243,54 @@ def test_a_cut_short_cache_entry_is_asked_again_and_an_unwritable_output_is_one_
                "--out", str(tmp_path / "taken"), "--cache", str(tmp_path / "c"))
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: ") and "taken" in lines[0], done.stderr
+
+
+# --- SCB's DeSO and RegSO polygons (WFS) ---------------------------------------------------------
+
+def test_wfs_gives_a_municipalitys_regso_and_deso_nested_in_lon_lat(server, tmp_path):
+    import geopandas as gpd
+    from layers.data.connectors import fetch_wfs, write_areas
+    url, _ = server
+    client = Client(url + "/geo", cache_dir=tmp_path / "c")
+    regso, prov = fetch_wfs(client, "regso", "1280")
+    deso, _ = fetch_wfs(client, "deso", "1280")
+    links = pd.read_csv(SHARED_SCB / "malmo_deso2025_regso2025.csv", dtype=str)
+    assert len(regso) == 91 and len(deso) == 209 == len(links)  # 209 DeSO: three pages of the server's 100
+    assert dict(zip(deso["code"], deso["parent"])) == dict(zip(links["desokod_2025"], links["regsokod_2025"]))
+    assert regso.crs.to_epsg() == 4326 and 12.9 < regso.total_bounds[0] < 13.2 and 55.5 < regso.total_bounds[1] < 55.7
+    assert regso.set_index("code").loc["1280R001", "name"] == regso_names()["1280R001"]
+    assert prov["crs"] == "EPSG:3006 → EPSG:4326" and prov["licence"] == "CC0-1.0"
+    points = gpd.GeoDataFrame(deso[["code", "parent"]], geometry=deso.representative_point(), crs=deso.crs)
+    inside = gpd.sjoin(points, regso[["code", "geometry"]], predicate="within")  # every DeSO in its RegSO
+    assert (inside["parent"] == inside["code_right"]).all() and len(inside) == 209
+    out = write_areas(deso, prov, tmp_path / "deso.geojson")
+    back = gpd.read_file(out)
+    assert list(back.columns[:3]) == ["code", "name", "parent"] and len(back) == 209
+    other, _ = fetch_wfs(client, "deso", "1281")  # another municipality: nothing is tied to Malmö
+    assert len(other) == 24 and other["code"].str.startswith("1281").all()
+
+
+def test_wfs_answers_that_cannot_be_used_are_refused(server, tmp_path):
+    from layers.data.connectors import fetch_wfs
+    url, _ = server
+    client = Client(url + "/geo", cache_dir=tmp_path / "c")
+    with pytest.raises(ConnectorError, match="lies in kommun 1280, not 9999: the filter was not applied"):
+        fetch_wfs(client, "regso", "9999")
+    with pytest.raises(ConnectorError, match="no areas: is 1282 a municipality code"):
+        fetch_wfs(client, "regso", "1282")
+    with pytest.raises(ConnectorError, match="four digits"):
+        fetch_wfs(client, "regso", "12' OR '1'='1")
+    with pytest.raises(ConnectorError, match="no SCB layer for regso 2019"):
+        fetch_wfs(client, "regso", "1280", year=2019)
+
+
+def test_scb_areas_on_the_command_line_writes_boundary_files(server, tmp_path):
+    url, _ = server
+    done = run("fetch", "scb-areas", "--kommun", "1280", "--base-url", url + "/geo", "--out", str(tmp_path / "areas"),
+               "--cache", str(tmp_path / "c"))
+    assert done.returncode == 0, done.stderr
+    assert "91 REGSO areas" in done.stdout and "209 DESO areas" in done.stdout
+    meta = json.loads((tmp_path / "areas" / "deso.geojson.provenance.json").read_text())
+    assert meta["layer"] == "stat:DeSO_2025" and meta["credit"] == "Källa: SCB" and meta["fetched"]
+    bad = run("fetch", "scb-areas", "--kommun", "9999", "--base-url", url + "/geo", "--out", str(tmp_path / "x"), "--cache", str(tmp_path / "c"))
+    assert bad.returncode == 2 and "the filter was not applied" in bad.stderr and not (tmp_path / "x" / "regso.geojson").exists()

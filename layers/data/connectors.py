@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from layers.reading import plain_label, plain_region
 SCB_URL = "https://statistikdatabasen.scb.se/api/v2"
 CKAN_URL = "https://ckan-malmo.dataplatform.se"
 KOLADA_URL = "https://api.kolada.se/v3"
+SCB_WFS_URL = "https://geodata.scb.se/geoserver/stat"  # …/wfs: DeSO and RegSO polygons (CC0)
 SCB_LIMITS = (3, 1.0, 150_000)  # calls, seconds, cells per call: SCB's /config as recorded in 2026, when it does not answer
 SCB_BOUNDS = {"rate": 3.0, "window": (1.0, 60.0), "cells": (1, 150_000)}  # what a /config may say: at most 3 calls/s, …
 RETRY_STATUSES = (403, 429, 502, 503, 504)
@@ -315,6 +317,115 @@ def fetch_scb(client: Client, table: str, regions: str, codelist: str | None = N
                   "label": meta.get("label", ""),
                   "limits": {"calls": calls, "seconds": window, "cells": max_cells, "from": limits_from}}
     return frame, provenance
+
+
+# --- SCB geodata: DeSO and RegSO polygons (WFS) --------------------------------------------------
+
+# The layers by level and code-list year, and the attribute that holds each level's code and name.
+WFS_LAYERS = {("regso", 2025): "stat:RegSO_2025", ("regso", 2020): "stat:RegSO_2020",
+              ("deso", 2025): "stat:DeSO_2025", ("deso", 2018): "stat:DeSO_2018"}
+WFS_CODE = {"regso": "regsokod", "deso": "desokod"}
+WFS_NAME = {"regso": "regsonamn"}  # SCB gives DeSO no names: a DeSO is named by its code
+WFS_CRS = "EPSG:3006"  # SWEREF 99 TM, the service's own; reprojected to EPSG:4326 for the package
+
+
+def _wfs_crs(data, what: str) -> str:
+    """The CRS a GeoJSON answer names (GeoServer: "urn:ogc:def:crs:EPSG::3006"); WFS_CRS when it names none."""
+    name = ((data.get("crs") or {}).get("properties") or {}).get("name") if isinstance(data.get("crs"), dict) else None
+    if not name:
+        return WFS_CRS
+    code = re.search(r"EPSG:{1,2}(\d+)$", str(name))
+    if not code:
+        raise ConnectorError(f"{what}: a CRS that is not an EPSG code ({name!r})")
+    return f"EPSG:{code.group(1)}"
+
+
+def fetch_wfs(client: Client, level: str, kommun: str, year: int = 2025, page: int = 1000):
+    """One municipality's DeSO or RegSO polygons from SCB's WFS (GetFeature, filtered on kommunkod,
+    paged by startIndex), as a GeoDataFrame in EPSG:4326 with code, name and (DeSO) parent; and its
+    provenance. A feature of another municipality (a server that ignored the filter), one without a
+    code or a polygon, or a code seen twice is refused with the request named."""
+    import geopandas as gpd
+    import shapely
+
+    if (level, year) not in WFS_LAYERS:
+        raise ConnectorError(f"no SCB layer for {level} {year} (known: {', '.join(f'{lv} {y}' for lv, y in WFS_LAYERS)})")
+    if not re.fullmatch(r"\d{4}", str(kommun)):
+        raise ConnectorError(f"--kommun '{kommun}': a municipality code is four digits (Malmö 1280)")
+    layer = WFS_LAYERS[(level, year)]
+    code_key, name_key = WFS_CODE[level], WFS_NAME.get(level)
+    features, fetched, start, crs = [], [], 0, None
+    while True:
+        params = {"service": "WFS", "version": "2.0.0", "request": "GetFeature", "typeNames": layer, "outputFormat": "application/json",
+                  "srsName": WFS_CRS, "CQL_FILTER": f"kommunkod='{kommun}'", "count": page, "startIndex": start}
+        what = f"GET {client.url('wfs')}?typeNames={layer}&kommunkod={kommun}&startIndex={start}"
+        if len(fetched) >= MAX_PAGES:
+            raise ConnectorError(f"{what}: more than {MAX_PAGES} pages")
+        data, when = client.request("GET", "wfs", params)
+        if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+            raise ConnectorError(f"{what}: not a GeoJSON FeatureCollection")
+        page_crs = _wfs_crs(data, what)
+        if crs is not None and page_crs != crs:
+            raise ConnectorError(f"{what}: pages in two CRSs ({crs}, {page_crs})")
+        crs = page_crs
+        features += data["features"]
+        fetched.append(when)
+        matched = data.get("numberMatched")
+        start += len(data["features"])
+        # numberMatched says how many there are (a server may send fewer a page than asked); without it, a short page is the last
+        if not data["features"] or (start >= matched if isinstance(matched, int) else len(data["features"]) < page):
+            break
+    what = f"GET {client.url('wfs')}?typeNames={layer}&kommunkod={kommun}"
+    rows, seen = [], set()
+    for n, f in enumerate(features):
+        props = f.get("properties") if isinstance(f, dict) else None
+        if not isinstance(props, dict) or not props.get(code_key):
+            raise ConnectorError(f"{what}: feature {n} has no {code_key}")
+        code = plain_region(str(props[code_key]))
+        if str(props.get("kommunkod", kommun)) != kommun:
+            raise ConnectorError(f"{what}: {code} lies in kommun {props.get('kommunkod')}, not {kommun}: the filter was not applied")
+        if code in seen:
+            raise ConnectorError(f"{what}: {code} twice")
+        seen.add(code)
+        try:
+            geom = shapely.geometry.shape(f.get("geometry"))
+        except Exception as err:  # noqa: BLE001 - whatever shapely cannot read is named
+            raise ConnectorError(f"{what}: {code} has no readable geometry ({type(err).__name__})") from None
+        if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+            raise ConnectorError(f"{what}: {code} is a {geom.geom_type}, not a polygon")
+        parent = plain_region(str(props["regsokod"])) if level == "deso" and props.get("regsokod") else None
+        if level == "deso" and parent is None:
+            raise ConnectorError(f"{what}: DeSO {code} has no regsokod, so it cannot be placed in its RegSO")
+        name = str(props.get(name_key) or code) if name_key else code
+        rows.append({"code": code, "name": name, "parent": parent, "geometry": geom})
+    if not rows:
+        raise ConnectorError(f"{what}: no areas: is {kommun} a municipality code?")
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs).to_crs("EPSG:4326")
+    frame["geometry"] = shapely.set_precision(frame.geometry.values, 1e-7)  # about 1 cm, as the package's other boundaries
+    invalid = frame.index[~frame.geometry.is_valid]
+    if len(invalid):
+        frame.loc[invalid, "geometry"] = shapely.make_valid(frame.geometry[invalid].values)
+    return frame, {"source": "SCB geodata (WFS)", "credit": "Källa: SCB", "licence": "CC0-1.0", "layer": layer, "kommun": kommun,
+                   "url": client.url("wfs"), "filter": f"kommunkod='{kommun}'", "crs": f"{crs} → EPSG:4326",
+                   "areas": len(frame), "repaired": len(invalid), "calls": len(fetched), "fetched": max(fetched)}
+
+
+def write_areas(frame, provenance: dict, out: Path) -> Path:
+    """The areas as a package's boundary file (GeoJSON FeatureCollection, EPSG:4326: code, name,
+    parent) and its provenance beside it; written whole or not at all."""
+    import shapely.geometry
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    features = [{"type": "Feature", "properties": {"code": r.code, "name": r.name, "parent": r.parent},
+                 "geometry": shapely.geometry.mapping(r.geometry)} for r in frame.itertuples()]
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(out)
+    out.with_name(out.name + ".provenance.json").write_text(
+        json.dumps({**provenance, "written": datetime.now(timezone.utc).isoformat(timespec="seconds")}, ensure_ascii=False, indent=2),
+        encoding="utf-8")
+    return out
 
 
 # --- Malmö stad CKAN ----------------------------------------------------------------------------
