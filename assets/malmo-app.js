@@ -250,7 +250,6 @@
   // on a move's path); once the user pauses, the preset the sliders match is named ("Egna vikter" if none).
   const VIEW_PAUSE_MS = 150;
   let viewTimer = null;
-  let viewEngineKey;  // the engine part readView last saw
   function weightShares(weights, shownPreset, texts) {
     const keys = Object.keys(texts.indicators);
     const values = keys.map(function (k) { return weights[k]; });
@@ -396,7 +395,7 @@
         return sameAreas(vm, info) ? window.malmoPanels.card(code, vm, info, texts, analysis || null, scaled) : lib().noUpdate();
       },
 
-      select: function (click, info, current) {
+      select: function (click, level, current, index) {
         const trigger = (window.dash_clientside.callback_context.triggered || [])[0] || {};
         if (trigger.prop_id === "areas.clickData" && click && click.properties) {
           window.malmoPanels.scrollToSelectedRow();  // the map chose: bring the table's row into view
@@ -406,7 +405,8 @@
           }
           return click.properties.code;
         }
-        if (trigger.prop_id === "level-info.data" && info && current && info.codes.indexOf(current) < 0) return null;
+        // another level: an area not of it is let go (the search index names every area by level:code)
+        if (trigger.prop_id === "level-select.value" && current && index && !index.some(function (o) { return o[1] === level + ":" + current; })) return null;
         return lib().noUpdate();
       },
 
@@ -439,41 +439,29 @@
         return [items, hits.length ? lib_.say(texts, "search_count", {n: hits.length}) : texts.t.search_none];
       },
 
-      // The one view store, from the controls by id (layers/view.py's spec). A move of a control the
-      // view model depends on asks for it at once (readEngine); the full view (the URL, the links, the
-      // exports: syncUrl) follows once the move pauses, so that its work does not hold back the answer.
+      // The one view store, from the controls by id (layers/view.py's spec), and its engine part (what
+      // the view model depends on) only when that part changed. A move of one of those controls asks for
+      // the view model at once; the full view (the URL, the links, the exports: syncUrl) follows once the
+      // move pauses, so that its work does not hold back the answer. The shares are written at once.
       readView: function () {
-        const args = Array.prototype.slice.call(arguments);
-        const spec = args.pop();
-        window.malmoViewSpec = spec;  // for presentation mode's stepping
-        const V = window.malmoFields;
-        const v = V.read(spec, args);
-        const key = JSON.stringify(V.engine(spec, v));
-        const moved = viewEngineKey !== undefined && key !== viewEngineKey;
-        viewEngineKey = key;
-        clearTimeout(viewTimer);
-        if (!moved) return v;
-        viewTimer = setTimeout(function () { setProps("view", {data: v}); }, VIEW_PAUSE_MS);
-        return lib().noUpdate();
-      },
-
-      // The view's engine part (what the view model depends on), from those controls alone, and only
-      // when it changed; the weights' shares beside the sliders at once.
-      readEngine: function () {
         const args = Array.prototype.slice.call(arguments);
         const texts = args.pop();
         const preset = args.pop();
         const spec = args.pop();
+        window.malmoViewSpec = spec;  // for presentation mode's stepping
         const V = window.malmoFields;
-        const fields = spec.fields.filter(function (f) { return f.engine && f.control; });
-        const v = V.read({fields: fields, page: spec.page}, args);
+        const v = V.read(spec, args);
         const engine = V.engine(spec, v);
-        const weights = fields.find(function (f) { return f.kind === "weights"; });
+        const weights = spec.fields.find(function (f) { return f.kind === "weights"; });
         if (weights && v[weights.key]) weightShares(v[weights.key], preset, texts);
         const key = JSON.stringify(engine);
+        const first = window.malmoEngineKey === undefined;
         const same = key === window.malmoEngineKey;
         window.malmoEngineKey = key;
-        return same ? lib().noUpdate() : engine;
+        clearTimeout(viewTimer);
+        if (same || first) return [v, same ? lib().noUpdate() : engine];
+        viewTimer = setTimeout(function () { setProps("view", {data: v}); }, VIEW_PAUSE_MS);
+        return [lib().noUpdate(), engine];
       },
 
       // The URL, the links and the exports follow the view (all written by the spec's one query writer).

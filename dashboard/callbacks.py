@@ -21,13 +21,13 @@ def settings_from_view(options, store) -> tuple[ViewSettings | None, list[tuple[
     return (None, problems) if problems else (view_settings(state), [])
 
 
-def view_inputs(options, kind=Input, engine_only: bool = False) -> list:
+def view_inputs(options, kind=Input) -> list:
     """The controls of the view, in the spec's order (one per item where the id has "{}"): what the
-    generic `malmoFields.read` takes; `engine_only`: those the view model depends on."""
+    generic `malmoFields.read` takes."""
     spec = spec_json(options)
     out = []
     for f in spec["fields"]:
-        if "control" in f and (f["engine"] or not engine_only):
+        if "control" in f:
             id_, prop = f["control"]
             out += [kind(id_.replace("{}", item), prop) for item in f["items"]] if "items" in f else [kind(id_, prop)]
     return out
@@ -55,11 +55,11 @@ def register_callbacks(app, ctx, cache) -> None:
         return vm
 
     cs = lambda name: ClientsideFunction(namespace="malmo", function_name=name)  # noqa: E731
-    # The one view store: every control of the view, read by id from the spec (layers/view.py); and
-    # its engine part, from the engine's controls only: were the selected area (set by a callback that
-    # waits for the level data) among its inputs, Dash would hold the first view model back a round trip.
-    app.clientside_callback(cs("readView"), Output("view", "data"), *view_inputs(ctx.options), State("view-spec", "data"))
-    app.clientside_callback(cs("readEngine"), Output("view-engine", "data"), *view_inputs(ctx.options, engine_only=True),
+    # The one view store: every control of the view, read by id from the spec (layers/view.py), and its
+    # engine part. None of the controls may be set by a callback that waits for the server (the selected
+    # area follows the level from the search index, not from the level data): Dash would hold the first
+    # view model back a round trip.
+    app.clientside_callback(cs("readView"), Output("view", "data"), Output("view-engine", "data"), *view_inputs(ctx.options),
                             State("view-spec", "data"), State("preset-select", "value"), State("texts", "data"))
 
     # "data-update" is set with set_props, not as an Output: as an Output it would close a circle in
@@ -164,7 +164,7 @@ def register_callbacks(app, ctx, cache) -> None:
                             State("view-model", "data"), State("level-info", "data"), State("table-sort", "data"),
                             State("selected-area", "data"), State("scaled", "data"), State("texts", "data"), **later)
     app.clientside_callback(cs("select"), Output("selected-area", "data"), Input("areas", "clickData"),
-                            Input("level-info", "data"), State("selected-area", "data"))
+                            Input("level-select", "value"), State("selected-area", "data"), State("search-index", "data"))
     app.clientside_callback(cs("card"), Output("area-card", "children"), Input("selected-area", "data"),
                             Input("view-model", "data"), Input("level-info", "data"), Input("scaled", "data"),
                             State("analysis", "data"), State("texts", "data"))

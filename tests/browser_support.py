@@ -142,3 +142,8 @@ window.dash_clientside.set_props(arguments[0], {value: arguments[1]});  // a new
   } else if (performance.now() - start > 20000) done(null); else setTimeout(waitForAnalysis, 1);
 }).call(null);
 """
+
+
+def severe_errors(driver) -> list[str]:
+    """The browser console's errors since the last call."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]

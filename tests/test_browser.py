@@ -10,7 +10,7 @@ from selenium.webdriver.common.keys import Keys
 
 from layers.index.classify import class_breaks, classes_of
 from layers.output.viewmodel import COLOURS
-from browser_support import SCREENSHOTS, settled, wait_for
+from browser_support import SCREENSHOTS, settled, severe_errors, wait_for
 
 pytestmark = pytest.mark.browser
 KEYS = ["inte_behorig", "trangboddhet", "ekonomiskt_bistand", "lag_inkomststandard"]
@@ -18,10 +18,6 @@ OUTLINE = "#08306b"
 FILLS = """return Object.fromEntries(Object.entries(window.malmoLayers).filter(([c, l]) => l._map)
     .map(([c, l]) => [c, l.options.fillColor]))"""
 DRAWN = "return Array.from(document.querySelectorAll('.leaflet-overlay-pane path')).filter(p => p.getAttribute('stroke') !== '%s').length" % OUTLINE
-
-
-def severe_errors(driver) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
 def open_page(driver, url: str, areas: int = 136):

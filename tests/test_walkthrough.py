@@ -11,7 +11,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from browser_support import settled, wait_for
+from browser_support import settled, severe_errors, wait_for
 
 pytestmark = pytest.mark.browser
 DRAWN = "return window.malmoPainted && document.querySelectorAll('#ranking-table tbody tr').length >= 5"
@@ -147,6 +147,7 @@ def test_on_a_phone_the_trend_charts_texts_are_whole_and_apart(server, browser):
     """The title, the follow-up labels, the axis years and the legend: each inside the chart, none on another."""
     with phone(browser):
         open_page(browser, server + "/")
+        browser.execute_script("document.getElementById('trend-chart-slot').scrollIntoView()")  # drawn when near the screen
         boxes = wait_for(browser, """const g = document.getElementById('trend-chart'); const svg = g && g.querySelector('.main-svg');
             if (!svg || !g.querySelector('.legendtext')) return null;
             const frame = g.getBoundingClientRect();
@@ -162,6 +163,19 @@ def test_on_a_phone_the_trend_charts_texts_are_whole_and_apart(server, browser):
                    if a["kind"] != b["kind"] or a["kind"] in ("follow-up", "legend", "year")
                    if min(a["r"], b["r"]) - max(a["l"], b["l"]) > 1 and min(a["b"], b["b"]) - max(a["t"], b["t"]) > 1]
         assert clashes == [], clashes
+
+
+def test_on_a_phone_plotly_is_loaded_only_when_the_chart_comes_near(server, browser):
+    """plotly is 1,4 MB compressed and seconds of a phone's CPU: the map first, the chart when scrolled to."""
+    with phone(browser):
+        open_page(browser, server + "/")
+        wait_for(browser, "return !!document.querySelector('#ranking-table tbody tr')")
+        loaded = "return performance.getEntriesByType('resource').some(e => e.name.indexOf('plotly') >= 0)"
+        assert browser.execute_script(loaded) is False and not browser.find_elements(By.ID, "trend-chart")
+        assert browser.find_element(By.CSS_SELECTOR, "#trend-chart-table table")  # its values as a table are there at once
+        browser.execute_script("document.getElementById('trend-chart-slot').scrollIntoView()")
+        wait_for(browser, "return document.querySelectorAll('#trend-chart .legendtext').length > 0")
+        assert browser.execute_script(loaded) is True and severe_errors(browser) == []
 
 
 def test_on_a_phone_a_tapped_area_brings_its_card_into_view(server, browser):
