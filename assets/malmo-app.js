@@ -276,6 +276,9 @@
     });
   }, {rootMargin: "0px 0px 50% 0px"}) : null;
   function watchCharts() {
+    document.querySelectorAll(".chart-slot.waiting").forEach(function (slot) {  // drawn: no longer "being fetched"
+      if (slot.querySelector(".main-svg")) slot.classList.remove("waiting");
+    });
     // on a page with a map, from its first paint on: before it the page is short, and every place "near"
     if (document.getElementById("map") && !window.malmoPainted) return;
     document.querySelectorAll(".chart-slot:not([data-watched])").forEach(function (slot) {

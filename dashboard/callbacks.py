@@ -109,7 +109,7 @@ def register_callbacks(app, ctx, cache) -> None:
     @app.callback(Output("scaled", "data"), Input("level-select", "value"), Input("normalisation-select", "value"),
                   Input("data-update", "data"))
     def update_scaled(level, normalisation, _updated):
-        if not isinstance(level, str) or level not in ctx.options.levels or normalisation not in NORMALISATIONS:
+        if not isinstance(level, str) or level not in ctx.options.levels or not isinstance(normalisation, str) or normalisation not in NORMALISATIONS:
             return no_update
         return ctx.views.scaled(level, normalisation)
 

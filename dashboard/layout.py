@@ -482,7 +482,8 @@ def chart(id_: str, lang: str, style: dict, class_name: str | None = None) -> li
     assert id_ in CHARTS, id_
     graph = {"id": id_, "config": {"displayModeBar": False, "locale": lang, "responsive": True}, "style": style,
              **({"className": class_name} if class_name else {})}
-    return [html.Div(id=f"{id_}-slot", className="chart-slot", style=style, **{"data-graph": json.dumps(graph)}),
+    return [html.Div(id=f"{id_}-slot", className="chart-slot waiting", style=style,  # says it is coming until the graph is drawn
+                     **{"data-graph": json.dumps(graph), "data-loading": t(lang, "chart_loading")}),
             dcc.Store(id=f"{id_}-near"),  # set by the page once the place is near the screen
             dcc.Store(id=f"{id_}-figure"),  # the figure, drawn into the graph once it is mounted (an Output of a graph
                                             # not yet there would be an error in Dash)

@@ -53,12 +53,13 @@ def test_every_server_callback_is_covered(dash_app):
     keys = set(server_callbacks(dash_app))
     assert any("view-model" in k for k in keys) and any("page-root" in k for k in keys) and any("embed-vm" in k for k in keys)
     assert any("level-info" in k for k in keys) and sum("places-" in k for k in keys) == 3 and any("cmp-model" in k for k in keys) and any("analysis.data" in k for k in keys)
+    assert any(k == "scaled.data" for k in keys)
 
 
-@pytest.mark.parametrize("index", range(10))
+@pytest.mark.parametrize("index", range(11))
 def test_callbacks_never_fail_on_crafted_values(dash_app, client, index):
     callbacks = sorted(server_callbacks(dash_app).items())
-    assert len(callbacks) == 10
+    assert len(callbacks) == 11
     key, spec = callbacks[index]
 
     @SETTINGS

@@ -173,9 +173,12 @@ def test_on_a_phone_plotly_is_loaded_only_when_the_chart_comes_near(server, brow
         loaded = "return performance.getEntriesByType('resource').some(e => e.name.indexOf('plotly') >= 0)"
         assert browser.execute_script(loaded) is False and not browser.find_elements(By.ID, "trend-chart")
         assert browser.find_element(By.CSS_SELECTOR, "#trend-chart-table table")  # its values as a table are there at once
+        slot = browser.find_element(By.ID, "trend-chart-slot")
+        assert "waiting" in slot.get_attribute("class") and slot.get_attribute("data-loading") == "Diagrammet hämtas …"
         browser.execute_script("document.getElementById('trend-chart-slot').scrollIntoView()")
         wait_for(browser, "return document.querySelectorAll('#trend-chart .legendtext').length > 0")
         assert browser.execute_script(loaded) is True and severe_errors(browser) == []
+        wait_for(browser, "return !document.getElementById('trend-chart-slot').classList.contains('waiting')")  # no longer says so
 
 
 def test_on_a_phone_a_tapped_area_brings_its_card_into_view(server, browser):

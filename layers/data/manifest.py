@@ -9,7 +9,6 @@ from typing import Any
 from layers.errors import Problem
 
 MANIFEST = "datapackage.json"
-NORMALISATIONS = ("minmax", "zscore", "rank", "ratio")
 # Identifiers from a package (indicator keys, level ids, kinds of places) become URL keys, element ids,
 # CSS classes and selectors in the page: only these are accepted (and the page escapes them anyway).
 IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,39}")
