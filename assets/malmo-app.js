@@ -168,33 +168,47 @@
   // The map is painted as soon as the view model arrives: its response is read once more here, and
   // the map recoloured and drawn before Dash passes it through every store update and callback it sets
   // off (on a page of ~480 components that took ~40 ms). When Dash then calls paint with an equal view
-  // model and the same other inputs, the map is left as it is.
+  // model and the same other inputs, the map is left as it is. The compare page does the same with
+  // its model (malmo-compare.js).
   let paintArgs = null;  // paint's other inputs, as it last had them
   let early = null;  // {vm, args}: what was painted on arrival
   function sameView(a, b) {  // the view model names its own settings (layers/output/viewmodel.py "key")
     return !!(a && b && a.key && a.key === b.key && a.level_digest === b.level_digest);
   }
+  // Early painters by the output their callback answers (Dash's "..id.prop.." key): each takes the
+  // answer's response and paints from it if it can (true), before Dash has it. The compare page adds its own.
+  const earlyPainters = window.malmoEarlyPainters = {
+    "..view-model.data..": function (response) {
+      const vm = response["view-model"] && response["view-model"].data;
+      const args = paintArgs;
+      if (!vm || !args || !sameAreas(vm, args[0])) return false;
+      paintView.apply(null, [vm].concat(args));
+      early = {vm: vm, args: args};
+      return true;
+    }
+  };
+  function painterFor(body) {
+    if (body.indexOf(".data..") < 0) return null;
+    const key = Object.keys(earlyPainters).find(function (k) { return body.indexOf(k) >= 0; });
+    if (!key) return null;
+    let output = "";
+    try { output = JSON.parse(body).output || ""; } catch (e) { return null; }
+    return output.indexOf(key) === 0 ? earlyPainters[key] : null;
+  }
   const innerFetch = window.fetch;
-  let handoff = Promise.resolve();  // the last view-model answer handed to Dash
+  let handoff = Promise.resolve();  // the last painted answer handed to Dash
   window.fetch = function (input, init) {
     const answer = innerFetch.apply(this, arguments);
-    const body = init && typeof init.body === "string" ? init.body : "";
-    if (!paintArgs || body.indexOf("view-model.data") < 0) return answer;
-    let output = "";
-    try { output = JSON.parse(body).output || ""; } catch (e) { return answer; }
-    if (output.indexOf("..view-model.data..") !== 0) return answer;
+    const painter = painterFor(init && typeof init.body === "string" ? init.body : "");
+    if (!painter) return answer;
     return answer.then(function (r) {
       if (!r.ok) return r;
       // answers reach Dash in the order they arrived: one held back for its frame must not let a later one pass it
       const before = handoff;
       const mine = r.clone().json().then(function (data) {
-        const vm = data && data.response && data.response["view-model"] && data.response["view-model"].data;
-        const args = paintArgs;
-        if (!vm || !args || !sameAreas(vm, args[0])) return r;
-        paintView.apply(null, [vm].concat(args));
-        early = {vm: vm, args: args};
+        if (!data || !data.response || !painter(data.response)) return r;
         // Dash gets the answer once the browser has drawn the new colours (the frame after the next has
-        // begun): its own work (every store and callback the view model sets off) would otherwise hold
+        // begun): its own work (every store and callback the answer sets off) would otherwise hold
         // that frame back
         return new Promise(function (resolve) { requestAnimationFrame(function () { requestAnimationFrame(function () { setTimeout(function () { resolve(r); }, 0); }); }); });
       }, function () { return r; })  // Dash reads the answer and says what went wrong

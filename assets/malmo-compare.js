@@ -31,6 +31,25 @@
   }
 
 
+  // The difference map is painted as soon as the compare model arrives, before Dash passes it on
+  // (malmo-app.js's early painters); Dash's paint then leaves the map and draws the rest.
+  let paintArgs = null, earlyKey = null;
+  function paintMap(vm, info, texts) {
+    const t0 = performance.now();
+    window.malmoMap.paint(vm, info, null, texts);
+    const at = performance.now();
+    window.malmoPainted = {at: at, ms: at - t0, n: info.codes.length, first: window.malmoPainted ? window.malmoPainted.first : at};
+  }
+  if (window.malmoEarlyPainters) {
+    window.malmoEarlyPainters["..cmp-model.data.."] = function (response) {
+      const vm = response["cmp-model"] && response["cmp-model"].data;
+      if (!vm || !vm.key || !paintArgs || vm.level !== paintArgs[0].level) return false;
+      paintMap(vm, paintArgs[0], paintArgs[1]);
+      earlyKey = vm.key;
+      return true;
+    };
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     malmoCompare: {
       // B's query: B's view with the sliders' weights (the spec's one query writer). Once the sliders
@@ -66,9 +85,9 @@
       paint: function (vm, info, texts) {
         const nu = lib().noUpdate;
         if (!vm || !info || vm.level !== info.level) return [nu(), nu(), nu(), nu()];
-        const t0 = performance.now();
-        window.malmoMap.paint(vm, info, null, texts);
-        window.malmoPainted = {at: performance.now(), ms: performance.now() - t0, n: info.codes.length};
+        paintArgs = [info, texts];
+        if (earlyKey === null || earlyKey !== vm.key) paintMap(vm, info, texts);  // else painted when it arrived
+        earlyKey = null;
         lib().afterPaint(function () {
           lib().nameControls(texts, "cmp-");
           lib().rankingStatus(vm.rank, info.codes, info.names, vm.groups_b, texts);

@@ -237,7 +237,9 @@ def register_compare_callbacks(app, ctx, cache) -> None:
             return no_update, t(lang, "method_error", detail=str(err))
         titles = titles if isinstance(titles, dict) else {}
         name_a, name_b = str(titles.get("a", "A")), str(titles.get("b", "B"))
-        return compare_view(ctx, result, a, b, mode, lang, name_a, name_b, state_a), \
+        model = compare_view(ctx, result, a, b, mode, lang, name_a, name_b, state_a)
+        model["key"] = "|".join([text(a_query), text(b_query), mode, str(result.top_n), name_a, name_b])  # what it was made for
+        return model, \
             [html.P(s) for s in weight_sentences(result.weights, labels[lang], lang, name_a, name_b)] + \
             [html.Table(className="card-table weights-table", children=[
                 html.Thead(html.Tr([html.Th(t(lang, "indicator")), html.Th("A", title=name_a), html.Th("B", title=name_b)])),

@@ -157,6 +157,7 @@ def test_charts_have_a_table_of_what_they_draw_and_the_ranking_has_the_map_modes
     table = wait_for(browser, """const t = document.querySelector('#trend-chart-table table'); if (!t) return null;
         return {caption: t.caption.textContent, years: [...t.tHead.rows[0].cells].slice(1).map(c => c.textContent),
                 rows: [...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.textContent))};""", timeout=20)
+    wait_for(browser, "const g = document.querySelector('#trend-chart .js-plotly-plot'); return !!(g && g.data)")  # mounted near the screen
     figure = browser.execute_script("const g = document.querySelector('#trend-chart .js-plotly-plot'); return g.data.filter(d => d.name && d.fill !== 'toself').map(d => [d.meta && d.meta.table || d.name, d.y.length])")
     assert table["caption"].startswith("UVAS") and table["years"][0] == "2012"
     assert [r[0] for r in table["rows"]] == [n for n, _ in figure] and all(len(r) == len(table["years"]) + 1 for r in table["rows"])

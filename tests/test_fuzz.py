@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from dashboard.guard import MAX_QUERY_BYTES
 
 EXAMPLES = 1000
+CALLBACK_EXAMPLES = 500  # per server callback (11 of them: 1 000 each took 3½ minutes of the suite's 15)
 HEAVY_EXAMPLES = 40  # PNG and PDF take about a second each to draw; their parameters are parsed by the same code
 FILE_EXAMPLES = 400  # XLSX and GeoJSON take about 100 and 70 ms each: fewer, to keep `make test` well under 20 minutes
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
@@ -62,7 +63,7 @@ def test_callbacks_never_fail_on_crafted_values(dash_app, client, index):
     assert len(callbacks) == 11
     key, spec = callbacks[index]
 
-    @SETTINGS
+    @settings(SETTINGS, max_examples=CALLBACK_EXAMPLES)
     @given(st.lists(VALUES, min_size=len(spec["inputs"]), max_size=len(spec["inputs"])),
            st.lists(VALUES, min_size=len(spec["state"]), max_size=len(spec["state"])))
     def run(values, state_values):
