@@ -160,9 +160,7 @@
       lib().rankingStatus(vm.rank, info.codes, info.names, vm.clusters.map(function (c) { return c.members.map(function (m) { return m.code; }); }), texts);
       if (texts.present) window.malmoPanels.presentTop(vm, info, texts);
     });
-    const at = performance.now();
-    window.malmoPainted = {at: at, ms: at - t0, n: info.codes.length, first: window.malmoPainted ? window.malmoPainted.first : at};
-    return window.malmoPainted.at;
+    return lib().markPainted(t0, info.codes.length);
   }
 
   // The map is painted as soon as the view model arrives: its response is read once more here, and
@@ -300,7 +298,13 @@
       if (chartWatch) chartWatch.observe(slot); else setProps(slot.id.replace(/-slot$/, "-near"), {data: true});
     });
   }
-  new MutationObserver(watchCharts).observe(document.documentElement, {childList: true, subtree: true});
+  // watched as the page is drawn; once every chart of the page is watched and drawn, no longer
+  const chartPages = new MutationObserver(function () {
+    watchCharts();
+    const slots = document.querySelectorAll(".chart-slot");
+    if (slots.length && !document.querySelector(".chart-slot.waiting, .chart-slot:not([data-watched])")) chartPages.disconnect();
+  });
+  chartPages.observe(document.documentElement, {childList: true, subtree: true});
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     malmo: {
@@ -466,6 +470,7 @@
         const preset = args.pop();
         const spec = args.pop();
         window.malmoViewSpec = spec;  // for presentation mode's stepping
+        window.malmoTexts = texts;  // for the copy, export and scenario handlers outside Dash
         const V = window.malmoFields;
         const v = V.read(spec, args);
         const engine = V.engine(spec, v);

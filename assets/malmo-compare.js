@@ -37,8 +37,7 @@
   function paintMap(vm, info, texts) {
     const t0 = performance.now();
     window.malmoMap.paint(vm, info, null, texts);
-    const at = performance.now();
-    window.malmoPainted = {at: at, ms: at - t0, n: info.codes.length, first: window.malmoPainted ? window.malmoPainted.first : at};
+    lib().markPainted(t0, info.codes.length);
   }
   if (window.malmoEarlyPainters) {
     window.malmoEarlyPainters["..cmp-model.data.."] = function (response) {

@@ -73,6 +73,14 @@
     });
   }
 
+  // What the page last painted, for the benchmarks and the tests: when, how long it took, how many
+  // areas, and when the first map of the page was painted (bench/first_load.py).
+  function markPainted(t0, n) {
+    const at = performance.now();
+    window.malmoPainted = {at: at, ms: at - t0, n: n, first: window.malmoPainted ? window.malmoPainted.first : at};
+    return at;
+  }
+
   // The weights' shares beside their sliders ("<prefix>share-<key>"), written straight into their
   // spans: at once, with no Dash callback on a move's path; the sliders named after the next frame.
   function writeShares(values, texts, prefix) {
@@ -387,7 +395,7 @@
 
   window.malmoLib = {
     h: h, fmt: fmt, say: say, textElement: textElement, escapeHtml: escapeHtml, plotlyText: plotlyText,
-    clusterName: clusterName, shareTexts: shareTexts, writeShares: writeShares, outlinesUrl: outlinesUrl, nameControls: nameControls, noUpdate: noUpdate, afterPaint: afterPaint,
+    clusterName: clusterName, shareTexts: shareTexts, writeShares: writeShares, markPainted: markPainted, outlinesUrl: outlinesUrl, nameControls: nameControls, noUpdate: noUpdate, afterPaint: afterPaint,
     collator: {sv: new Intl.Collator("sv"), en: new Intl.Collator("en")},
     colour: colour, look: look, series: series, rankingStatus: rankingStatus, chartTable: chartTable, lineSample: lineSample, hatchPatterns: hatchPatterns, fillOf: fillOf, swatchFill: swatchFill
   };

@@ -14,9 +14,9 @@
       map: function (vm, info, selected, texts) {
         if (!ready(vm, info)) return [nu(), nu()];
         window.malmoLastView = vm;
+        const t0 = performance.now();
         window.malmoMap.paint(vm, info, selected, texts);
-        const at = performance.now();  // when the view first showed (bench/first_load.py)
-        window.malmoPainted = {at: at, n: info.codes.length, first: window.malmoPainted ? window.malmoPainted.first : at};
+        window.malmoLib.markPainted(t0, info.codes.length);  // when the view first showed (bench/first_load.py)
         return [window.malmoPanels.legend(vm, vm.classification || "quantiles", texts),
                 window.dash_clientside.malmo.outlines(vm, texts)];
       },
