@@ -125,7 +125,7 @@ TEXT = {
 }
 
 
-def statement_page(urls, lang: str = "sv") -> str:
+def statement_page(urls, lang: str = "sv", place: str = "Malmö") -> str:
     lang = lang if lang in TEXT else "sv"
     x = TEXT[lang]
 
@@ -150,6 +150,6 @@ def statement_page(urls, lang: str = "sv") -> str:
             f"<a href='{e(urls.page('tillganglighet') + ('?lang=en' if other == 'en' else ''))}' lang='{other}' "
             f"hreflang='{other}'>{e(x['other_lang'])}</a></p>")
     return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{e(x['title'])} – {e(t(lang, 'page_title'))}</title>"
+            f"<title>{e(x['title'])} – {e(t(lang, 'page_title', place=place))}</title>"
             f"<link rel='stylesheet' href='{urls.page('assets/style.css')}'></head>"
             f"<body class='statement'><main>{body}</main></body></html>")

@@ -16,6 +16,7 @@ from flask import Response, request
 from layers.analysis.allocation import check_terms, map_classes
 from layers.output import export
 from layers.analysis.drivers import method_report
+from layers.analysis.reference import TYPES, comparison, type_label, words
 from layers.analysis.hotspots import HotspotSettings, hot_clusters, hotspots
 from layers.analysis.robustness import RobustnessSettings, certainty_class, robustness
 from layers.index.clusters import find_clusters
@@ -74,10 +75,27 @@ def analysis_model(ctx, s: ViewSettings) -> dict:
     except EngineError:  # too few neighbours at this level (GeSO with a large threshold)
         out["hot"] = None
     out["method"] = method_report(ctx.engine, weights, s.level, m.normalisation, m.aggregation)
+    if ctx.engine.pkg.reference is not None:  # SCB's områdestyp, in a package built from SCB
+        out["reference"] = comparison(ctx.engine, weights, m.normalisation, m.aggregation, m.top_n).as_dict()
     return out
 
 
-def allocation_table(frame, lang: str, unit_label: str) -> list:
+def reference_table(result: dict, lang: str) -> list:
+    """The comparison with SCB's områdestyp: its sentences, then the cross-table (fifths of the rank × type)."""
+    rows = [html.Tr([html.Th(t(lang, "ref_group", first=a, last=b), scope="row")] + [html.Td(str(n)) for n in counts])
+            for (a, b), counts in zip(result["groups"], result["table"])]
+    spec = {"table": "TAB6586", "year": result.get("year") or ""}
+    return [*[html.P(line) for line in words(result, lang)],
+            html.Table(className="card-table reference-table", children=[
+                html.Caption(t(lang, "ref_caption")),
+                html.Thead(html.Tr([html.Th(t(lang, "ref_col_group"), scope="col")]
+                                   + [html.Th(t(lang, "ref_type_short", k=k), scope="col") for k in TYPES])),
+                html.Tbody(rows)]),
+            html.Ul(className="reference-types", children=[html.Li(type_label(k, lang)) for k in TYPES]),
+            html.P(t(lang, "ref_source", **spec), className="help")]
+
+
+def allocation_table(frame, lang: str, unit_label: str, ages: str = "0–18") -> list:
     """The units that get money, largest first, and how many get nothing."""
     def kr(value) -> str:
         return number(int(value), lang) + "\u00a0" + t(lang, "currency")
@@ -85,7 +103,7 @@ def allocation_table(frame, lang: str, unit_label: str) -> list:
     frame = frame[frame["amount"] > 0]
     return [html.Table(className="card-table allocation-table", children=[
         html.Thead(html.Tr([html.Th(unit_label, scope="col"), html.Th(t(lang, "alloc_need"), scope="col"),
-                            html.Th(t(lang, "children_label"), scope="col"), html.Th(t(lang, "alloc_amount"), scope="col")])),
+                            html.Th(t(lang, "children_label", ages=ages), scope="col"), html.Th(t(lang, "alloc_amount"), scope="col")])),
         html.Tbody([html.Tr([html.Th(export.unit_name(r, lang), scope="row"),
                              html.Td(number(r.need, lang, 2) if r.need == r.need else "–"),
                              html.Td(number(int(r.children), lang) if r.children == r.children else "–"),
@@ -116,6 +134,13 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
         except EngineError:
             return no_update
 
+    if ctx.pkg.reference is not None:
+        @app.callback(Output("reference-body", "children"), Input("analysis", "data"), State("page", "lang"))
+        def update_reference(analysis, lang):
+            if not analysis or "reference" not in analysis:
+                return no_update
+            return reference_table(analysis["reference"], known_lang(lang))
+
     @app.callback(Output("allocation", "data"), Output("allocation-table", "children"), Output("allocation-export", "href"),
                   Input("alloc-budget", "value"), Input("alloc-rule", "value"), Input("alloc-unit", "value"),
                   Input("alloc-floor", "value"), Input("vm-settled", "data"), *controls, State("page", "lang"))
@@ -143,7 +168,7 @@ def register_analysis_callbacks(app, ctx, cache) -> None:
         label = t(lang, "alloc_unit_cluster") if unit == "cluster" else t(lang, "alloc_unit_area")
         href = ctx.urls.api("allocation.csv", "?" + request_query(ctx, settings, lang, budget, rule, unit, floor))
         return ({"key": settings_key(settings), "level": level, "amounts": amounts, "budget": budget, **map_classes(amounts)},
-                allocation_table(frame, lang, label), href)
+                allocation_table(frame, lang, label, ctx.pkg.children_ages), href)
 
     server = app.server
 

@@ -47,7 +47,7 @@ class _Dash(dash.Dash):
         """The page's HTML, with <html lang> from the page's own URL (assistive technology reads it)."""
         kwargs["css"] = f"<style>{palette.css()}</style>" + kwargs.get("css", "")  # the colours, from layers/output/palette.py
         if has_request_context():  # a title of its own for every route, in its language (2.4.2)
-            kwargs["title"] = html_escape(page_title(request.path, _lang(), request.args.get("mode", "")))
+            kwargs["title"] = html_escape(page_title(request.path, _lang(), request.args.get("mode", ""), self.ctx.pkg.place(_lang())))
             kwargs["metas"] = kwargs.get("metas", "") + self._preloads(request.path, request.args.get("level"))
         html_page = super().interpolate_index(**kwargs)
         return html_page.replace("<html>", f'<html lang="{_lang()}">', 1) if has_request_context() else html_page
@@ -71,10 +71,10 @@ class _Dash(dash.Dash):
         return "".join(links)
 
 
-def page_title(path: str, lang: str, mode: str = "") -> str:
+def page_title(path: str, lang: str, mode: str = "", place: str = "Malmö") -> str:
     """The page's title: what it is, then the product, in the page's language."""
     from .urls import EMBED_VIEWS
-    product = t(lang, "page_title")
+    product = t(lang, "page_title", place=place)
     tail = path.rstrip("/").rsplit("/", 1)[-1]
     if tail == "compare":
         return f"{t(lang, 'compare_title')} – {product}"
@@ -85,7 +85,7 @@ def page_title(path: str, lang: str, mode: str = "") -> str:
 
 def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     ctx = AppContext.from_package(package)
-    app = _Dash(__name__, title=t("sv", "page_title"), update_title=None,
+    app = _Dash(__name__, title=t("sv", "page_title", place=ctx.pkg.place("sv")), update_title=None,
                 assets_folder=str(Path(__file__).resolve().parents[1] / "assets"),
                 serve_locally=True, url_base_pathname=ctx.urls.prefix)
     app.ctx = ctx
@@ -216,7 +216,7 @@ def _register_routes(app, ctx: AppContext) -> None:
 
     @server.route(urls.route("/tillganglighet"))
     def accessibility_statement():
-        return Response(statement_page(urls, _lang()), mimetype="text/html")
+        return Response(statement_page(urls, _lang(), ctx.pkg.place(_lang())), mimetype="text/html")
 
     @server.before_request
     def publish_check():

@@ -13,10 +13,10 @@ import dash_leaflet as dl
 from layers.index.facilities import drawable
 
 from layers.output import palette, provenance
-from .presets import presets_for
+from .presets import is_published, presets_for
 from layers.view import control_text, spec_json, to_controls, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from layers.reading import fold
-from layers.output.texts import TEXTS, t, label
+from layers.output.texts import TEXTS, t, label, tp
 from .urls import EMBED_VIEWS, frame_ancestors
 
 KIND_SYMBOL = {kind: p["symbol"] for kind, p in palette.PLACES.items()}
@@ -39,12 +39,24 @@ BROWSER_TEXT_KEYS = browser_text_keys([p.read_text(encoding="utf-8") for p in so
 
 
 
+def browser_text(pkg, lang: str, key: str) -> str:
+    """A catalogue text for the browser, as `tp` words it for the package; placeholders the browser
+    fills itself ({value}, {n} …) stay."""
+    class Keep(dict):
+        def __missing__(self, name):
+            return "{" + name + "}"
+    from layers.index.defaults import is_published_model
+    plain = not is_published_model(pkg.manifest.indicator_keys) and f"{key}_plain" in TEXTS[lang]
+    return TEXTS[lang][f"{key}_plain" if plain else key].format_map(Keep(place=pkg.place(lang), ages=pkg.children_ages))
+
+
 def client_texts(lang: str, ctx) -> dict:
     """Texts and labels the browser-side rendering needs, in one language."""
     m = ctx.pkg.manifest
     return {
         "lang": lang,
-        "t": {k: TEXTS[lang][k] for k in BROWSER_TEXT_KEYS},
+        # the package's own words filled in (the place, the children's ages); {value} and the like stay for the browser
+        "t": {k: browser_text(ctx.pkg, lang, k) for k in BROWSER_TEXT_KEYS},
         "notices": {lv.id: provenance.notice(ctx, lang, lv.id) for lv in m.levels},  # the demo notice says what is generated at the level shown
         "indicators": {i.key: label(i.labels, lang) for i in m.indicators},
         "suppress": {i.key: i.suppress_below for i in m.indicators},
@@ -71,7 +83,7 @@ def _slider(key: str, label: str, value: float, prefix: str = "") -> html.Div:
 
 def _places_legend(ctx, state: State, lang: str) -> html.Div:
     kinds = ctx.pkg.manifest.raw.get("facility_kinds", [])
-    return html.Div(className="places", children=[html.H3(t(lang, "places"))] + [
+    return html.Div(className="places", hidden=ctx.pkg.facilities.empty, children=[html.H3(t(lang, "places"))] + [
         dcc.Checklist(id=f"layer-{k['id']}", className="place-toggle",
                       options=[{"label": html.Span([html.Span(KIND_SYMBOL.get(k["id"], "•"), className=f"place-icon place-{k['id']} legend-icon"),
                                                     " " + label(k["labels"], lang)]), "value": k["id"]}],
@@ -103,12 +115,13 @@ def _table_columns(ctx, lang: str) -> list[dict]:
     return cols
 
 
-def _select(id_, label, options, value, lang) -> html.Fieldset:
+def _select(id_, label, options, value, lang, pkg=None, **words) -> html.Fieldset:
     """A choice among a few options: native radio buttons in a named group (every option visible,
     no text cut, keyboard and screen readers work as they do everywhere)."""
     return html.Fieldset(className="field choice", children=[
         html.Legend(t(lang, label)),
-        dcc.RadioItems(id=id_, className="choice-items", options=[{"label": t(lang, text), "value": v} for v, text in options], value=value),
+        dcc.RadioItems(id=id_, className="choice-items", options=[{"label": tp(pkg, lang, text, **words) if pkg is not None else t(lang, text, **words), "value": v}
+                                                               for v, text in options], value=value),
     ])
 
 
@@ -138,12 +151,12 @@ def _number_field(id_, label, param, step, value, lang):
     ])
 
 
-def how_it_works(lang: str) -> html.Details:
-    """'Hur räknas det?': the index in plain words, from the catalogue."""
-    return html.Details(id="how-it-works", className="how", children=[
-        html.Summary(t(lang, "how_title")),
-        *[html.P(t(lang, key)) for key in ("how_what", "how_indicators", "how_scaling", "how_weights", "how_clusters", "how_protect")],
-    ])
+def how_it_works(lang: str, ctx) -> html.Details:
+    """'Hur räknas det?': the index in plain words, from the catalogue; a package with other indicators
+    than Malmö's four has them named, and no word of Stadskontoret's weights."""
+    items = ", ".join(label(i.labels, lang).lower() for i in ctx.pkg.manifest.indicators)
+    texts = [tp(ctx.pkg, lang, key, items=items) for key in ("how_what", "how_indicators", "how_scaling", "how_weights", "how_clusters", "how_protect")]
+    return html.Details(id="how-it-works", className="how", children=[html.Summary(t(lang, "how_title")), *[html.P(x) for x in texts]])
 
 
 def show_view(node, controls: dict[str, dict]) -> None:
@@ -170,8 +183,10 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
     lang = state.lang
     m = ctx.pkg.manifest
     other = "en" if lang == "sv" else "sv"
-    presets = [("equal", "preset_equal"), ("school", "preset_school"), ("economy", "preset_economy"),
-               ("housing", "preset_housing"), ("custom", "preset_custom")]
+    available = presets_for(m.indicator_keys)  # only the presets that name exactly this package's indicators
+    published = is_published(m.indicator_keys)  # Malmö's four: "equal" is Stadskontoret's published choice
+    presets = [("equal", "preset_equal" if published else "preset_equal_plain")] + [
+        (name, f"preset_{name}") for name in ("school", "economy", "housing") if name in available] + [("custom", "preset_custom")]
     notices = []
     demo_words = provenance.notice(ctx, lang, state.level)  # None when every shown value is real
     if demo_words:
@@ -208,11 +223,11 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
         dcc.Store(id="analysis"),  # robustness, hot spots, what drives the index: off the slider's path
         dcc.Store(id="allocation"),
         html.Header(className="top", children=[
-            html.Div([html.H1(t(lang, "title")), html.P(t(lang, "subtitle"), className="subtitle")]),
+            html.Div([html.H1(t(lang, "title")), html.P(t(lang, "subtitle", place=ctx.pkg.place(lang)), className="subtitle")]),
             html.Div(className="top-tools", children=[
                 html.Div(className="search", role="search", children=[
                     html.Label(t(lang, "search_label"), htmlFor="area-search", className="visually-hidden"),
-                    dcc.Input(id="area-search", type="search", placeholder=t(lang, "search_placeholder"), autoComplete="off", debounce=False),
+                    dcc.Input(id="area-search", type="search", placeholder=t(lang, "search_placeholder", example=ctx.pkg.search_example), autoComplete="off", debounce=False),
                     dcc.Store(id="search-index", data=search_options(ctx, lang)),
                     html.Ul(id="area-search-results", className="search-results"),
                     html.Span(id="area-search-status", className="visually-hidden", role="status"),
@@ -245,8 +260,8 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
                 html.Div(id="method-notice", className="method-notice", role="alert"),
                 html.Details(className="method", children=[
                     html.Summary(t(lang, "method")),
-                    _select("normalisation-select", "normalisation", [(k, f"norm_{k}") for k in ("minmax", "zscore", "rank", "ratio")], state.method.normalisation, lang),
-                    _select("aggregation-select", "aggregation", [(k, f"agg_{k}") for k in ("arithmetic", "geometric")], state.method.aggregation, lang),
+                    _select("normalisation-select", "normalisation", [(k, f"norm_{k}") for k in ("minmax", "zscore", "rank", "ratio")], state.method.normalisation, lang, ctx.pkg),
+                    _select("aggregation-select", "aggregation", [(k, f"agg_{k}") for k in ("arithmetic", "geometric")], state.method.aggregation, lang, ctx.pkg),
                     _select("classification-select", "classification", [(k, f"class_{k}") for k in ("quantiles", "equal_interval", "natural_breaks")], state.method.classification, lang),
                     html.Fieldset(className="cluster-fields", children=[
                         html.Legend(t(lang, "cluster_settings")),
@@ -257,8 +272,9 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
                     ]),
                 ]),
                 drivers_panel(lang),
+                *([reference_panel(lang)] if ctx.pkg.reference is not None else []),
                 sources_panel(ctx, lang),
-                how_it_works(lang),
+                how_it_works(lang, ctx),
                 scenario_panel(lang),
                 _places_legend(ctx, state, lang),
                 html.A(t(lang, "export"), id="export-link", className="button export", href=ctx.urls.api("export.csv", to_query(state))),
@@ -297,7 +313,8 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
                 html.P(t(lang, "clusters_help"), className="help"),
                 html.Div(id="cluster-list"),
             ]),
-            html.Section(className="trend", children=[
+            *([html.P(t(lang, "trend_none"), className="help trend-none")] if ctx.pkg.uvas.empty else []),
+            html.Section(className="trend", hidden=ctx.pkg.uvas.empty, children=[  # hidden: its chart is never mounted
                 html.Fieldset(className="trend-head field choice", children=[
                     html.Legend(t(lang, "age_group_label")),
                     dcc.RadioItems(id="uvas-age", className="age-select", value=state.age_group, inline=True,
@@ -348,12 +365,22 @@ def drivers_panel(lang: str) -> html.Details:
     ])
 
 
+def reference_panel(lang: str) -> html.Details:
+    """'Jämfört med SCB:s områdestyp': the index at the chosen weights against SCB's classification
+    (layers/analysis/reference.py), drawn from the analysis when the controls are still."""
+    return html.Details(id="reference-panel", className="method reference", children=[
+        html.Summary(t(lang, "ref_title")),
+        html.P(t(lang, "ref_help"), className="help"),
+        html.Div(id="reference-body", **{"aria-live": "polite"}, children=[html.P(t(lang, "cert_pending"), className="help")]),
+    ])
+
+
 def allocation_panel(ctx, lang: str) -> html.Section:
     """'Fördela': a budget split by need, children or both, over the map's areas or the clusters."""
     demo = [html.P(t(lang, "demo_label"), className="notice demo")] if ctx.pkg.is_generated() else []
     return html.Section(className="allocation", id="allocation-panel", children=[
         html.H2(t(lang, "alloc_title")),
-        html.P(t(lang, "alloc_help"), className="help"),
+        html.P(t(lang, "alloc_help", ages=ctx.pkg.children_ages), className="help"),
         *demo,
         html.Div(className="allocation-inputs", children=[
             html.Div(className="field number-field", children=[
@@ -362,7 +389,8 @@ def allocation_panel(ctx, lang: str) -> html.Section:
             html.Div(className="field number-field", children=[
                 html.Label(t(lang, "alloc_floor"), htmlFor="alloc-floor"),
                 dcc.Input(id="alloc-floor", type="number", value=1_000_000, step="any", debounce=True)]),
-            _select("alloc-rule", "alloc_rule", [(k, f"alloc_rule_{k}") for k in ("need", "children", "need_children")], "need", lang),
+            _select("alloc-rule", "alloc_rule", [(k, f"alloc_rule_{k}") for k in ("need", "children", "need_children")], "need", lang,
+                    ages=ctx.pkg.children_ages),
             _select("alloc-unit", "alloc_unit", [("level", "alloc_unit_area"), ("cluster", "alloc_unit_cluster")], "level", lang),
         ]),
         html.Div(id="allocation-table"),

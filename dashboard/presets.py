@@ -12,3 +12,9 @@ def presets_for(keys: list[str]) -> dict[str, dict[str, float]]:
     out = {name: p for name, p in PRESETS.items() if set(p) == set(keys)}
     out["equal"] = {k: 50 for k in keys}
     return out
+
+
+def is_published(keys: list[str]) -> bool:
+    """Whether the package's indicators are Malmö's four, whose equal weights are Stadskontoret's published choice."""
+    from layers.index.defaults import is_published_model
+    return is_published_model(keys)

@@ -197,6 +197,54 @@ def cmd_fetch(args) -> int:
     return 0
 
 
+def cmd_build_scb(args) -> int:
+    from layers.data import connectors as c
+    from layers.data.scb_package import ExtraTable, build_scb
+    cache = args.cache or c.DEFAULT_CACHE
+    extra = []
+    if args.table:
+        select = {}
+        for item in args.select or []:
+            name, _, codes = item.partition("=")
+            select[name.strip()] = [x.strip() for x in codes.split(",") if x.strip()]
+        extra.append(ExtraTable(args.table, select, args.label or ""))
+    report = build_scb(c.Client(args.scb_url, cache_dir=cache, offline=args.offline),
+                       c.Client(args.wfs_url, cache_dir=cache, offline=args.offline),
+                       args.kommun, args.level, args.year, args.into, extra, args.places, args.replace, not args.no_reference)
+    areas = ", ".join(f"{n} {'DeSO' if lv == 'deso' else 'RegSO'}" for lv, n in report["areas"].items())
+    print(f"{report['name']} ({report['kommun']}): {areas}; index level {report['level']}. "
+          f"{report['with_value']} areas with a value, {report['without_value']} without (suppressed by SCB or too few people). "
+          f"Indicators: {', '.join(report['indicators'])}. SCB's områdestyp for {report['reference']} RegSO.")
+    print(f"Written and valid: {args.into} (no generated values; provenance in {args.into / 'provenance'})")
+    return 0
+
+
+def cmd_reference(args) -> int:
+    """The index against SCB's områdestyp, in words and as a cross-table."""
+    from layers.analysis.reference import TYPES, comparison, type_label, words
+    engine, weights = _engine_and_weights(args)
+    result = comparison(engine, weights, args.normalisation, args.aggregation, args.top_n)
+    if args.format == "json":
+        print(json.dumps({**result.as_dict(), "words": words(result, args.lang)}, ensure_ascii=False, indent=1))
+        return 0
+    for line in words(result, args.lang):
+        print(line)
+    print()
+    frame = pd.DataFrame(result.table, columns=[type_label(k, args.lang) for k in TYPES])
+    frame.insert(0, "rank", [f"{a}-{b}" for a, b in result.groups])
+    frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def cmd_crosswalk(args) -> int:
+    from layers.data.crosswalk import MIN_COVERAGE, crosswalk
+    report = crosswalk(args.source, args.indicator, args.target, args.into, args.as_key, args.replace)
+    print(f"{report['key']} estimated for {report['areas']} {report['level']} areas from {args.source}; "
+          f"{report['without']} without (covered less than {MIN_COVERAGE:.0%}). Median coverage {report['median_coverage']:.0%}.")
+    print(f"Written and valid: {args.into} (the indicator's source says it is estimated)")
+    return 0
+
+
 def cmd_disclosure(args) -> int:
     engine = Engine(load_package(args.package))
     levels = [args.level] if args.level else engine.pkg.manifest.level_ids
@@ -398,6 +446,45 @@ def parser() -> argparse.ArgumentParser:
     kol.add_argument("--municipalities", default="1280,0000", help="default 1280 (Malmö), 0000 (Sweden)")
     kol.add_argument("--years", required=True, help="e.g. 2012-2024")
     fetch_options(kol)
+
+    bd = sub.add_parser("build", help="build a data package from open data")
+    bsub = bd.add_subparsers(dest="build_source", required=True)
+    bs = bsub.add_parser("scb", help="a package for any Swedish municipality from SCB alone: RegSO and DeSO polygons (WFS), "
+                                     "low economic standard 0–19 (TAB6685), population by age (TAB6574), SCB's områdestyp (TAB6586)")
+    bs.add_argument("--kommun", required=True, help="the municipality's four-digit code, e.g. 1280 (Malmö), 0180 (Stockholm)")
+    bs.add_argument("--level", choices=["regso", "deso"], default="regso", help="the index level (both levels are in the package)")
+    bs.add_argument("--year", type=int, default=2024, help="the statistics year (2024 and later: SCB's 2025 code lists)")
+    bs.add_argument("--into", type=Path, required=True, help="the package folder to write (must be new or empty; --replace writes over it)")
+    bs.add_argument("--table", help="a further SCB table as an indicator, e.g. TAB1234: one percentage per area after --select")
+    bs.add_argument("--select", action="append", metavar="VARIABLE=CODE[,CODE]", help="for --table: the values to take")
+    bs.add_argument("--label", help="for --table: the indicator's name on screen")
+    bs.add_argument("--places", type=Path, help="a places CSV (the package's facilities.csv columns); without it, no places")
+    bs.add_argument("--no-reference", action="store_true", help="leave out SCB's områdestyp (TAB6586)")
+    bs.add_argument("--replace", action="store_true")
+    from layers.data.connectors import SCB_URL, SCB_WFS_URL
+    bs.add_argument("--scb-url", default=SCB_URL, help="SCB's PxWeb API (default: the real one)")
+    bs.add_argument("--wfs-url", default=SCB_WFS_URL, help="SCB's geodata WFS (default: the real one)")
+    bs.add_argument("--cache", type=Path, default=None, help="answers kept on disk, a re-run is offline (default ~/.cache/malmo-index/fetch)")
+    bs.add_argument("--offline", action="store_true", help="use only the cache")
+    bs.set_defaults(func=cmd_build_scb)
+
+    rf = sub.add_parser("reference", help="the index against SCB's områdestyp (a package built by 'build scb'): "
+                                          "rank correlation and a cross-table, in words")
+    engine_options(rf, level=False)
+    rf.add_argument("--top-n", type=int, default=DEFAULT_TOP_N)
+    rf.add_argument("--lang", choices=["sv", "en"], default="sv")
+    rf.add_argument("--format", choices=["text", "json"], default="text")
+    rf.set_defaults(func=cmd_reference)
+
+    cw = sub.add_parser("crosswalk", help="an indicator of one package (SCB's DeSO) estimated for another's areas (Malmö's "
+                                          "delområden) by areal interpolation of counts (tobler), marked as estimated")
+    cw.add_argument("--source", type=Path, required=True, help="the package with the values, e.g. data/scb-1280-deso")
+    cw.add_argument("--indicator", required=True, help="its indicator key, e.g. lag_ekonomisk_standard")
+    cw.add_argument("--target", type=Path, default=DEFAULT_PACKAGE, help="the package whose areas get estimates (default data/malmo)")
+    cw.add_argument("--as", dest="as_key", help="the target's indicator to replace or add (default: the same key)")
+    cw.add_argument("--into", type=Path, required=True, help="the new package's folder (must be new or empty; --replace writes over it)")
+    cw.add_argument("--replace", action="store_true")
+    cw.set_defaults(func=cmd_crosswalk)
 
     r = sub.add_parser("disclosure", help="every cell whose shown value differs from its raw value (parent's value, shown as 0, "
                                           "or an aggregate without protected cells), at every level, as CSV")

@@ -20,7 +20,8 @@ def options_of(pkg: DataPackage) -> Options:
                    kinds=[k["id"] for k in m.raw.get("facility_kinds", [])],
                    area_codes={c for gdf in pkg.boundaries.values() for c in gdf.index},
                    level_of={c: level for level, gdf in pkg.boundaries.items() for c in gdf.index},
-                   age_groups=sorted({str(g) for g in pkg.uvas["age_group"]}, key=lambda g: (g != DEFAULT_AGE_GROUP, g)),
+                   # a package without UVAS (SCB publishes it per kommun only) keeps the default group: the view stays one shape
+                   age_groups=sorted({str(g) for g in pkg.uvas["age_group"]}, key=lambda g: (g != DEFAULT_AGE_GROUP, g)) or [DEFAULT_AGE_GROUP],
                    sort_columns=set(SORT_COLUMNS) | {"interval", "flag_count"}
                    | {f"{kind}_{k}" for k in m.indicator_keys for kind in ("value", "scaled")})
 

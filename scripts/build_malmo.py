@@ -33,6 +33,7 @@ def manifest() -> dict:
     return {
         "name": "malmo",
         "title": "Malmö: index för kraftsamlande insatser (standardpaket)",
+        "search_example": "Sofielund",
         "description": "Real boundaries and places of Malmö with generated demonstration values where no public data exists.",
         "licenses": [{"name": "CC0-1.0", "title": "Malmö stad öppna data (gränser)", "path": "https://creativecommons.org/publicdomain/zero/1.0/"}],
         "sources": [

@@ -86,14 +86,72 @@ def wfs_areas() -> dict[str, dict[str, list[dict]]]:
     return out
 
 
+def omradestyp() -> dict[str, int]:
+    """SCB's områdestyp 2022 per Malmö RegSO (real, ../shared/data/scb); made-up types for 1281."""
+    table = pd.read_csv(SHARED / "scb" / "malmo_deso2018_regso2020_omradestyp2022.csv", dtype=str)
+    real = {r: int(t) for r, t in zip(table["regsokod_2020"], table["omradestyp_2022"])}
+    return real | {a["regsokod"]: 1 + n % 5 for n, a in enumerate(wfs_areas()["1281"]["regso"])}
+
+
+AGE_BANDS = ["-4", "5-9", "10-14", "15-19", "20-24", "25-44", "45-64", "65-79", "80-"]  # TAB6574's Alder (fewer bands than SCB's 5-year ones)
+
+
+def people(region: str, band: str, sex: str) -> int:
+    """A deterministic head count per cell of the stand-in TAB6574."""
+    digest = int(hashlib.sha256(f"{region}|{band}|{sex}".encode()).hexdigest()[:6], 16)
+    return 20 + digest % 180
+
+
+def tables(codelist: str | None) -> dict[str, dict]:
+    """Each stand-in table: its dimensions in order ({code: label}) and a value per cell. TAB6574
+    (population by age and sex, totals as sums), TAB6586 (SCB's index and områdestyp per RegSO); any
+    other id answers as TAB6685 does (low and high economic standard by age, percent)."""
+    areas = wfs_areas()
+    names = {"00": "Riket", "0180": "Stockholm", "1280": "Malmö", "1281": "Övrekommun", **regso_names(),
+             **{a["regsokod"]: a["regsonamn"] for a in areas["1281"]["regso"]}}
+    deso = (codelist or "").startswith("vs_DeSO")
+    if deso:
+        regions = ["00", "1280", "1281"] + sorted(a["desokod"] for k in areas.values() for a in k["deso"])
+    else:
+        regions = ["00", "0180", "1280"] + regso_codes() + ["0180C1010", "1480C1020", "1281"] + [a["regsokod"] for a in areas["1281"]["regso"]]
+    suffix = SUFFIXED.get(codelist or "")
+    spelt = {(f"{c}_{suffix}" if suffix and len(c) > 4 else c): c for c in regions}
+    region = {sc: (f"{c} {names.get(c, c)}" if suffix else names.get(c, c)) for sc, c in spelt.items()}
+    years = {str(y): str(y) for y in range(2020, 2025)}
+    bands = {b: ("0-4 år" if b == "-4" else "80+ år" if b == "80-" else f"{b} år") for b in AGE_BANDS} | {"totalt": "totalt ålder"}
+    types = omradestyp()
+
+    def population(c):
+        region_, band, sex = c["Region"].split("_")[0], c["Alder"], c["Kon"]
+        sexes = ["1", "2"] if sex == "1+2" else [sex]
+        return sum(people(region_, b, s) for b in (AGE_BANDS if band == "totalt" else [band]) for s in sexes)
+
+    def reference(c):
+        region_ = c["Region"].split("_")[0]
+        if region_ not in types:
+            return None
+        if c["ContentsCode"] == "000007KL":
+            return types[region_]
+        return round(2.5 * (3 - types[region_]) + (cell_value("idx", region_) or 0) / 40, 2)
+
+    return {
+        "TAB6574": {"label": "Folkmängden per region efter ålder och kön. År 2020–2024",
+                    "dims": {"Region": region, "Alder": bands, "Kon": {"1": "män", "2": "kvinnor", "1+2": "totalt"},
+                             "ContentsCode": {"000007Y4": "Folkmängd"}, "Tid": years},
+                    "units": {"000007Y4": "antal"}, "value": population},
+        "TAB6586": {"label": "Socioekonomiskt index och områdestyp efter RegSO. År 2020–2024",
+                    "dims": {"Region": region, "ContentsCode": {"000007KK": "Socioekonomiskt index", "000007KL": "Områdestyp"},
+                             "Tid": years}, "units": {"000007KK": "index", "000007KL": "typ"}, "value": reference},
+        None: {"label": "Låg respektive hög ekonomisk standard",
+               "dims": {"Region": region, "Alder": {"0-19": "0-19 år", "20-64": "20-64 år", "65+": "65+ år", "tot": "totalt"},
+                        "ContentsCode": {"000008AC": "Låg ekonomisk standard, andel (%)", "000008AD": "Hög ekonomisk standard, andel (%)"},
+                        "Tid": years},
+               "units": {"000008AC": "procent", "000008AD": "procent"}, "value": None},
+    }
+
+
 def handler(state: State, regions: list[str], delomraden: list[dict], config: dict):
     areas = wfs_areas()
-    ages = {"0-19": "0-19 år", "20-64": "20-64 år", "65+": "65+ år", "tot": "totalt"}
-    contents = {"000008AC": "Låg ekonomisk standard, andel (%)", "000008AD": "Hög ekonomisk standard, andel (%)"}
-    years = [str(y) for y in range(2020, 2025)]
-    all_regions = ["00", "0180", "1280"] + regions + ["0180C1010", "1480C1020"]  # the nation, two kommuner, Malmö's RegSO, others
-    names = {"00": "Riket", "0180": "Stockholm", "1280": "Malmö", **regso_names()}
-
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -135,20 +193,26 @@ def handler(state: State, regions: list[str], delomraden: list[dict], config: di
                 table = parts[2]
                 if table == "TAB0000":
                     return self.send(404, {"error": "no such table"})
-                suffix = SUFFIXED.get(query.get("codelist[Region]", ""))
-                spelt = [f"{c}_{suffix}" if suffix and len(c) > 4 else c for c in all_regions]
-                labels = {sc: (f"{c} {names.get(c, c)}" if suffix else names.get(c, c)) for sc, c in zip(spelt, all_regions)}
-                return self.send(200, {"class": "dataset", "label": f"{table}: Låg respektive hög ekonomisk standard", "id": ["Region", "Alder", "ContentsCode", "Tid"],
-                                       "size": [len(spelt), len(ages), len(contents), len(years)],
-                                       "dimension": {"Region": {"category": {"index": {c: i for i, c in enumerate(spelt)}, "label": labels}},
-                                                     "Alder": {"category": {"index": {c: i for i, c in enumerate(ages)}, "label": ages}},
-                                                     "ContentsCode": {"category": {"index": {c: i for i, c in enumerate(contents)}, "label": contents}},
-                                                     "Tid": {"category": {"index": {c: i for i, c in enumerate(years)}, "label": {y: y for y in years}}}}})
+                spec = (known := tables(query.get("codelist[Region]"))).get(table) or known[None]
+                dims = spec["dims"]
+                contents = dims["ContentsCode"]
+                return self.send(200, {"class": "dataset", "label": f"{table}: {spec['label']}", "id": list(dims),
+                                       "size": [len(v) for v in dims.values()],
+                                       "dimension": {d: {"category": {"index": {c: i for i, c in enumerate(v)}, "label": v}
+                                                         | ({"unit": {c: {"base": spec["units"][c], "decimals": 1} for c in contents}}
+                                                            if d == "ContentsCode" else {})} for d, v in dims.items()}})
             if parts[:2] == ["scb", "tables"] and parts[3:] == ["data"] and method == "POST":
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 chosen = {s["variableCode"]: s["valueCodes"] for s in body.get("selection", [])}
-                dims = ["Region", "Alder", "ContentsCode", "Tid"]
+                codelist = next((s.get("codelist") for s in body.get("selection", []) if s.get("variableCode") == "Region"), None)
+                spec = (known := tables(codelist)).get(parts[2]) or known[None]
+                dims = list(spec["dims"])
+                if set(chosen) != set(dims):
+                    return self.send(400, {"error": f"select every variable: {', '.join(dims)}"})
+                unknown = [f"{d}={c}" for d in dims for c in chosen[d] if c not in spec["dims"][d]]
+                if unknown:
+                    return self.send(400, {"error": f"unknown value codes: {', '.join(unknown[:5])}"})
                 sizes = [len(chosen[d]) for d in dims]
                 cells = 1
                 for n in sizes:
@@ -160,17 +224,18 @@ def handler(state: State, regions: list[str], delomraden: list[dict], config: di
                     return self.send(200, {"class": "dataset", "id": ["A", "B", "C"], "size": [600, 600, 600], "dimension": big, "value": {"0": 1.0}})
                 values, status = [], {}
                 for i, combo in enumerate(product(*[chosen[d] for d in dims])):
-                    v = cell_value(parts[2], combo[0].split("_")[0], *combo[1:])  # the same value however the code list spells the region
+                    if spec["value"] is None:  # the same value however the code list spells the region
+                        v = cell_value(parts[2], combo[0].split("_")[0], *combo[1:])
+                    else:
+                        v = spec["value"](dict(zip(dims, combo)))
                     values.append(v)
                     if v is None:
                         status[str(i)] = ".."
                 if parts[2] == "TAB9999":  # a partial answer
                     values = values[:-3]
-                region_labels = {c: (f"{c.split('_')[0]} {names.get(c.split('_')[0], c)}" if "_" in c else names.get(c, c)) for c in chosen["Region"]}
-                labels = {"Region": region_labels, "Alder": ages, "ContentsCode": contents, "Tid": {y: y for y in years}}
                 return self.send(200, {"version": "2.0", "class": "dataset", "id": dims, "size": sizes, "value": values, "status": status,
                                        "dimension": {d: {"category": {"index": {c: i for i, c in enumerate(chosen[d])},
-                                                                      "label": {c: labels[d].get(c, c) for c in chosen[d]}}} for d in dims}})
+                                                                      "label": {c: spec["dims"][d][c] for c in chosen[d]}}} for d in dims}})
             # --- SCB geodata, WFS ---
             if parts[:2] == ["geo", "wfs"]:
                 import re

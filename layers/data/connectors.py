@@ -267,19 +267,44 @@ def jsonstat_frame(data, what: str, max_cells: int = SCB_BOUNDS["cells"][1]) -> 
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class Metadata:
+    """A table's variables as SCB's metadata names them: dimension → {code: label} in SCB's order,
+    the unit of each ContentsCode (json-stat2 `category.unit.<code>.base`: "procent", "antal" …)."""
+    table: str
+    label: str
+    dimensions: dict[str, dict[str, str]]
+    units: dict[str, str]
+
+
+def scb_metadata(client: Client, table: str, codelist: str | None = None, lang: str = "sv") -> Metadata:
+    params = {"lang": lang, "outputFormat": "json-stat2"} | ({"codelist[Region]": codelist} if codelist else {})
+    meta, _ = client.request("GET", f"tables/{table}/metadata", params)
+    what = f"GET {client.url(f'tables/{table}/metadata')}"
+    try:
+        dimensions, units = {}, {}
+        for d in meta["id"]:
+            category = meta["dimension"][d]["category"]
+            index = category["index"]
+            codes = sorted(index, key=index.get) if isinstance(index, dict) else list(index)
+            labels = category.get("label") or {}
+            dimensions[d] = {str(c): str(labels.get(c, c)) for c in codes}
+            for c, unit in (category.get("unit") or {}).items():
+                units[str(c)] = str((unit or {}).get("base", "")) if isinstance(unit, dict) else ""
+    except (KeyError, TypeError, AttributeError) as err:
+        raise ConnectorError(f"{what}: metadata without {err}") from None
+    return Metadata(table, str(meta.get("label", "")), dimensions, units)
+
+
 def fetch_scb(client: Client, table: str, regions: str, codelist: str | None = None, select: dict[str, list[str]] | None = None,
               lang: str = "sv") -> tuple[pd.DataFrame, dict]:
     """A table for some regions ("kommun:1280" = every region code starting with 1280, or a comma list),
     split into calls within the cell limit; returns the long table and its provenance."""
     calls, window, max_cells, limits_from = scb_limits(client)
     client.calls, client.window = calls, window
-    params = {"lang": lang, "outputFormat": "json-stat2"} | ({"codelist[Region]": codelist} if codelist else {})
-    meta, _ = client.request("GET", f"tables/{table}/metadata", params)
+    meta = scb_metadata(client, table, codelist, lang)
     what = f"GET {client.url(f'tables/{table}/metadata')}"
-    try:
-        dimensions = {d: meta["dimension"][d]["category"]["index"] for d in meta["id"]}
-    except (KeyError, TypeError) as err:
-        raise ConnectorError(f"{what}: metadata without {err}") from None
+    dimensions = {d: list(codes) for d, codes in meta.dimensions.items()}
     region_dim = next((d for d in dimensions if d.lower() in ("region", "regionkod")), None)
     if region_dim is None:
         raise ConnectorError(f"{what}: the table has no Region dimension (dimensions: {', '.join(dimensions)})")
@@ -314,7 +339,7 @@ def fetch_scb(client: Client, table: str, regions: str, codelist: str | None = N
     frame[region_dim] = frame[region_dim].map(plain_region)
     provenance = {"source": "SCB Statistikdatabasen", "licence": "CC0-1.0", "table": table, "regions": regions,
                   "codelist": codelist, "calls": len(frames), "url": client.url(f"tables/{table}/data"), "fetched": max(fetched),
-                  "label": meta.get("label", ""),
+                  "label": meta.label,
                   "limits": {"calls": calls, "seconds": window, "cells": max_cells, "from": limits_from}}
     return frame, provenance
 

@@ -11,7 +11,7 @@ import shapely
 
 from layers.errors import PackageError, Problem
 from layers.data.manifest import MANIFEST, Manifest, parse_manifest
-from layers.data.schemas import TABLES, read_table
+from layers.data.schemas import REFERENCE, TABLES, read_table
 
 # How much of a child area may lie outside its parent before it does not nest (share of its area).
 NESTING_TOLERANCE = 0.01
@@ -29,7 +29,35 @@ class DataPackage:
     population: pd.DataFrame
     uvas: pd.DataFrame
     facilities: pd.DataFrame
+    reference: pd.DataFrame | None = None  # SCB's områdestyp per area of manifest.raw["reference"]["level"], if the package has it
     _generated: bool | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def children_age_group(self) -> str:
+        """The population's age group that counts as children (the allocation's, the card's): "0-18"
+        in Malmö's packages, "0-19" in SCB's (its own children's group, TAB6685)."""
+        return str(self.manifest.raw.get("children_age_group") or "0-18")
+
+    @property
+    def children_ages(self) -> str:
+        """The children's ages as written: "0–18"."""
+        return self.children_age_group.replace("-", "–")
+
+    def place(self, lang: str = "sv") -> str:
+        """The place the package is about, as the page's title and the exports name it: its first
+        reference area ("Malmö"), or its title."""
+        for ref in self.manifest.raw.get("reference_areas") or []:
+            labels = ref.get("labels") or {}
+            if labels.get(lang) or labels.get("sv"):
+                return str(labels.get(lang) or labels["sv"])
+        return self.manifest.title
+
+    @property
+    def search_example(self) -> str:
+        """An area name for the search field's hint: the manifest's `search_example`, else the first
+        name at the index level."""
+        names = self.boundaries[self.manifest.index_level]["name"]
+        return str(self.manifest.raw.get("search_example") or (sorted(names)[0] if len(names) else ""))
 
     @property
     def reference_codes(self) -> list[str]:
@@ -254,7 +282,35 @@ def load_package(path: str | Path) -> DataPackage:
         refs = {r.get("code") for r in manifest.raw.get("reference_areas", [])} or set(DEFAULT_REFERENCE_CODES)
         _check_references(manifest, tables, all_codes, refs, problems)
         _check_index_values(manifest, tables, boundaries, problems)
+    reference = _read_reference(root, manifest, boundaries, problems)
     if problems:
         raise PackageError(problems)
     return DataPackage(root, manifest, boundaries, tables["indicators.csv"], tables["population.csv"],
-                       tables["uvas.csv"], tables["facilities.csv"])
+                       tables["uvas.csv"], tables["facilities.csv"], reference)
+
+
+def _read_reference(root: Path, manifest: Manifest, boundaries: dict, problems: list[Problem]) -> pd.DataFrame | None:
+    """The optional reference classification: a CSV inside the package whose codes are areas of its level."""
+    spec = manifest.raw.get("reference")
+    if spec is None:
+        return None
+    from layers.data.manifest import check_relative_path
+    path, level = (spec.get("path"), spec.get("level")) if isinstance(spec, dict) else (None, None)
+    if not isinstance(path, str) or not check_relative_path(path, "reference", problems):
+        if not isinstance(path, str):
+            problems.append(Problem(MANIFEST, "reference: 'path' (a CSV in the package) is required"))
+        return None
+    if level not in boundaries:
+        problems.append(Problem(MANIFEST, f"reference: level {level!r} is not one of the levels {sorted(boundaries)}"))
+        return None
+    if inside(root, path) is None:
+        problems.append(Problem(path, "lies outside the package folder (a link)"))
+        return None
+    df, found = read_table(root / path, REFERENCE)
+    for problem in found:
+        problems.append(Problem(path, problem.message, problem.row, problem.column))
+    if df is None:
+        return None
+    for idx in df.index[~df["code"].isin(boundaries[level].index)]:
+        problems.append(Problem(path, f"unknown area code '{df.at[idx, 'code']}' on level '{level}'", int(idx) + 2, "code"))
+    return df

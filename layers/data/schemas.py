@@ -46,6 +46,14 @@ FACILITIES = pa.DataFrameSchema(
     unique=["id"],
 )
 
+# An outside classification to compare the index with (SCB's områdestyp 1–5 per RegSO); optional,
+# named in the manifest's "reference": {"path", "level", …}.
+REFERENCE = pa.DataFrameSchema(
+    {"code": _code, "year": _year, "omradestyp": pa.Column(int, pa.Check.in_range(1, 5), coerce=True),
+     "scb_index": pa.Column(float, nullable=True, coerce=True)},
+    strict=False, name="reference", unique=["code"],
+)
+
 TABLES = {
     "indicators.csv": INDICATORS,
     "population.csv": POPULATION,

@@ -205,7 +205,7 @@ class Engine:
         areas = pkg.boundaries[level]
         return LevelData(level, areas.index.to_numpy(), areas["name"].to_numpy(), raw, dens, shown_values(values), flags,
                          round_counts(population_at(pkg, level, "total").to_numpy()),
-                         round_counts(population_at(pkg, level, "0-18").to_numpy()))
+                         round_counts(population_at(pkg, level, pkg.children_age_group).to_numpy()))
 
     def disclosure_report(self, levels: list[str] | None = None) -> pd.DataFrame:
         """Every cell whose shown value differs from its raw value, per level: level, code, name,

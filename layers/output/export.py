@@ -28,7 +28,7 @@ from layers.data.provenance import credits
 from layers.index import clusters
 from layers.output import provenance
 from layers.view import State, skipped_text, view_settings
-from layers.output.texts import label, number, t
+from layers.output.texts import label, number, t, tp
 
 
 
@@ -97,8 +97,8 @@ def header_parts(ctx, state: State, skipped: list | None, weights: dict[str, flo
     lang, m = state.lang, ctx.pkg.manifest
     labels = {i.key: label(i.labels, lang) for i in m.indicators}
     level_label = next(label(lv.labels, lang) for lv in m.levels if lv.id == state.level)
-    method = (f"{weights_line(labels, weights, lang)} · {t(lang, 'normalisation')}: {t(lang, 'norm_' + state.method.normalisation)} · "
-              f"{t(lang, 'aggregation')}: {t(lang, 'agg_' + state.method.aggregation)} · {t(lang, 'level')}: {level_label}")
+    method = (f"{weights_line(labels, weights, lang)} · {t(lang, 'normalisation')}: {tp(ctx.pkg, lang, 'norm_' + state.method.normalisation)} · "
+              f"{t(lang, 'aggregation')}: {tp(ctx.pkg, lang, 'agg_' + state.method.aggregation)} · {t(lang, 'level')}: {level_label}")
     return {"demo": t(lang, "demo_label") if ctx.pkg.is_generated() else None,
             "notice": one_line(t(lang, "url_notice", items=skipped_text(lang, skipped, labels))) if skipped else None,
             "method": one_line(method), "date": f"{t(lang, 'export_date')}: {date.today().isoformat()}",
@@ -290,10 +290,11 @@ def allocation_csv(ctx, state, skipped, frame, checked) -> bytes:
     for line in export_header(ctx, state, skipped, weights):
         out.write(comment_line(line, sep))
     step = comment_number(frame.attrs["step"], lang)
-    out.write(comment_line(f"{t(lang, 'alloc_title')}: {comment_number(budget, lang)} {cur} · {t(lang, 'alloc_rule_' + rule)} · "
+    out.write(comment_line(f"{t(lang, 'alloc_title')}: {comment_number(budget, lang)} {cur} · {t(lang, 'alloc_rule_' + rule, ages=ctx.pkg.children_ages)} · "
                            f"{t(lang, 'alloc_floor_words')}: {comment_number(floor, lang)} {cur} · {t(lang, 'alloc_step', step=step, currency=cur)}", sep))
     writer = csv.writer(out, delimiter=sep, lineterminator="\n")
-    writer.writerow([t(lang, "alloc_col_code"), t(lang, "alloc_col_name"), t(lang, "alloc_need"), t(lang, "children_label"), t(lang, "alloc_amount")])
+    writer.writerow([t(lang, "alloc_col_code"), t(lang, "alloc_col_name"), t(lang, "alloc_need"), t(lang, "children_label", ages=ctx.pkg.children_ages),
+                     t(lang, "alloc_amount")])
     for r in frame.itertuples():
         writer.writerow([neutralise(str(r.code)), neutralise(unit_name(r, lang)), "" if r.need != r.need else number(r.need, lang, 4, group=False),
                          "" if r.children != r.children else int(r.children), int(r.amount)])

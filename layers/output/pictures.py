@@ -14,7 +14,7 @@ from layers.output import palette
 from layers.index.facilities import drawable
 from layers.data.geography import METRIC_CRS
 from layers.output.viewmodel import NO_DATA_COLOUR
-from layers.output.texts import label, number, t
+from layers.output.texts import label, number, t, tp
 
 PLACE_STYLE = {kind: (p["marker"], p["colour"]) for kind, p in palette.PLACES.items()}
 TOP_IN_REPORT = 15
@@ -47,13 +47,13 @@ def job(ctx, kind: str, d) -> dict:
                s["kind"], s["share"], s["id"]) for s in trend["series"]]
     top = d.frame[d.frame["rank"].notna()].head(TOP_IN_REPORT)
     method = d.state.method
-    scaling = t(lang, "norm_" + method.normalisation)
+    scaling = tp(ctx.pkg, lang, "norm_" + method.normalisation)
     clusters_sentence = (t(lang, "report_method_clusters_alone", top=method.top_n, minb=fmt(method.min_shared_m, lang, 0))
                          if method.extend_threshold is None else
                          t(lang, "report_method_clusters", top=method.top_n, ext=fmt(method.extend_threshold, lang, 2), minb=fmt(method.min_shared_m, lang, 0)))
     return {
         "kind": kind, "lang": lang, "generated": d.generated, "header": d.header,
-        "title": t(lang, "export_title"), "demo": t(lang, "demo_label"),
+        "title": tp(ctx.pkg, lang, "export_title"), "demo": t(lang, "demo_label"),
         "geometries": list(areas.geometry.values), "colours": colours,
         "outlines": outlines, "cluster_labels": [(p.x, p.y, names[c["id"]]) for p, c in zip(label_points, vm["clusters"])],
         "places": [(row.kind, row.geometry.x, row.geometry.y) for row in places.itertuples()],
@@ -75,7 +75,7 @@ def job(ctx, kind: str, d) -> dict:
         "method": [t(lang, k) for k in ("how_what", "how_protect")],  # paper: not the page's instructions ("Under Metod kan du …")
         "method_title": t(lang, "how_title"),
         # machine-readable in the PNG: what it shows, for checks and for whoever finds the file later
-        "metadata": {"Title": t(lang, "export_title"), "Description": " · ".join(d.header),
+        "metadata": {"Title": tp(ctx.pkg, lang, "export_title"), "Description": " · ".join(d.header),
                      "Disclaimer": t(lang, "demo_label") if d.generated else "",
                      "Ranking": ";".join(f"{int(r.rank)}:{r.code}:{r.index:.4f}" for r in top.itertuples())},
     }
