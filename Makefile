@@ -42,8 +42,13 @@ node_modules/.installed: package.json package-lock.json
 lint: setup
 	$(VENV)/bin/ruff check --quiet .
 
+# Two passes: what runs in the test process (engine, CLI, exports, fuzzing) on both cores, then the
+# browser and server tests one at a time (they start servers and compare timings measured in one
+# run, which a second pass beside them would disturb). Both run, whatever the first one says.
 test: setup browser node_modules/.installed lint
-	$(PY) -m pytest
+	$(PY) -m pytest -q -n 2 -m "not browser and not server"; first=$$?; \
+	$(PY) -m pytest -m "browser or server"; second=$$?; \
+	test $$first -eq 0 -a $$second -eq 0
 
 # The fast tier: no browser, no server processes, no long fuzzing; both cores (pytest-xdist). Under a minute.
 test-fast: setup system lint

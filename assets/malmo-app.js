@@ -498,6 +498,9 @@
         const compare = document.getElementById("compare-link");  // A: this view; B: a copy to move
         if (compare) compare.setAttribute("href", texts.base + "compare?a=" + encodeURIComponent(kept) + "&b=" +
                                           encodeURIComponent(kept) + "&lang=" + v.lang);
+        document.querySelectorAll("a.room-link").forEach(function (a) {  // a room opened for this view (dashboard/rooms.py)
+          a.setAttribute("href", texts.base + "rum?" + kept + "&lang=" + v.lang);
+        });
         const present = document.getElementById("present-link");
         if (present) present.setAttribute("href", texts.base + V.query(spec, Object.assign({}, v, {mode: v.mode ? "" : "present"})));
         writeUrl(here);

@@ -103,7 +103,7 @@ def allocation_table(frame, lang: str, unit_label: str, ages: str = "0–18") ->
     frame = frame[frame["amount"] > 0]
     return [html.Table(className="card-table allocation-table", children=[
         html.Thead(html.Tr([html.Th(unit_label, scope="col"), html.Th(t(lang, "alloc_need"), scope="col"),
-                            html.Th(t(lang, "children_label", ages=ages), scope="col"), html.Th(t(lang, "alloc_amount"), scope="col")])),
+                            html.Th(t(lang, "children_label", child_ages=ages), scope="col"), html.Th(t(lang, "alloc_amount"), scope="col")])),
         html.Tbody([html.Tr([html.Th(export.unit_name(r, lang), scope="row"),
                              html.Td(number(r.need, lang, 2) if r.need == r.need else "–"),
                              html.Td(number(int(r.children), lang) if r.children == r.children else "–"),

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from layers.errors import EngineError
 
-from . import guard, scenario_api
+from . import guard, rooms, scenario_api
 from .cache import cache_settings
 from .accessibility import statement_page
 from .guard import text
@@ -87,6 +87,7 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     ctx = AppContext.from_package(package)
     app = _Dash(__name__, title=t("sv", "page_title", place=ctx.pkg.place("sv")), update_title=None,
                 assets_folder=str(Path(__file__).resolve().parents[1] / "assets"),
+                assets_path_ignore=["room"],  # the room's pages load their own script, not Dash's pages
                 serve_locally=True, url_base_pathname=ctx.urls.prefix)
     app.ctx = ctx
     proxies = int(os.environ.get("TRUSTED_PROXIES", "0"))  # proxies in front (nginx: 1): the client's address is then theirs to tell
@@ -124,6 +125,7 @@ def create_app(package=None, cache_config: dict | None = None) -> dash.Dash:
     guard.install(app, ctx.urls.route("/_dash-update-component"), ctx.urls.prefix)
     _register_routes(app, ctx)
     scenario_api.register(app, ctx)
+    rooms.register(app, ctx)
     _secure(app, ctx)
     _fingerprinted(app, ctx)
     return app

@@ -47,7 +47,7 @@ def browser_text(pkg, lang: str, key: str) -> str:
             return "{" + name + "}"
     from layers.index.defaults import is_published_model
     plain = not is_published_model(pkg.manifest.indicator_keys) and f"{key}_plain" in TEXTS[lang]
-    return TEXTS[lang][f"{key}_plain" if plain else key].format_map(Keep(place=pkg.place(lang), ages=pkg.children_ages))
+    return TEXTS[lang][f"{key}_plain" if plain else key].format_map(Keep(place=pkg.place(lang), child_ages=pkg.children_ages))
 
 
 def client_texts(lang: str, ctx) -> dict:
@@ -275,7 +275,7 @@ def _page(ctx, state: State, skipped: list[tuple[str, dict]]) -> html.Div:
                 *([reference_panel(lang)] if ctx.pkg.reference is not None else []),
                 sources_panel(ctx, lang),
                 how_it_works(lang, ctx),
-                scenario_panel(lang),
+                scenario_panel(ctx, lang),
                 _places_legend(ctx, state, lang),
                 html.A(t(lang, "export"), id="export-link", className="button export", href=ctx.urls.api("export.csv", to_query(state))),
                 html.Ul(id="export-links", className="export-links", children=export_links(ctx, to_query(state), lang)),
@@ -380,7 +380,7 @@ def allocation_panel(ctx, lang: str) -> html.Section:
     demo = [html.P(t(lang, "demo_label"), className="notice demo")] if ctx.pkg.is_generated() else []
     return html.Section(className="allocation", id="allocation-panel", children=[
         html.H2(t(lang, "alloc_title")),
-        html.P(t(lang, "alloc_help", ages=ctx.pkg.children_ages), className="help"),
+        html.P(t(lang, "alloc_help", child_ages=ctx.pkg.children_ages), className="help"),
         *demo,
         html.Div(className="allocation-inputs", children=[
             html.Div(className="field number-field", children=[
@@ -390,7 +390,7 @@ def allocation_panel(ctx, lang: str) -> html.Section:
                 html.Label(t(lang, "alloc_floor"), htmlFor="alloc-floor"),
                 dcc.Input(id="alloc-floor", type="number", value=1_000_000, step="any", debounce=True)]),
             _select("alloc-rule", "alloc_rule", [(k, f"alloc_rule_{k}") for k in ("need", "children", "need_children")], "need", lang,
-                    ages=ctx.pkg.children_ages),
+                    child_ages=ctx.pkg.children_ages),
             _select("alloc-unit", "alloc_unit", [("level", "alloc_unit_area"), ("cluster", "alloc_unit_cluster")], "level", lang),
         ]),
         html.Div(id="allocation-table"),
@@ -398,7 +398,7 @@ def allocation_panel(ctx, lang: str) -> html.Section:
     ])
 
 
-def scenario_panel(lang: str) -> html.Details:
+def scenario_panel(ctx, lang: str) -> html.Details:
     """'Scenarier': save the view under a name; this browser's scenarios and the workshop's list
     (drawn by assets/malmo-scenarios.js from the API; names are set as text)."""
     return html.Details(id="scenarios", className="scenarios", children=[
@@ -422,6 +422,9 @@ def scenario_panel(lang: str) -> html.Details:
         html.A(t(lang, "scenarios_export"), id="scenario-export", className="button", href="#", download="scenarier.json"),
         dcc.Upload(id="scenario-import", children=html.Button(t(lang, "scenarios_import"), id="scenario-import-file",
                                                               className="button", type="button"), accept=".json,application/json"),
+        html.H3(t(lang, "room_open_link")),
+        html.P(t(lang, "room_open_help"), className="help"),
+        html.A(t(lang, "room_open_title"), className="button room-link", href=ctx.urls.page("rum")),  # the view follows (malmo-app.js syncUrl)
     ])
 
 
@@ -432,6 +435,7 @@ def present_bar(ctx, lang: str) -> html.Div:
         html.Span(t(lang, "present_none"), id="present-name", className="present-name", **{"aria-live": "polite"}),
         html.Button("→", id="present-next", className="button present-step", type="button", **{"aria-label": t(lang, "present_next")}),
         html.Span(t(lang, "present_keys"), className="present-keys"),
+        html.A(t(lang, "room_open_link"), className="button room-link", href=ctx.urls.page("rum")),
         statement_link(ctx, lang),
     ])
 

@@ -245,6 +245,39 @@ def cmd_crosswalk(args) -> int:
     return 0
 
 
+def cmd_room(args) -> int:
+    """A room's agreement from its votes (the wall's own kernel), e.g. the file the wall exports."""
+    from layers.analysis.room import agreement
+    from layers.output.texts import label
+    engine = Engine(load_package(args.package))
+    text = args.votes.read_text(encoding="utf-8-sig")
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip('"').startswith("#")]
+    if not lines:
+        raise EngineError(f"{args.votes}: no votes")
+    sep = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    import io
+    frame = pd.read_csv(io.StringIO("\n".join(lines)), sep=sep, dtype=str, keep_default_na=False)
+    names = {k: k for k in engine.keys} | {label(i.labels, lang): i.key for i in engine.pkg.manifest.indicators for lang in ("sv", "en")}
+    columns = {c: names[c.strip()] for c in frame.columns if c.strip() in names}
+    missing = sorted(set(engine.keys) - set(columns.values()))
+    if missing:
+        raise EngineError(f"{args.votes}: no column for {', '.join(missing)} (columns: {', '.join(frame.columns)})")
+    votes = []
+    for n, (_, row) in enumerate(frame.iterrows(), start=2):
+        vote = {}
+        for column, key in columns.items():
+            cell = str(row[column]).strip().replace(",", ".")
+            try:
+                vote[key] = float(cell)
+            except ValueError:
+                raise EngineError(f"{args.votes}, vote {n - 1}, column {column!r}: {cell!r} is not a number") from None
+        votes.append(vote)
+    result = agreement(engine, votes, args.level, args.normalisation, args.aggregation, args.top_n)
+    _print_frame(result, args.format, {"votes": result.attrs["votes"], "top_n": result.attrs["top_n"], "median": result.attrs["median"],
+                                       "generated": bool(engine.pkg.is_generated())})
+    return 0
+
+
 def cmd_disclosure(args) -> int:
     engine = Engine(load_package(args.package))
     levels = [args.level] if args.level else engine.pkg.manifest.level_ids
@@ -485,6 +518,14 @@ def parser() -> argparse.ArgumentParser:
     cw.add_argument("--into", type=Path, required=True, help="the new package's folder (must be new or empty; --replace writes over it)")
     cw.add_argument("--replace", action="store_true")
     cw.set_defaults(func=cmd_crosswalk)
+
+    rm = sub.add_parser("room", help="where a room agrees: per area the share of votes that put it in the top N, and its rank's "
+                                     "spread (the wall's kernel), from a votes file such as the wall's export")
+    engine_options(rm)
+    rm.add_argument("--votes", type=Path, required=True, help="CSV, one row per vote: a column per indicator (key or label), slider positions 0–100")
+    rm.add_argument("--top-n", type=int, default=DEFAULT_TOP_N)
+    rm.add_argument("--format", choices=["csv", "json"], default="csv")
+    rm.set_defaults(func=cmd_room)
 
     r = sub.add_parser("disclosure", help="every cell whose shown value differs from its raw value (parent's value, shown as 0, "
                                           "or an aggregate without protected cells), at every level, as CSV")

@@ -81,7 +81,38 @@ def _v1_to_v2(conn) -> None:
     metadata.create_all(conn, tables=[settings])
 
 
-MIGRATIONS = [_v0_to_v1, _v1_to_v2]
+# A room (layers/rooms.py): a short code, the facilitator key's hash, its expiry, its switches and a
+# version that every vote and switch raises (a wall asks for it cheaply); one vote per device.
+rooms = Table(
+    "rooms", metadata,
+    Column("code", String(8), primary_key=True),
+    Column("key_sha256", String(64), nullable=False),
+    Column("state", Text, nullable=False),  # the view the room was opened from (level, method), a query string
+    Column("created", String(32), nullable=False),
+    Column("expires", String(32), nullable=False),
+    Column("max_votes", Integer, nullable=False),
+    Column("nicknames", Integer, nullable=False, default=0),
+    Column("revealed", Integer, nullable=False, default=1),
+    Column("frozen", Integer, nullable=False, default=0),
+    Column("closed", Integer, nullable=False, default=0),
+    Column("version", Integer, nullable=False, default=0),
+)
+votes = Table(
+    "votes", metadata,
+    Column("room", String(8), ForeignKey("rooms.code", ondelete="CASCADE"), primary_key=True),
+    Column("device_sha256", String(64), primary_key=True),
+    Column("weights", Text, nullable=False),  # JSON: slider positions 0–100 per indicator
+    Column("nickname", String(NAME_MAX), nullable=False, default=""),
+    Column("minute", String(20), nullable=False),  # the time of the vote, to the minute (UTC): "2026-12-02T09:41Z"
+)
+
+
+def _v2_to_v3(conn) -> None:
+    """Rooms and their votes."""
+    metadata.create_all(conn, tables=[rooms, votes])
+
+
+MIGRATIONS = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

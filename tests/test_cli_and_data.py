@@ -57,6 +57,7 @@ def test_cli_trend_for_cluster_and_areas():
     assert areas.returncode == 2 and "unknown area code(s): 99999" in areas.stderr
 
 
+@pytest.mark.slow  # several seconds of processes or generated cases: in `make test`, not the developer's minute
 def test_cli_bad_input_is_a_message_not_a_traceback():
     for args in (["index", "--weights", "inte_behorig=abc"], ["index", "--weights", "inte_behorig=0"],
                  ["index", "--level", "kommun"], ["trend", "--cluster", "k00000"]):
@@ -102,6 +103,7 @@ def test_places(pkg):
     assert nearest.at["library", "distance_m"] > 0
 
 
+@pytest.mark.slow  # several seconds of processes or generated cases: in `make test`, not the developer's minute
 @pytest.mark.skipif(not SHARED.exists(), reason="needs ../shared/data")
 def test_default_package_rebuilds_identically(tmp_path):
     out = tmp_path / "malmo"

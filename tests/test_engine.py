@@ -74,6 +74,7 @@ def test_scaling_all_weights_changes_nothing(engine, weights, factor):
     np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.slow  # several seconds of processes or generated cases: in `make test`, not the developer's minute
 @hyp
 @given(weights_strategy, st.integers(0, 129), st.sampled_from(KEYS), st.floats(0.5, 30))
 def test_monotone_in_each_indicator(pkg, weights, area, key, delta):

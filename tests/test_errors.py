@@ -66,6 +66,7 @@ def test_unknown_paths_are_404_in_one_shape(client, caplog, path, status, machin
     assert b"dcc/" not in answer.data  # Dash's list of registered files is not disclosed
 
 
+@pytest.mark.slow  # several seconds of processes or generated cases: in `make test`, not the developer's minute
 def test_maths_in_a_link_is_text_in_the_pdf(client, caplog):
     answer = client.get("/api/export.pdf?level=$\\unknowncmd$&w=" + EQUAL)
     assert answer.status_code == 200 and answer.data.startswith(b"%PDF") and no_traceback(caplog)

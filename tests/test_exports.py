@@ -213,6 +213,7 @@ def test_unknown_export_format_is_a_404(client):
     assert client.get("/api/export.docx").status_code == 404
 
 
+@pytest.mark.slow  # several seconds of processes or generated cases: in `make test`, not the developer's minute
 def test_the_command_line_writes_the_apps_files_for_the_same_view(client, tmp_path):
     """`python -m layers export --format all` and /api/export.<format> are one registry over one view:
     the same bytes for CSV, GeoJSON and PNG, the same cells in XLSX, the same text in the PDF."""

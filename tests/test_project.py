@@ -44,6 +44,7 @@ def _modules_under(folder) -> list[str]:
     return sorted(".".join(p.relative_to(ROOT).with_suffix("").parts) for p in folder.rglob("*.py") if p.stem != "__main__")
 
 
+@pytest.mark.slow  # imports every module in a fresh interpreter (11 s): in `make test`, not in the developer's minute
 def test_layers_import_no_web_framework_even_lazily(tmp_path):
     """Every module under layers/, and what the CLI imports while it runs each command: no Dash,
     Flask or Werkzeug, nothing of dashboard/."""
@@ -101,6 +102,7 @@ def test_every_environment_setting_is_documented_and_every_documented_one_is_rea
     assert not rows - read, f"documented but never read: {sorted(rows - read)}"
 
 
+@pytest.mark.slow  # loads every benchmark (6 s): in `make test`
 def test_the_benchmarks_still_load():
     """`make bench` is not part of the tests: at least its app and modules must still import after a
     refactor (bench_app named a function that had gone)."""

@@ -176,7 +176,7 @@ def test_a_new_view_parameter_travels_without_code_of_its_own(server, browser):
     browser.get(server + "/?rule=children")
     stable_search(browser)
     checked = "return document.querySelector('#alloc-rule input:checked').closest('label').textContent.trim()"
-    assert browser.execute_script(checked) == t("sv", "alloc_rule_children")
+    assert browser.execute_script(checked) == t("sv", "alloc_rule_children", child_ages="0–18")
     assert "rule=children" in browser.execute_script("return location.search")
     label = [e for e in browser.find_elements(By.CSS_SELECTOR, "#alloc-rule label") if e.text.strip() == t("sv", "alloc_rule_need_children")][0]
     browser.execute_script("arguments[0].querySelector('input').click()", label)

@@ -49,6 +49,7 @@ def test_a_crashed_worker_process_is_replaced():
     assert worker.replaced == 1
 
 
+@pytest.mark.slow  # several seconds of processes or generated cases: in `make test`, not the developer's minute
 def test_the_drawing_process_recovers_after_a_kill(client):
     from dashboard import pictures
     first = client.get("/api/export.pdf?w=inte_behorig:3,trangboddhet:1")

@@ -105,9 +105,14 @@ def index_draws(engine: Engine, level: str, w: np.ndarray, normalisation: str, a
                 scaled = normalise(noisy, method, engine.city.to_numpy())
                 out[:, chunk] = aggregate(scaled, weights[chunk], aggregation).T
         else:
-            scaled = engine.normalised(level, method)
-            out[:, cols] = aggregate(scaled[None], wm, aggregation).T
+            out[:, cols] = index_for_weightings(engine, level, wm, method, aggregation)
     return out
+
+
+def index_for_weightings(engine: Engine, level: str, weights: np.ndarray, normalisation: str, aggregation: str) -> np.ndarray:
+    """The index of every area (rows) under each weighting (columns; `weights` is weightings ×
+    indicators, rows summing to 1): the draws' kernel, also used for a room's participants."""
+    return aggregate(engine.normalised(level, normalisation)[None], weights, aggregation).T
 
 
 def cluster_members(engine: Engine, level: str, index: np.ndarray, ranks: np.ndarray, cluster: ClusterSettings) -> np.ndarray:

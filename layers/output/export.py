@@ -290,10 +290,10 @@ def allocation_csv(ctx, state, skipped, frame, checked) -> bytes:
     for line in export_header(ctx, state, skipped, weights):
         out.write(comment_line(line, sep))
     step = comment_number(frame.attrs["step"], lang)
-    out.write(comment_line(f"{t(lang, 'alloc_title')}: {comment_number(budget, lang)} {cur} · {t(lang, 'alloc_rule_' + rule, ages=ctx.pkg.children_ages)} · "
+    out.write(comment_line(f"{t(lang, 'alloc_title')}: {comment_number(budget, lang)} {cur} · {t(lang, 'alloc_rule_' + rule, child_ages=ctx.pkg.children_ages)} · "
                            f"{t(lang, 'alloc_floor_words')}: {comment_number(floor, lang)} {cur} · {t(lang, 'alloc_step', step=step, currency=cur)}", sep))
     writer = csv.writer(out, delimiter=sep, lineterminator="\n")
-    writer.writerow([t(lang, "alloc_col_code"), t(lang, "alloc_col_name"), t(lang, "alloc_need"), t(lang, "children_label", ages=ctx.pkg.children_ages),
+    writer.writerow([t(lang, "alloc_col_code"), t(lang, "alloc_col_name"), t(lang, "alloc_need"), t(lang, "children_label", child_ages=ctx.pkg.children_ages),
                      t(lang, "alloc_amount")])
     for r in frame.itertuples():
         writer.writerow([neutralise(str(r.code)), neutralise(unit_name(r, lang)), "" if r.need != r.need else number(r.need, lang, 4, group=False),

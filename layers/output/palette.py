@@ -14,6 +14,7 @@ CERTAINTY = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]  # Blues: "H
 HOT = {"HH": "#67001f", "HL": "#f4a582", "LH": "#2166ac", "LL": "#d1e5f0", "ns": "#ffffff", "island": "#bdbdbd"}
 MONEY = ["#c7e9c0", "#74c476", "#31a354", "#006d2c"]  # Greens: the allocation's quartiles (allocation.map_classes)
 NOTHING = "#f0f0f0"  # no money
+AGREEMENT = ["#3f007d", "#807dba", "#dadaeb", "#ffffff"]  # Purples: a room's agreement (room.AGREEMENT: all, most, depends, none)
 DIFF = ["#542788", "#998ec3", "#d8daeb", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806"]  # PuOr: compare's seven classes
 # PuOr's two sides are alike in lightness: the first side is hatched as well, so up and down differ
 # in greyscale and for colour-blind readers too (the map and the legend's swatches)
@@ -94,6 +95,7 @@ def variables() -> dict[str, str]:
     out.update({f"certainty-{k}": c for k, c in enumerate(CERTAINTY)})
     out.update({f"hot-{k}": c for k, c in HOT.items()})
     out.update({f"money-{k}": c for k, c in enumerate(MONEY)})
+    out.update({f"agree-{k}": c for k, c in enumerate(AGREEMENT)})
     out.update({f"diff-{k}": c for k, c in enumerate(DIFF)})
     out.update({f"place-{k}": v["colour"] for k, v in PLACES.items()})
     out.update({f"reference-{k}": c for k, c in REFERENCES.items()})
