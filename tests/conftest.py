@@ -75,6 +75,10 @@ def browser(request):
 # --- tiers: `make test-fast` runs what needs no browser, no server process and no long fuzzing ----
 SERVER_MODULES = {"test_production", "test_scale", "test_resilience", "test_cache"}  # gunicorn, nginx, redis-server
 SLOW_MODULES = {"test_fuzz"}  # ~25 000 generated requests
+# Tests that measure time or load the machine on purpose (latency under load, a slider while the
+# analysis runs, instances drained and stopped, 200 phones): `make test` runs them alone, after the rest
+# has run on both cores. A test elsewhere says it with @pytest.mark.alone.
+ALONE_MODULES = {"test_production", "test_scale", "test_resilience", "test_cache", "test_analysis_browser"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -87,3 +91,5 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
         if module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+        if module in ALONE_MODULES:
+            item.add_marker(pytest.mark.alone)

@@ -270,6 +270,7 @@ def test_the_pages_and_pictures(api):
 # --- the production shape: nginx, two instances, 200 phones within a minute -----------------------
 
 @pytest.mark.server
+@pytest.mark.alone
 def test_two_hundred_phones_through_nginx_and_two_instances(backend, tmp_path, request, engine):
     """200 simulated phones open the join page and vote within a minute (20 of them change their
     vote), spread over two gunicorn instances behind nginx that share the database; a wall polls one
@@ -309,7 +310,7 @@ def test_two_hundred_phones_through_nginx_and_two_instances(backend, tmp_path, r
             def phone(item):
                 n, weights = item
                 session = requests.Session()
-                time.sleep(max(0.0, start + 25 * item_index[n, json.dumps(weights)] / len(plan) - time.perf_counter()))
+                time.sleep(max(0.0, start + 12 * item_index[n, json.dumps(weights)] / len(plan) - time.perf_counter()))
                 assert session.get(front + f"/rum/{code}", timeout=10).status_code == 200
                 answer = session.post(api + "/vote", json={"token": f"phone-{n:04d}-load-test", "weights": weights}, timeout=30)
                 assert answer.status_code == 200, answer.text

@@ -62,6 +62,8 @@ def test_a_vote_from_a_phone_reaches_the_wall_and_only_the_key_runs_the_room(ser
     wait_for(phone, "return document.querySelectorAll('#room-own-list li').length === 11")
     wait_for(browser, "return document.getElementById('room-count').textContent === '1 röster'", timeout=10)  # the wall asks every second
     wait_for(browser, "return document.querySelectorAll('#room-ranking tbody tr').length === 11")
+    if AXE.exists():
+        assert axe_violations(browser) == []  # the wall with a vote on it
     model = requests.get(server + f"/api/rooms/{code}", timeout=10).json()
     rows = browser.execute_script("return Array.from(document.querySelectorAll('#room-ranking tbody th')).map(th => th.textContent)")
     assert rows == [a["name"] for a in model["areas"]]  # the wall draws the server's model

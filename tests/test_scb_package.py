@@ -173,6 +173,29 @@ def test_the_dashboard_shows_an_scb_package_as_what_it_is(packages):
     assert "reference-panel" in text and "Jämfört med SCB:s områdestyp" in text and "barn 0–19 år" in text
 
 
+@pytest.mark.slow  # four apps built in the test process (about 2 s each)
+@pytest.mark.parametrize("kommun,level", BUILDS)
+def test_each_build_is_served_with_no_demo_notice(packages, kommun, level):
+    """Both municipalities, both levels: the real Flask app serves the page, the view model and an export."""
+    from dashboard.app import create_app
+    app = create_app(str(packages[(kommun, level)]))
+    client = app.server.test_client()
+    name = "Malmö" if kommun == "1280" else "Övrekommun"
+    assert f"Var behövs insatserna mest? – {name}" in client.get("/").get_data(as_text=True)
+    csv = client.get(f"/api/export.csv?level={level}").get_data(as_text=True)
+    assert "EXEMPELDATA" not in csv and "SCB Statistikdatabasen, TAB6685" in csv
+    assert app.ctx.pkg.is_generated() is False
+
+
+def test_places_come_only_from_a_places_file(stand_in, tmp_path):
+    places = tmp_path / "platser.csv"
+    places.write_text("id,kind,name,address,lat,lon,position,area_code,source,generated\n"
+                      "bib-1,library,Stadsbiblioteket,,,,area,1281R001,kommunens webbplats,false\n", encoding="utf-8")
+    assert build(stand_in[0], tmp_path, "1281", "regso", "--places", str(places)) == 0
+    pkg = load_package(tmp_path / "scb-1281-regso")
+    assert list(pkg.facilities["name"]) == ["Stadsbiblioteket"] and not pkg.is_generated()
+
+
 def test_the_page_on_an_scb_package(packages, browser):
     """The real app on a DeSO package of 1281: the municipality's name, no demo notice, no UVAS chart
     (a line says why), and the comparison with SCB's områdestyp once the controls are still."""

@@ -181,6 +181,7 @@ def test_api_round_trip_and_bad_requests(client):
 
 
 @pytest.mark.server
+@pytest.mark.alone  # a restart under twenty concurrent saves: alone
 def test_twenty_concurrent_saves_lose_none_and_survive_a_restart(backend):
     """20 POSTs at once against gunicorn (2 workers × 4 threads, the production shape), then a restart."""
     from services import running_gunicorn
