@@ -42,12 +42,13 @@ node_modules/.installed: package.json package-lock.json
 lint: setup
 	$(VENV)/bin/ruff check --quiet .
 
-# Two passes: everything that does not measure time on both cores (pytest-xdist; each worker starts its
-# own servers and browser on free ports), then the tests that measure latency or load the machine on
-# purpose (marker `alone`: tests/conftest.py), one at a time. Both run, whatever the first one says.
+# Two passes: what runs in the test process (engine, CLI, exports, fuzzing) on both cores, then the
+# browser and server tests one at a time (they start servers and browsers and compare timings measured
+# in one run, which a second pass beside them would disturb: tried, two waits timed out). Both run,
+# whatever the first one says.
 test: setup browser node_modules/.installed lint
-	$(PY) -m pytest -q -n 2 -m "not alone"; first=$$?; \
-	$(PY) -m pytest -m alone; second=$$?; \
+	$(PY) -m pytest -q -n 2 -m "not browser and not server"; first=$$?; \
+	$(PY) -m pytest -m "browser or server"; second=$$?; \
 	test $$first -eq 0 -a $$second -eq 0
 
 # The fast tier: no browser, no server processes, no long fuzzing; both cores (pytest-xdist). Under a minute.

@@ -34,7 +34,7 @@ from .embed import build_embed, register_embed_callbacks
 from .layout import CHARTS, build_layout
 from layers.view import parse_query
 from layers.output import palette
-from layers.output.texts import DEFAULT_LANGUAGE, LANGUAGES, t
+from layers.output.texts import t
 from .urls import EMBED_VIEWS, frame_ancestors
 from .workers import ADMISSIONS, Busy, TooSlow
 from . import pictures  # noqa: F401 - loaded with the app, so its admission is on /healthz from the start
@@ -193,9 +193,7 @@ def _fingerprinted(app, ctx: AppContext) -> None:
         return response
 
 
-def _lang() -> str:
-    lang = request.args.get("lang", DEFAULT_LANGUAGE)
-    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+_lang = guard.request_lang
 
 
 MAX_OUTLINE_GROUPS = 200  # clusters at once (the page sends a handful)

@@ -94,17 +94,23 @@ def for_machines() -> bool:
     return request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html"
 
 
+def request_lang() -> str:
+    """The language a request asks for (`?lang=`), Swedish when it names none the catalogue has."""
+    from layers.output.texts import DEFAULT_LANGUAGE, LANGUAGES
+    lang = request.args.get("lang", DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
 def error_response(status: int, message: str, headers: dict | None = None) -> Response:
     """The one shape of every error answer (after datasette's handle_exception): JSON
     {"ok": false, "status", "error", "request_id"} under /api and Dash's routes, else the friendly page
     in the page's language with the request id. `message` is for the client (never a traceback)."""
-    from layers.output.texts import DEFAULT_LANGUAGE, LANGUAGES, t
+    from layers.output.texts import t
     headers = {"X-Request-Id": request_id(), "Cache-Control": "no-store", **(headers or {})}
     if for_machines():
         body = {"ok": False, "status": status, "error": message, "request_id": request_id()}
         return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json", headers=headers)
-    lang = request.args.get("lang", DEFAULT_LANGUAGE)
-    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    lang = request_lang()
     text = {404: t(lang, "not_found"), 503: t(lang, "busy")}.get(status) or (t(lang, "bad_request") if status < 500 else t(lang, "error_text"))
     page = (f"<!doctype html><html lang='{lang}'><meta charset='utf-8'><title>{t(lang, 'error_title')}</title>"
             f"<body style='font-family:sans-serif;margin:3rem'><h1>{t(lang, 'error_title')}</h1><p>{html.escape(text)}</p>"

@@ -16,7 +16,7 @@ from layers.output import palette, provenance
 from .presets import is_published, presets_for
 from layers.view import control_text, spec_json, to_controls, to_store, LIMITS, MAP_MODES, State, scenario_query, skipped_text, to_query
 from layers.reading import fold
-from layers.output.texts import TEXTS, t, label, tp
+from layers.output.texts import TEXTS, label, package_key, package_words, t, tp
 from .urls import EMBED_VIEWS, frame_ancestors
 
 KIND_SYMBOL = {kind: p["symbol"] for kind, p in palette.PLACES.items()}
@@ -45,9 +45,7 @@ def browser_text(pkg, lang: str, key: str) -> str:
     class Keep(dict):
         def __missing__(self, name):
             return "{" + name + "}"
-    from layers.index.defaults import is_published_model
-    plain = not is_published_model(pkg.manifest.indicator_keys) and f"{key}_plain" in TEXTS[lang]
-    return TEXTS[lang][f"{key}_plain" if plain else key].format_map(Keep(place=pkg.place(lang), child_ages=pkg.children_ages))
+    return TEXTS[lang][package_key(pkg, key)].format_map(Keep(package_words(pkg, lang)))
 
 
 def client_texts(lang: str, ctx) -> dict:

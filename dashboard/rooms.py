@@ -30,12 +30,12 @@ from flask import Response, request
 from layers.rooms import RoomStore, check_code
 from layers.scenarios import INVALID, ScenarioError, _hash
 from layers.output import room as out
-from layers.output.texts import LANGUAGES, DEFAULT_LANGUAGE, label, t, tp
+from layers.output.texts import DEFAULT_LANGUAGE, label, t, tp
 from layers.view import SCENARIO_PARAMS, parse_query, scenario_query
 
 from . import guard
-from .limits import Limited, RateLimit, per_minute
-from .scenario_api import STATUS, checked_state
+from .limits import RateLimit, per_minute
+from .scenario_api import answer as scenario_answer, checked_state
 
 ROOM_OPENS = RateLimit("rooms opened", per_minute("ROOM_OPENS_PER_MINUTE", 10))
 ROOM_LOOKUPS = RateLimit("room look-ups", per_minute("ROOM_LOOKUPS_PER_MINUTE", 600), burst=per_minute("ROOM_LOOKUPS_BURST", 300))
@@ -48,9 +48,7 @@ def _json(data, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
-def _lang() -> str:
-    lang = request.args.get("lang", DEFAULT_LANGUAGE)
-    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+_lang = guard.request_lang
 
 
 def register(app, ctx) -> None:
@@ -65,16 +63,7 @@ def register(app, ctx) -> None:
         return state, (state.level, m.normalisation, m.aggregation, m.top_n)
 
     def answer(work):
-        try:
-            return work()
-        except Limited as err:
-            return guard.client_error(429, str(err), {"Retry-After": str(err.retry_after)})
-        except ScenarioError as err:
-            status = STATUS[err.kind]
-            if status >= 500:
-                guard.log.error("room database: %s [request %s]", err.message, guard.request_id())
-                return guard.error_response(status, err.public or "the room database cannot be used right now", {"Retry-After": "30"})
-            return guard.client_error(status, err.message)
+        return scenario_answer(work, "room")
 
     def body() -> dict:
         data = request.get_json(silent=True)

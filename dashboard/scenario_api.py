@@ -63,6 +63,21 @@ def view_of(ctx, scenario: Scenario) -> dict:
     return to_store(state, SCENARIO_PARAMS)
 
 
+def answer(work, what: str = "scenario"):
+    """Run a request's work; a ScenarioError is the client's (or the database's) one-line answer, a
+    Limited a 429 with Retry-After (the scenarios' and the rooms' API alike)."""
+    try:
+        return work()
+    except Limited as err:
+        return guard.client_error(429, str(err), {"Retry-After": str(err.retry_after)})
+    except ScenarioError as err:
+        status = STATUS[err.kind]
+        if status >= 500:  # the details (which database, why) go to the log, not to whoever asked
+            guard.log.error("%s database: %s [request %s]", what, err.message, guard.request_id())
+            return guard.error_response(status, err.public or f"the {what} database cannot be used right now", {"Retry-After": "30"})
+        return guard.client_error(status, err.message)
+
+
 def register(app, ctx) -> None:
     server, urls, store = app.server, ctx.urls, ctx.scenarios
 
@@ -84,18 +99,6 @@ def register(app, ctx) -> None:
             raise ScenarioError(INVALID, f"at most {MAX_IDS} ids at once")
         return ids
 
-    def answer(work):
-        """Run a request's work; a ScenarioError is the client's (or the database's) one-line answer."""
-        try:
-            return work()
-        except Limited as err:
-            return guard.client_error(429, str(err), {"Retry-After": str(err.retry_after)})
-        except ScenarioError as err:
-            status = STATUS[err.kind]
-            if status >= 500:  # the details (which database, why) go to the log, not to whoever asked
-                guard.log.error("scenario database: %s [request %s]", err.message, guard.request_id())
-                return guard.error_response(status, err.public or "the scenario database cannot be used right now", {"Retry-After": "30"})
-            return guard.client_error(status, err.message)
 
     @server.route(urls.route("/api/scenarios"), methods=["GET", "POST"])
     def scenarios_collection():

@@ -72,13 +72,28 @@ def browser(request):
     driver.quit()
 
 
+@pytest.fixture(scope="module")
+def postgres():
+    """A real PostgreSQL (Debian's), once per module: SCENARIO_DB=postgresql+psycopg://… runs the same tests."""
+    from services import running_postgres
+    with running_postgres() as database:
+        yield database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, tmp_path):
+    """A fresh, empty scenario database of each kind, as a SCENARIO_DB value (the PostgreSQL runs are
+    marked server tests below)."""
+    import uuid
+    from layers.scenarios import database_url
+    if request.param == "sqlite":
+        return database_url(str(tmp_path / "s.sqlite3"), tmp_path / "unused")
+    return request.getfixturevalue("postgres")("t" + uuid.uuid4().hex[:12])
+
+
 # --- tiers: `make test-fast` runs what needs no browser, no server process and no long fuzzing ----
 SERVER_MODULES = {"test_production", "test_scale", "test_resilience", "test_cache"}  # gunicorn, nginx, redis-server
 SLOW_MODULES = {"test_fuzz"}  # ~25 000 generated requests
-# Tests that measure time or load the machine on purpose (latency under load, a slider while the
-# analysis runs, instances drained and stopped, 200 phones): `make test` runs them alone, after the rest
-# has run on both cores. A test elsewhere says it with @pytest.mark.alone.
-ALONE_MODULES = {"test_production", "test_scale", "test_resilience", "test_cache", "test_analysis_browser"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -91,5 +106,4 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
         if module in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
-        if module in ALONE_MODULES:
-            item.add_marker(pytest.mark.alone)
+

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
@@ -23,22 +22,6 @@ from conftest import ROOT
 
 EQUAL = "inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:1,lag_inkomststandard:1"
 ECONOMY = "inte_behorig:1,trangboddhet:1,ekonomiskt_bistand:3,lag_inkomststandard:1"
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    """A real PostgreSQL (Debian's), once for the module: SCENARIO_DB=postgresql+psycopg://… runs the same tests."""
-    from services import running_postgres
-    with running_postgres() as database:
-        yield database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request, tmp_path):
-    """A fresh, empty scenario database of each kind, as a SCENARIO_DB value."""
-    if request.param == "sqlite":
-        return database_url(str(tmp_path / "s.sqlite3"), tmp_path / "unused")
-    return request.getfixturevalue("postgres")("t" + uuid.uuid4().hex[:12])
 
 
 @pytest.fixture
@@ -181,7 +164,6 @@ def test_api_round_trip_and_bad_requests(client):
 
 
 @pytest.mark.server
-@pytest.mark.alone  # a restart under twenty concurrent saves: alone
 def test_twenty_concurrent_saves_lose_none_and_survive_a_restart(backend):
     """20 POSTs at once against gunicorn (2 workers × 4 threads, the production shape), then a restart."""
     from services import running_gunicorn

@@ -58,7 +58,7 @@ def crosswalk(source_path: Path, key: str, target_path: Path, into: Path, as_key
               replace: bool = False) -> dict:
     """Write a copy of the target package in which `as_key` (default `key`) at its index level is the
     source indicator estimated from the source package's index level; validate it; report."""
-    from layers.data.package import load_package
+    from layers.data.package import building, check_target, load_package
 
     source, target = load_package(source_path), load_package(target_path)
     as_key = as_key or key
@@ -66,9 +66,7 @@ def crosswalk(source_path: Path, key: str, target_path: Path, into: Path, as_key
         raise EngineError(f"--indicator {key}: not in {source_path} ({', '.join(source.manifest.indicator_keys)})")
     if not IDENTIFIER.fullmatch(as_key):
         raise EngineError(f"--as {as_key!r}: a lower-case letter followed by lower-case letters, digits or '_'")
-    into = Path(into)
-    if into.exists() and any(into.iterdir()) and not replace:
-        raise EngineError(f"{into} exists and is not empty (--replace writes over it)")
+    check_target(into, replace)
     src_level, tgt_level = source.manifest.index_level, target.manifest.index_level
     ind = next(i for i in source.manifest.indicators if i.key == key)
     rows = source.indicators[(source.indicators["indicator"] == key) & (source.indicators["year"] == ind.year)
@@ -81,10 +79,8 @@ def crosswalk(source_path: Path, key: str, target_path: Path, into: Path, as_key
     if estimated.empty:
         raise EngineError(f"no area of {target_path} ({tgt_level}) is covered by {source_path}'s {src_level} for at least "
                           f"{MIN_COVERAGE:.0%} of its surface: are they the same municipality?")
-    work = into.with_name(f".{into.name}.building")
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(target.path, work)
-    try:
+    with building(into, replace) as work:  # validated whole, then moved in; nothing is left on an error
+        shutil.copytree(target.path, work, dirs_exist_ok=True)
         table = pd.read_csv(work / "indicators.csv", dtype=str, keep_default_na=False)
         tgt_codes = set(target.boundaries[tgt_level].index)
         table = table[~((table["indicator"] == as_key) & table["code"].isin(tgt_codes))]
@@ -117,12 +113,5 @@ def crosswalk(source_path: Path, key: str, target_path: Path, into: Path, as_key
         (work / "provenance" / f"crosswalk-{as_key}.json").write_text(json.dumps(
             {**method, "source_package": str(source.path), "source": ind.source, "coverage": est["coverage"].round(3).to_dict()},
             ensure_ascii=False, indent=2), encoding="utf-8")
-        load_package(work)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    if into.exists():
-        shutil.rmtree(into)
-    work.replace(into)
     return {"areas": len(estimated), "without": len(est) - len(estimated), "level": tgt_level, "key": as_key,
             "median_coverage": float(est["coverage"].median())}

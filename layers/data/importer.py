@@ -26,7 +26,6 @@ import json
 import math
 import re
 import shutil
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -37,7 +36,7 @@ import pandas as pd
 from layers.errors import EngineError, PackageError
 from layers.reading import fold, not_finite, parse_decimal, plain_region
 from layers.data.manifest import MANIFEST
-from layers.data.package import load_package
+from layers.data.package import building, check_target, load_package
 
 SUPPRESSED = ("..", "…", "–", "—", "-", "x", "X", ".")
 # Abbreviations a table may use for parts of an area's name (matched on the lower-cased name, as
@@ -299,9 +298,7 @@ def import_table(path, into, base, level: str | None = None, code_column: str | 
     unknown = [i.key for i in indicators if i.key not in m.indicator_keys]
     if unknown:
         raise EngineError(f"unknown indicator(s) {', '.join(unknown)} (the package has {', '.join(m.indicator_keys)})")
-    into = Path(into)
-    if into.exists() and any(into.iterdir()) and not replace:
-        raise EngineError(f"{into} already exists and is not empty (give --replace to write over it)")
+    into = check_target(into, replace)
 
     table = read_table(Path(path), sheet)
     table.columns = [str(c).strip() for c in table.columns]
@@ -374,46 +371,34 @@ def write_package(base_pkg, into: Path, level: str, indicators: list[IndicatorCo
     """Copy the base package, replace the imported indicators' rows at `level`, record provenance,
     validate it whole, then move it into place."""
     m = base_pkg.manifest
-    into = into.resolve()
-    into.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{into.name}-", dir=into.parent))
     try:
-        shutil.copytree(base_pkg.path, work, dirs_exist_ok=True)
-        manifest = json.loads((work / MANIFEST).read_text(encoding="utf-8"))
-        keys = {i.key for i in indicators}
-        years = {i.key: (year or next(x.year for x in m.indicators if x.key == i.key)) for i in indicators}
-        table = pd.read_csv(work / "indicators.csv", dtype={"code": str}, keep_default_na=False)
-        level_codes = set(base_pkg.boundaries[level].index)
-        keep = ~(table["indicator"].isin(keys) & table["code"].isin(level_codes))
-        new = rows.assign(year=rows["indicator"].map(years), generated="false") if len(rows) else rows
-        table = pd.concat([table[keep], new[["code", "year", "indicator", "value", "denominator", "generated"]] if len(new) else None],
-                          ignore_index=True)
-        table["generated"] = table["generated"].astype(str).str.lower()
-        table["denominator"] = table["denominator"].map(lambda v: "" if v in ("", None) or (isinstance(v, float) and math.isnan(v)) else str(int(float(v))))
-        table.to_csv(work / "indicators.csv", index=False, lineterminator="\n")
-        stamp = now.isoformat(timespec="seconds")
-        for ind in manifest["indicators"]:
-            if ind["key"] in keys:
-                ind.update(year=years[ind["key"]], source=source or ind.get("source", ""), licence=licence,
-                           imported=stamp, generated=False, imported_level=level)
-        manifest.setdefault("sources", []).append({"title": source or "imported table", "licence": licence, "imported": stamp,
-                                                   "applies_to": ["indicators.csv"], "indicators": sorted(keys), "level": level})
-        (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        try:
-            load_package(work)
-        except PackageError as err:
-            raise EngineError("the imported package does not validate:\n" + err.report()) from None
-        if into.exists():
-            if not replace:
-                raise EngineError(f"{into} appeared while importing")
-            old = into.with_name(f".{into.name}-old")
-            shutil.rmtree(old, ignore_errors=True)
-            into.rename(old)
-            work.rename(into)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            work.rename(into)
-        return into
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
+        with building(into, replace) as work:
+            _write_imported(base_pkg, m, work, level, indicators, rows, year, source, licence, now)
+    except PackageError as err:
+        raise EngineError("the imported package does not validate:\n" + err.report()) from None
+    return Path(into).resolve()
+
+
+def _write_imported(base_pkg, m, work: Path, level, indicators, rows, year, source, licence, now) -> None:
+    """The imported rows and their provenance written into the copy of the base package in `work`."""
+    shutil.copytree(base_pkg.path, work, dirs_exist_ok=True)
+    manifest = json.loads((work / MANIFEST).read_text(encoding="utf-8"))
+    keys = {i.key for i in indicators}
+    years = {i.key: (year or next(x.year for x in m.indicators if x.key == i.key)) for i in indicators}
+    table = pd.read_csv(work / "indicators.csv", dtype={"code": str}, keep_default_na=False)
+    level_codes = set(base_pkg.boundaries[level].index)
+    keep = ~(table["indicator"].isin(keys) & table["code"].isin(level_codes))
+    new = rows.assign(year=rows["indicator"].map(years), generated="false") if len(rows) else rows
+    table = pd.concat([table[keep], new[["code", "year", "indicator", "value", "denominator", "generated"]] if len(new) else None],
+                      ignore_index=True)
+    table["generated"] = table["generated"].astype(str).str.lower()
+    table["denominator"] = table["denominator"].map(lambda v: "" if v in ("", None) or (isinstance(v, float) and math.isnan(v)) else str(int(float(v))))
+    table.to_csv(work / "indicators.csv", index=False, lineterminator="\n")
+    stamp = now.isoformat(timespec="seconds")
+    for ind in manifest["indicators"]:
+        if ind["key"] in keys:
+            ind.update(year=years[ind["key"]], source=source or ind.get("source", ""), licence=licence,
+                       imported=stamp, generated=False, imported_level=level)
+    manifest.setdefault("sources", []).append({"title": source or "imported table", "licence": licence, "imported": stamp,
+                                               "applies_to": ["indicators.csv"], "indicators": sorted(keys), "level": level})
+    (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -314,3 +317,40 @@ def _read_reference(root: Path, manifest: Manifest, boundaries: dict, problems: 
     for idx in df.index[~df["code"].isin(boundaries[level].index)]:
         problems.append(Problem(path, f"unknown area code '{df.at[idx, 'code']}' on level '{level}'", int(idx) + 2, "code"))
     return df
+
+
+def check_target(into: Path, replace: bool) -> Path:
+    """The folder a new package is written to: new or empty, unless `replace` (EngineError otherwise)."""
+    from layers.errors import EngineError
+    into = Path(into)
+    if into.exists() and any(into.iterdir()) and not replace:
+        raise EngineError(f"{into} already exists and is not empty (give --replace to write over it)")
+    return into
+
+
+@contextmanager
+def building(into: Path, replace: bool = False):
+    """Build a package in a folder beside `into` (yielded); when the block ends, validate it whole
+    (load_package: PackageError with every problem) and move it into place, an old one renamed away
+    first and removed after. On any error nothing is left: the import, `build scb` and `crosswalk`
+    never leave a half-written package."""
+    from layers.errors import EngineError
+    into = check_target(into, replace).resolve()
+    into.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{into.name}-", dir=into.parent))
+    try:
+        yield work
+        load_package(work)
+        if into.exists():
+            if not replace:
+                raise EngineError(f"{into} appeared while the package was being built")
+            old = into.with_name(f".{into.name}-old")
+            shutil.rmtree(old, ignore_errors=True)
+            into.rename(old)
+            work.rename(into)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            work.rename(into)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)

@@ -206,7 +206,7 @@ def _kommun_name(scb: Client, kommun: str, year: int) -> str:
 def build_scb(scb: Client, wfs: Client, kommun: str, level: str, year: int, into: Path, extra: list[ExtraTable] = (),
               places: Path | None = None, replace: bool = False, reference: bool = True) -> dict:
     """Fetch, write and validate the package; return a report (areas, values, what was left out)."""
-    from layers.data.package import load_package
+    from layers.data.package import building
 
     if level not in LEVELS:
         raise BuildError(f"--level {level!r}: regso or deso")
@@ -215,21 +215,9 @@ def build_scb(scb: Client, wfs: Client, kommun: str, level: str, year: int, into
     for table in extra:
         if not re.fullmatch(r"TAB\d{1,6}", table.table) or not IDENTIFIER.fullmatch(table.key):
             raise BuildError(f"--table {table.table!r}: an SCB table id such as TAB6685")
-    into = Path(into)
-    if into.exists() and any(into.iterdir()) and not replace:
-        raise BuildError(f"{into} exists and is not empty (--replace writes over it)")
-    work = into.with_name(f".{into.name}.building")
-    shutil.rmtree(work, ignore_errors=True)
-    (work / "provenance").mkdir(parents=True)
-    try:
+    with building(into, replace) as work:  # validated whole, then moved in; nothing is left on an error
+        (work / "provenance").mkdir()
         report = _build(scb, wfs, kommun, level, year, work, list(extra), places, reference)
-        load_package(work)  # refuses (PackageError) with every problem listed
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    if into.exists():
-        shutil.rmtree(into)
-    work.replace(into)
     return report
 
 

@@ -998,13 +998,22 @@ def label(labels: dict, lang: str) -> str:
     return labels.get(lang) or labels["sv"]
 
 
-def tp(pkg, lang: str, text_key: str, /, **values) -> str:
-    """A text about a package: its `<key>_plain` variant when the package is not Malmö's published
-    model (no word of Stadskontoret's choices), with the package's place and children's ages filled in."""
+def package_key(pkg, text_key: str) -> str:
+    """The catalogue key for a package: `<key>_plain` when the package is not Malmö's published model
+    (no word of Stadskontoret's choices) and the catalogue has one."""
     from layers.index.defaults import is_published_model
-    key = text_key if is_published_model(pkg.manifest.indicator_keys) or f"{text_key}_plain" not in TEXTS[DEFAULT_LANGUAGE] \
-        else f"{text_key}_plain"
-    return t(lang, key, place=pkg.place(lang), child_ages=pkg.children_ages, **values)
+    plain = f"{text_key}_plain"
+    return plain if plain in TEXTS[DEFAULT_LANGUAGE] and not is_published_model(pkg.manifest.indicator_keys) else text_key
+
+
+def package_words(pkg, lang: str) -> dict[str, str]:
+    """What a package fills into its texts: the place and the children's ages."""
+    return {"place": pkg.place(lang), "child_ages": pkg.children_ages}
+
+
+def tp(pkg, lang: str, text_key: str, /, **values) -> str:
+    """A text about a package (package_key), with the package's words filled in (package_words)."""
+    return t(lang, package_key(pkg, text_key), **package_words(pkg, lang), **values)
 
 
 def t(lang: str, text_key: str, /, **values) -> str:
