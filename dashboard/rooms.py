@@ -30,7 +30,7 @@ from flask import Response, request
 from layers.rooms import RoomStore, check_code
 from layers.scenarios import INVALID, ScenarioError, _hash
 from layers.output import room as out
-from layers.output.texts import DEFAULT_LANGUAGE, label, t, tp
+from layers.output.texts import DEFAULT_LANGUAGE, TEXTS, label, t, tp
 from layers.view import SCENARIO_PARAMS, parse_query, scenario_query
 
 from . import guard
@@ -115,7 +115,7 @@ def register(app, ctx) -> None:
             m = ctx.pkg.manifest
             sliders = []
             for i in m.indicators:
-                explain = t(lang, f"room_explain_{i.key}") if f"room_explain_{i.key}" in _catalogue(lang) else ""
+                explain = t(lang, f"room_explain_{i.key}") if f"room_explain_{i.key}" in TEXTS[DEFAULT_LANGUAGE] else ""  # Malmö's four
                 sliders.append(
                     f"<div class='room-weight'><label for='w-{i.key}'>{escape(label(i.labels, lang))}</label>"
                     + (f"<p class='help' id='x-{i.key}'>{escape(explain)}</p>" if explain else "")
@@ -293,7 +293,3 @@ def script_json(data) -> str:
     and '&' written as JSON escapes, so no text from data can close the element."""
     return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
-
-def _catalogue(lang: str) -> dict:
-    from layers.output.texts import TEXTS
-    return TEXTS.get(lang, TEXTS[DEFAULT_LANGUAGE])
