@@ -281,7 +281,7 @@ def register(app, ctx) -> None:
             if picture == "agreement":
                 svg = out.agreement_svg(engine, votes, lang, level, norm, agg, top_n)
             elif picture == "weights":
-                svg = out.weights_svg(out.wall_model(engine, room, votes, lang, level, norm, agg, top_n), lang)
+                svg = out.weights_svg(engine, votes, lang)  # the spread only: no agreement computed for it
             else:
                 raise ScenarioError("not_found", f"no picture {picture[:20]!r} (agreement, weights, qr)")
             return Response(svg, mimetype=SVG, headers={"Cache-Control": "no-store"})

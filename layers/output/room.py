@@ -22,6 +22,16 @@ def _labels(engine, lang: str) -> dict[str, str]:
     return {i.key: label(i.labels, lang) for i in engine.pkg.manifest.indicators}
 
 
+def weight_spread(engine, votes) -> tuple[dict, dict[str, float]]:
+    """Each weight's shares over the votes (percent, sorted) and its median; and the room's median
+    weighting (analysis/room.py median_weighting). The strips need only this, not the agreement."""
+    keys = engine.keys
+    w = weightings([v.weights for v in votes], keys) if votes else np.zeros((0, len(keys)))
+    spread = {k: {"shares": sorted(int(round(100 * x)) for x in w[:, j]), "median": int(round(100 * float(np.median(w[:, j]))))}
+              if len(w) else {"shares": [], "median": None} for j, k in enumerate(keys)}
+    return spread, median_weighting(w, keys)
+
+
 def wall_model(engine, room, votes, lang: str, level: str, normalisation: str, aggregation: str, top_n: int) -> dict:
     """The wall's figures: the count always; while the votes are revealed, each weight's shares and
     median, the room's median weighting, the agreement per area and its words."""
@@ -31,10 +41,7 @@ def wall_model(engine, room, votes, lang: str, level: str, normalisation: str, a
            "demo": t(lang, "demo_label") if engine.pkg.is_generated() else None}
     if not room.revealed:
         return out | {"hidden": True}
-    w = weightings([v.weights for v in votes], keys) if votes else np.zeros((0, len(keys)))
-    median = median_weighting(w, keys)
-    out["weights"] = {k: {"shares": sorted(int(round(100 * x)) for x in w[:, j]), "median": int(round(100 * float(np.median(w[:, j]))))}
-                      if len(w) else {"shares": [], "median": None} for j, k in enumerate(keys)}
+    out["weights"], median = weight_spread(engine, votes)
     out["median"] = {k: round(100 * v, 1) for k, v in median.items()}
     out["words"]["median"] = t(lang, "room_median_words", weights=", ".join(f"{labels[k]} {number(round(100 * v), lang, 0)}\u00a0%"
                                                                              for k, v in median.items()))
@@ -77,10 +84,11 @@ def own_map(engine, weights: dict, lang: str, level: str, normalisation: str, ag
     return svg, [names[c] for c in top]
 
 
-def weights_svg(model: dict, lang: str, width: int = 600) -> str:
+def weights_svg(engine, votes, lang: str, width: int = 600) -> str:
     """Each weight's distribution over the votes: one strip per indicator, a dot per vote (share 0–100 %),
     the median as a bar; the indicator's name and median written beside it."""
-    keys = model["keys"]
+    keys = engine.keys
+    model = {"labels": _labels(engine, lang), "weights": weight_spread(engine, votes)[0]}
     row, left = 70, 8
     height = row * len(keys) + 24
     parts = []
